@@ -1,0 +1,124 @@
+# ritual - a plain GNU Makefile.
+#   make            build build/ritual and build/rituald
+#   make check      install missing packages, build, run every test
+#   make demo       install missing packages, build, publish the sample week
+#                   to the local fake APIs
+#   make asan       the same suite under AddressSanitizer + UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make bench      measurements (idle CPU, RSS, latency)
+#   make fuzz       libFuzzer targets (clang)
+# SANITIZE=address,undefined builds everything with those sanitizers into
+# build-san/ so that a sanitized and a plain tree can coexist.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR  ?=
+
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+LIBS_PC  := libcurl libconfig sqlite3 jansson
+
+WARN     := -Wall -Wextra -Wno-format-truncation -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+            -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+ifdef WERROR
+WARN     += -Werror
+endif
+
+ifdef SANITIZE
+BUILD    ?= build-san
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD    ?= build
+SANFLAGS :=
+endif
+
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+VERSION  := 0.1.0
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DRITUAL_VERSION=\"$(VERSION)\" $(WARN) $(SANFLAGS) -Iinclude $(PC_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+CORE_SRC := $(filter-out src/ritual.c src/rituald.c,$(wildcard src/*.c src/net/*.c))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libritual.a
+PROGS    := $(BUILD)/ritual $(BUILD)/rituald
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check unit e2e demo asan install uninstall clean bench fuzz lint valgrind
+
+all: $(PROGS)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/ritual: $(BUILD)/src/ritual.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
+$(BUILD)/rituald: $(BUILD)/src/rituald.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PC_LIBS) -lm
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+
+unit: $(UNIT_BIN)
+
+# The whole suite: unit tests (cmocka) and end-to-end tests against the fake
+# APIs. The runner's last line is "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@BUILD=$(BUILD) sh tests/run
+
+asan:
+	@$(MAKE) --no-print-directory check SANITIZE=address,undefined
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/ritual $(DESTDIR)$(BINDIR)/ritual
+	install -m 0755 $(BUILD)/rituald $(DESTDIR)$(SBINDIR)/rituald
+	install -m 0644 man/ritual.1 $(DESTDIR)$(MANDIR)/man1/ritual.1
+	install -m 0644 man/ritual.conf.5 $(DESTDIR)$(MANDIR)/man5/ritual.conf.5
+	install -m 0644 man/rituald.8 $(DESTDIR)$(MANDIR)/man8/rituald.8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ritual $(DESTDIR)$(SBINDIR)/rituald \
+	    $(DESTDIR)$(MANDIR)/man1/ritual.1 $(DESTDIR)$(MANDIR)/man5/ritual.conf.5 \
+	    $(DESTDIR)$(MANDIR)/man8/rituald.8
+
+bench: all
+	@BUILD=$(BUILD) sh bench/run
+
+lint:
+	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|strtok|atoi|atol)\s*\(' src/*.c src/net/*.c \
+	    || { echo "lint: banned call (use snprintf, buf_*, strtol)"; exit 1; }
+	@echo "lint: OK"
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(CORE_OBJ:.o=.d) $(BUILD)/src/ritual.d $(BUILD)/src/rituald.d $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

@@ -1,0 +1,147 @@
+/*
+ * config.h - the libconfig file turned into one validated, immutable struct.
+ *
+ * config_load parses the file, checks every key against a table (unknown
+ * keys, wrong types, bad values and missing keys are all refused, each with
+ * "file:line: what was expected"), resolves relative paths against the
+ * config file's folder, fills defaults, and returns a struct config that
+ * nothing modifies afterwards. All strings in it are owned by the struct and
+ * released by config_free; libconfig's own objects never escape config.c.
+ *
+ * This part never touches the database or the network, and never reads the
+ * token files' contents (only their permissions: a token file that group or
+ * others can read is refused, as ssh refuses keys).
+ */
+#ifndef RITUAL_CONFIG_H
+#define RITUAL_CONFIG_H
+
+#include <stddef.h>
+#include "ritual/util.h"
+
+enum network {
+	NET_FACEBOOK = 0,
+	NET_INSTAGRAM,
+	NET_LINKEDIN,
+	NET__COUNT
+};
+
+enum post_kind {
+	KIND_TIP = 0,
+	KIND_PROMO,
+	KIND_NOTE,
+	KIND__COUNT
+};
+
+/* "facebook", "instagram", "linkedin"; NULL for an invalid value. */
+const char *network_name(enum network n);
+/* Case-sensitive; returns -1 for an unknown name. */
+int network_from_name(const char *name, enum network *out);
+/* "tip", "promo", "note". */
+const char *kind_name(enum post_kind k);
+/* Case-insensitive; returns -1 for an unknown name. */
+int kind_from_name(const char *name, enum post_kind *out);
+
+/* Instagram's two login flavours (API-NOTES.md 2.1). */
+enum ig_login {
+	IG_LOGIN_FACEBOOK = 0, /* graph.facebook.com, Page token, never expires */
+	IG_LOGIN_INSTAGRAM     /* graph.instagram.com, 60-day token, refreshed */
+};
+
+struct account {
+	char *name;           /* unique, [A-Za-z0-9_-]+ */
+	enum network network;
+	char *page_id;        /* facebook: required */
+	char *user_id;        /* instagram: required */
+	char *author;         /* linkedin: urn:li:organization:N or urn:li:person:X */
+	char *token_file;     /* absolute path; mode checked at load */
+	char *api;            /* base URL: the account's "api", else the network's
+			       * from the api group; never NULL */
+	enum ig_login login;  /* instagram only; key "login", default "facebook" */
+	int line;             /* line of the account's entry in the config file */
+};
+
+/* Per-network publishing limits; all config values (group "limits"). */
+struct limits {
+	long facebook_text;           /* code points, default 63206 */
+	long facebook_image_bytes;    /* default 4194304 (4 MiB) */
+	long instagram_caption;       /* code points, default 2200 */
+	long instagram_hashtags;      /* default 5 */
+	long instagram_mentions;      /* default 20 */
+	long instagram_image_bytes;   /* default 8388608 (8 MiB) */
+	long linkedin_text;           /* code points, default 3000 */
+	long linkedin_image_pixels;   /* default 36152320 (exclusive upper bound) */
+};
+
+/* Where Instagram's images are put so Meta can fetch them (issue 3). */
+struct media_host {
+	char *dir;            /* folder served by a web server, or NULL */
+	char *s3_endpoint;    /* https://... S3-compatible endpoint, or NULL */
+	char *s3_bucket;
+	char *s3_region;
+	char *s3_key_file;    /* absolute; "ACCESS_KEY:SECRET" or two lines */
+	char *url;            /* public base URL ending in "/", or NULL when unset */
+	long retention;       /* seconds to keep a file after publishing; default 0 */
+};
+
+struct config {
+	char *path;           /* absolute path of the file loaded */
+	char *timezone;       /* IANA name, checked to exist */
+	char *database;       /* absolute path */
+
+	struct {
+		char *name, *website, *booking_url, *phone; /* each may be NULL */
+	} business;
+
+	char **slots;         /* cron expressions, syntax-checked */
+	size_t nslots;
+	long missed_after;    /* schedule.missed_after, seconds, default 21600 */
+	long min_gap;         /* schedule.min_gap, seconds between two posts
+			       * of one account, default 300 */
+
+	struct {
+		char *graph;            /* default https://graph.facebook.com/v25.0 */
+		char *instagram;        /* default https://graph.instagram.com/v25.0 */
+		char *linkedin;         /* default https://api.linkedin.com */
+		char *linkedin_version; /* YYYYMM, default "202601" */
+		char *linkedin_oauth;   /* default https://www.linkedin.com */
+	} api;
+
+	struct account *accounts;
+	size_t naccounts;
+
+	/* formats.<kind>.<network> and formats.<kind>.default; NULL where the
+	 * file leaves it out (format.c then uses its built-in default).
+	 * Index [kind][NET__COUNT] is the kind's "default". */
+	char *formats[KIND__COUNT][NET__COUNT + 1];
+
+	struct limits limits;
+	struct media_host media;
+
+	struct {
+		long max_attempts;  /* retry.max_attempts, default 8 */
+		long base_delay;    /* retry.base_delay seconds, default 30 */
+		long max_delay;     /* retry.max_delay seconds, default 3600 */
+	} retry;
+
+	struct {
+		long connect_timeout; /* http.connect_timeout s, default 10 */
+		long timeout;         /* http.timeout s, default 60 */
+		long upload_timeout;  /* http.upload_timeout s, default 120 */
+		long max_response;    /* http.max_response bytes, default 1048576 */
+	} http;
+};
+
+/*
+ * Load and validate path. On success *out is a new struct config owned by
+ * the caller (config_free). On failure returns -1 and fills diag with one
+ * message per problem, each "FILE:LINE: problem; expected ..." (LINE
+ * omitted when libconfig cannot tell); *out is left NULL.
+ */
+int config_load(const char *path, struct config **out, struct diag *diag);
+void config_free(struct config *cfg);
+
+/* The account with that name, or NULL. */
+const struct account *config_account(const struct config *cfg,
+				     const char *name);
+
+#endif

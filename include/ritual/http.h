@@ -1,0 +1,119 @@
+/*
+ * http.h - libcurl with safe defaults, for the publishers.
+ *
+ * Every request: HTTPS only (plain http only to a loopback host, for
+ * tests), certificate verification on, no redirects followed, connect and
+ * total timeouts, a cap on the response size, headers captured. A token is
+ * passed as `bearer` and sent only in the Authorization header; URLs are
+ * logged through http_redact_url. A "commit" request (the one that makes a
+ * post visible) uses a fresh connection that is closed afterwards, so
+ * libcurl never replays it on a dead reused connection.
+ *
+ * Requests are synchronous and bounded by the timeouts; an abort callback
+ * (checked at least once a second) lets the daemon cut a transfer short on
+ * shutdown. Only this part includes curl/curl.h. No knowledge of any API.
+ */
+#ifndef RITUAL_HTTP_H
+#define RITUAL_HTTP_H
+
+#include <stddef.h>
+#include "ritual/util.h"
+
+/* Call once per process before any other http_* function. */
+int http_global_init(struct err *err);
+void http_global_cleanup(void);
+
+struct http_options {
+	long connect_timeout;       /* seconds */
+	long timeout;               /* seconds, whole transfer */
+	long max_response;          /* bytes of body kept; more is an error */
+	const char *user_agent;     /* may be NULL */
+	/* Return non-zero to abort the transfer in progress. May be NULL. */
+	int (*abort_cb)(void *ud);
+	void *abort_ud;
+};
+
+struct http_client;
+int http_client_new(const struct http_options *opt, struct http_client **out,
+		    struct err *err);
+void http_client_free(struct http_client *c);
+
+/* A form field (urlencoded or multipart). For a multipart file part set
+ * filename and content_type; value may hold binary data with value_len. */
+struct http_part {
+	const char *name;
+	const char *value;
+	size_t value_len;           /* 0 = strlen(value) */
+	const char *filename;       /* multipart file part, else NULL */
+	const char *content_type;   /* multipart file part, else NULL */
+};
+
+struct http_request {
+	const char *method;         /* "GET", "POST", "PUT", "DELETE", "HEAD" */
+	const char *url;
+	const char *bearer;         /* token for "Authorization: Bearer", or NULL */
+	const char *const *headers; /* extra "Name: value" lines, NULL-terminated */
+	/* One body kind at most: */
+	const char *content_type;   /* raw body */
+	const void *body;
+	size_t body_len;
+	const struct http_part *form;    /* application/x-www-form-urlencoded */
+	size_t nform;
+	const struct http_part *parts;   /* multipart/form-data */
+	size_t nparts;
+	/* AWS SigV4 (S3): "aws:amz:REGION:s3" and "ACCESS:SECRET", or NULL. */
+	const char *aws_sigv4;
+	const char *aws_credentials;
+	int commit;                 /* fresh connection, closed after */
+	long timeout;               /* seconds; 0 = the client's default */
+};
+
+enum http_fail {
+	HTTP_OK = 0,        /* a complete response arrived (any status) */
+	HTTP_NOT_SENT,      /* refused before anything was sent: bad URL, DNS,
+			     * connection refused; safe to retry any request */
+	HTTP_NO_RESPONSE,   /* sent (or possibly sent), but no complete
+			     * response: timeout, reset, TLS error mid-way,
+			     * aborted: the server may have acted */
+	HTTP_TOO_LARGE      /* the response exceeded max_response */
+};
+
+struct http_header {
+	char *name;                 /* lower-case */
+	char *value;
+};
+
+struct http_response {
+	long status;                /* 0 when no response */
+	char *body;                 /* NUL-terminated; never NULL after perform */
+	size_t body_len;
+	struct http_header *headers;
+	size_t nheaders;
+	enum http_fail fail;
+	char error[256];            /* transport error, for humans */
+	double seconds;             /* total time */
+};
+
+/*
+ * Perform req. Returns 0 when a complete response arrived (fail ==
+ * HTTP_OK, whatever the status), -1 otherwise with resp->fail and
+ * resp->error set. resp must be released with http_response_free either way.
+ */
+int http_perform(struct http_client *c, const struct http_request *req,
+		 struct http_response *resp);
+void http_response_free(struct http_response *resp);
+
+/* The first header with that name (case-insensitive), or NULL. */
+const char *http_header(const struct http_response *resp, const char *name);
+
+/* Percent-encode s (RFC 3986 unreserved kept); caller frees. */
+char *http_escape(const char *s);
+/* "a=1&b=2" with every name and value escaped; caller frees. */
+char *http_form_encode(const struct http_part *form, size_t n);
+/* Copy of url with the values of access_token, client_secret, token,
+ * refresh_token, code and X-Amz-Signature replaced by "REDACTED". */
+char *http_redact_url(const char *url);
+/* Whether url is https, or http to a loopback host. */
+int http_url_allowed(const char *url);
+
+#endif

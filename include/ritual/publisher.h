@@ -1,0 +1,126 @@
+/*
+ * publisher.h - the interface every network implements (net/<name>.c).
+ *
+ * A publisher turns one claimed delivery into API requests and classifies
+ * what came back. It never touches SQL or the schedule: the daemon hands it
+ * a context whose callbacks persist ids the moment they arrive (save) and
+ * durably mark the commit call before it is sent (committing). A publisher
+ * MUST call committing() right before the request that makes the post
+ * visible, and must not send that request if committing() fails.
+ *
+ * Multi-step publishers (Instagram's container, LinkedIn's upload) keep
+ * their intermediate ids through save/load, and may return PUB_WAIT to be
+ * called again later instead of sleeping; publish() is then called again
+ * with the same job and picks up from the saved ids.
+ *
+ * Adding a network: one net/<name>.c defining a struct publisher, plus one
+ * line in publisher_for() (net/registry.c).
+ */
+#ifndef RITUAL_PUBLISHER_H
+#define RITUAL_PUBLISHER_H
+
+#include <stdint.h>
+#include <time.h>
+#include "ritual/config.h"
+#include "ritual/http.h"
+#include "ritual/util.h"
+
+enum pub_class {
+	PUB_OK = 0,     /* published: remote_id (and permalink) set */
+	PUB_WAIT,       /* in progress, nothing wrong: call again at retry_at */
+	PUB_TRANSIENT,  /* nothing went out; retry with backoff */
+	PUB_RATE,       /* rate-limited: not before retry_at; not an attempt */
+	PUB_AUTH,       /* token expired/revoked/lacking permission: pause the
+			 * account until the owner reconnects it */
+	PUB_OWNER,      /* the owner must act on the platform: pause */
+	PUB_PERMANENT,  /* this post cannot go out as it is: failed */
+	PUB_DUPLICATE,  /* the platform says it has this post already */
+	PUB_CONFIG,     /* configuration or API version problem: pause */
+	PUB_UNKNOWN     /* the commit call may have gone out: reconcile */
+};
+
+/* "ok", "wait", "transient", ... */
+const char *pub_class_name(enum pub_class c);
+
+struct pub_result {
+	enum pub_class cls;
+	time_t retry_at;          /* PUB_WAIT/PUB_RATE: earliest next call; 0 =
+				   * the daemon's own backoff */
+	char remote_id[160];
+	char permalink[512];
+	char message[1024];       /* for the owner: what happened (with the
+				   * platform's own words) and what to do */
+	time_t account_hold_until; /* any class: make no calls for this account
+				    * before then (usage near the limit) */
+};
+
+/* Fill res (cls and a formatted message). Returns 0. */
+int pub_result_set(struct pub_result *res, enum pub_class cls,
+		   const char *fmt, ...) RT_PRINTF(3, 4);
+
+/* One delivery as the publisher sees it; everything borrowed. */
+struct pub_job {
+	int64_t delivery_id;
+	int64_t post_id;
+	const char *text;             /* exact wire text */
+	const char *title;            /* may be NULL */
+	const char *link;             /* may be NULL */
+	const char *alt;              /* may be NULL */
+	const unsigned char *image;   /* NULL for a text post */
+	size_t image_len;
+	const char *image_mime;
+	const char *image_name;       /* original file name */
+	long image_width, image_height;
+	time_t claimed_at;            /* this attempt */
+	time_t commit_at;             /* when the commit call was marked (0 = never) */
+};
+
+struct pub_ctx {
+	const struct config *cfg;
+	const struct account *account;
+	const char *token;            /* the account's token; never logged */
+	struct http_client *http;
+	time_t now;
+	/* Persist key=value for this delivery at once. */
+	int (*save)(struct pub_ctx *ctx, const char *key, const char *value,
+		    struct err *err);
+	/* A saved value (caller frees) or NULL. */
+	char *(*load)(struct pub_ctx *ctx, const char *key);
+	/* Durably record that the commit call is about to be sent. */
+	int (*committing)(struct pub_ctx *ctx, struct err *err);
+	/* Replace the account's token (a refreshed token), written atomically
+	 * to its token file with mode 0600. May be NULL (CLI). */
+	int (*token_update)(struct pub_ctx *ctx, const char *token, time_t expires,
+			    struct err *err);
+	void *ud;
+};
+
+/* Result of `ritual check --online` for one account. */
+struct pub_check {
+	int ok;
+	char detail[512];     /* "token valid, page Wellness Rituals" or the problem */
+	char fix[512];        /* what to do; empty when ok */
+	long days_left;       /* token expiry in days; -1 = never/unknown */
+};
+
+struct publisher {
+	const char *network;
+	/* Publish (or continue publishing) job. Returns 0 with res filled; -1
+	 * only when the daemon's own bookkeeping failed (committing/save),
+	 * with res->message set and nothing sent after the failure. */
+	int (*publish)(struct pub_ctx *ctx, const struct pub_job *job,
+		       struct pub_result *res);
+	/* After the commit call's outcome was lost: PUB_OK (found; ids set),
+	 * PUB_TRANSIENT (certainly absent: safe to publish again), PUB_UNKNOWN
+	 * (cannot tell; a human decides), or PUB_RATE/PUB_AUTH/PUB_WAIT to
+	 * reconcile again later. */
+	int (*reconcile)(struct pub_ctx *ctx, const struct pub_job *job,
+			 struct pub_result *res);
+	/* Live token/permission check. */
+	int (*check)(struct pub_ctx *ctx, struct pub_check *out);
+};
+
+/* The publisher for a network; never NULL for a valid network. */
+const struct publisher *publisher_for(enum network n);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * store.h - the queue: every SQL statement of ritual lives in store.c.
+ *
+ * One SQLite file holds posts, their images (bytes, not paths), one
+ * delivery per (post, account) carrying the publishing state, the ids the
+ * APIs returned, per-account pauses, and an event log. The database is
+ * opened in WAL mode with foreign keys on, a busy timeout, and
+ * synchronous=FULL, so that a state change that guards an irreversible
+ * call (store_mark_commit) is on disk before the call is made. Writes use
+ * BEGIN IMMEDIATE. The CLI and the daemon may use the file at the same time.
+ *
+ * Schema versions are tracked in PRAGMA user_version; migrations run in one
+ * transaction at open. A database newer than this program is refused.
+ *
+ * Delivery states: pending, sending, published, failed, unknown, canceled,
+ * missed. Phases (while sending): "prepare" (nothing visible yet; safe to
+ * redo) and "commit" (the request that makes the post visible may have
+ * been sent: reconcile before any retry).
+ *
+ * Strings returned in structs are owned by those structs and released by
+ * the matching *_free function. This part knows nothing of HTTP or text
+ * formats.
+ */
+#ifndef RITUAL_STORE_H
+#define RITUAL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "ritual/util.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+enum store_open_flags {
+	STORE_CREATE = 1,   /* create the file (and run migrations) if missing */
+	STORE_READONLY = 2  /* open read-only (list/show/preview) */
+};
+
+/* Open (and migrate) the database at path. *out owned by the caller
+ * (store_close). Messages name the file and, for a read-only file or
+ * folder or a full disk, what to do. */
+int store_open(const char *path, int flags, struct store **out, struct err *err);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+
+/* Transactions for multi-statement work (the CLI's all-or-nothing import).
+ * store_begin is BEGIN IMMEDIATE. Functions below that say "atomic" run
+ * their own transaction and must not be called inside one. */
+int store_begin(struct store *st, struct err *err);
+int store_commit(struct store *st, struct err *err);
+void store_rollback(struct store *st);
+
+/* PRAGMA data_version: changes when another connection commits. */
+int store_data_version(struct store *st, int64_t *out, struct err *err);
+
+struct store_delivery {
+	int64_t id, post_id;
+	char *account, *network;
+	char *text;               /* exact wire text */
+	char *state, *phase;
+	time_t due, next_attempt;
+	long attempts;
+	time_t claimed_at, commit_at, published_at;   /* 0 = never */
+	char *remote_id, *permalink, *error;          /* NULL when absent */
+};
+
+struct store_post {
+	int64_t id;
+	char *kind, *title, *body, *link, *alt, *tags, *source;  /* title.. may be NULL */
+	int64_t media_id;         /* 0 = no image */
+	time_t due, expires;      /* expires 0 = none */
+	int from_slot;
+	time_t created;
+	struct store_delivery *deliveries;
+	size_t ndeliveries;
+};
+
+struct store_media {
+	int64_t id;
+	char *mime, *name;
+	long width, height;
+	unsigned char *data;
+	size_t len;
+};
+
+/* --- queueing (call inside store_begin/store_commit) --- */
+
+/* Insert image bytes; *id set. */
+int store_media_put(struct store *st, const char *mime, long width,
+		    long height, const char *name, const void *data, size_t len,
+		    int64_t *id, struct err *err);
+/* Insert a post (deliveries ignored); *id set. */
+int store_post_insert(struct store *st, const struct store_post *p,
+		      int64_t *id, struct err *err);
+/* Insert a pending delivery; next_attempt = due. */
+int store_delivery_insert(struct store *st, int64_t post_id,
+			  const char *account, const char *network,
+			  const char *text, time_t due, int64_t *id,
+			  struct err *err);
+/* Whether account already has a live delivery (pending, sending, unknown,
+ * published) due at exactly t. */
+int store_slot_taken(struct store *st, const char *account, time_t t,
+		     int *taken, struct err *err);
+
+/* --- reading --- */
+
+/* One post with its deliveries. Returns -1 with "no post N" if absent. */
+int store_post_get(struct store *st, int64_t id, struct store_post **out,
+		   struct err *err);
+/* Posts ordered by due time. all = 0: only posts with a delivery that is
+ * pending, sending or unknown, or that failed/missed in the last 7 days. */
+int store_posts_list(struct store *st, int all, struct store_post ***out,
+		     size_t *n, struct err *err);
+void store_post_free(struct store_post *p);
+void store_posts_free(struct store_post **v, size_t n);
+int store_media_get(struct store *st, int64_t id, struct store_media **out,
+		    struct err *err);
+void store_media_free(struct store_media *m);
+/* Deliveries in state sending (for recovery at start). */
+int store_sending_list(struct store *st, struct store_delivery **out,
+		       size_t *n, struct err *err);
+void store_deliveries_free(struct store_delivery *v, size_t n);
+
+/* --- owner actions (atomic) --- */
+
+/* pending/unknown deliveries -> canceled. *changed = how many. A delivery
+ * being sent cannot be canceled: -1 with a message saying so. */
+int store_post_cancel(struct store *st, int64_t id, int *changed,
+		      struct err *err);
+/* Set the post's due time and that of its pending deliveries. */
+int store_post_reschedule(struct store *st, int64_t id, time_t due,
+			  int *changed, struct err *err);
+/* failed/unknown/missed deliveries -> pending, due now (attempts reset). */
+int store_post_retry(struct store *st, int64_t id, time_t now, int *changed,
+		     struct err *err);
+
+/* --- the daemon --- */
+
+/*
+ * Claim the most overdue delivery that is due (next_attempt <= now), whose
+ * account is neither paused nor on hold, and whose account published
+ * nothing within min_gap seconds: state -> sending, claimed_at = now, and
+ * attempts + 1 unless the phase is "commit" (a pending delivery in phase
+ * commit awaits reconciliation, not a new attempt). *out = NULL when
+ * nothing is due.
+ */
+int store_claim(struct store *st, time_t now, long min_gap,
+		struct store_delivery **out, struct err *err);
+/* When the next claim could succeed (min over pending deliveries of their
+ * next attempt, the account's hold and min_gap), *any = 0 if never. */
+int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
+		    int *any, struct err *err);
+/* Phase -> commit, commit_at = now; on disk (synchronous=FULL) on return. */
+int store_mark_commit(struct store *st, int64_t id, time_t now, struct err *err);
+/* sending -> published with the API's ids. */
+int store_finish_published(struct store *st, int64_t id, const char *remote_id,
+			   const char *permalink, time_t now, struct err *err);
+/* sending -> pending for another try at next_attempt (phase prepare);
+ * count = 0 gives the attempt back (rate limits, paused accounts). */
+int store_finish_retry(struct store *st, int64_t id, time_t next_attempt,
+		       const char *error, int count, struct err *err);
+/* sending (phase commit) -> pending, phase kept: reconcile again at
+ * next_attempt. */
+int store_finish_reconcile_later(struct store *st, int64_t id,
+				 time_t next_attempt, const char *error,
+				 struct err *err);
+/* sending|pending -> a final state: "failed", "unknown", "missed". */
+int store_finish_final(struct store *st, int64_t id, const char *state,
+		       const char *error, struct err *err);
+int store_set_permalink(struct store *st, int64_t id, const char *permalink,
+			struct err *err);
+
+/* Per-delivery progress ids (container id, image URN...), stored the
+ * moment the API returns them. */
+int store_progress_set(struct store *st, int64_t id, const char *key,
+		       const char *value, struct err *err);
+/* The value, or NULL if unset (caller frees). */
+int store_progress_get(struct store *st, int64_t id, const char *key,
+		       char **value, struct err *err);
+int store_progress_clear(struct store *st, int64_t id, struct err *err);
+
+struct store_account {
+	char *name;
+	int paused;
+	char *reason;             /* why paused / on hold; NULL if neither */
+	time_t paused_at;
+	char *token_stamp;        /* identity of the token file when paused */
+	time_t hold_until;        /* no calls before this (rate limit); 0 = none */
+};
+int store_account_pause(struct store *st, const char *name, const char *reason,
+			const char *token_stamp, time_t now, struct err *err);
+int store_account_resume(struct store *st, const char *name, struct err *err);
+int store_account_hold(struct store *st, const char *name, time_t until,
+		       const char *reason, struct err *err);
+int store_accounts_list(struct store *st, struct store_account **out,
+			size_t *n, struct err *err);
+void store_accounts_free(struct store_account *v, size_t n);
+
+/* Append to the delivery's history (shown by `ritual show`). */
+int store_event_add(struct store *st, int64_t delivery_id, const char *level,
+		    const char *message, time_t now, struct err *err);
+struct store_event {
+	time_t at;
+	char *level, *message;
+};
+int store_events_list(struct store *st, int64_t delivery_id,
+		      struct store_event **out, size_t *n, struct err *err);
+void store_events_free(struct store_event *v, size_t n);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * util.h - small helpers shared by every part: allocation that cannot fail
+ * silently, error values, growable buffers, files, paths, UTF-8.
+ *
+ * Conventions used across ritual:
+ *  - Functions return 0 on success and -1 on failure, filling a caller-owned
+ *    struct err with a message meant for a human (what, where, how to fix).
+ *  - x* allocators abort the process on out-of-memory (there is nothing
+ *    useful a daemon can do with a failed 100-byte malloc); everything they
+ *    return is owned by the caller and released with free().
+ */
+#ifndef RITUAL_UTIL_H
+#define RITUAL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define RT_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define RT_PRINTF(a, b)
+#endif
+
+#define RT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One error message, owned by the caller (usually on its stack). */
+struct err {
+	char msg[1024];
+};
+
+/* Format into err->msg (truncating safely). Always returns -1 so callers
+ * can write `return err_set(err, "...")`. err may be NULL. */
+int err_set(struct err *err, const char *fmt, ...) RT_PRINTF(2, 3);
+/* Prefix err->msg with "prefix: " (e.g. a file name). err may be NULL. */
+void err_prefix(struct err *err, const char *fmt, ...) RT_PRINTF(2, 3);
+
+/* A list of messages, for parts that report every problem at once
+ * (config, post files). Zero-initialise; free with diag_free. */
+struct diag {
+	char **msgs;
+	size_t n;
+};
+void diag_add(struct diag *d, const char *fmt, ...) RT_PRINTF(2, 3);
+void diag_free(struct diag *d);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);            /* NULL in, NULL out */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) RT_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* Growable byte buffer; data is always NUL-terminated when non-NULL.
+ * Zero-initialise; buf_free releases; buf_steal hands data to the caller
+ * (never NULL: an empty buffer yields ""). */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+void buf_append(struct buf *b, const void *data, size_t len);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) RT_PRINTF(2, 3);
+char *buf_steal(struct buf *b);
+void buf_free(struct buf *b);
+
+/* Read a whole file (at most max bytes; larger is an error). *data is
+ * NUL-terminated for convenience and owned by the caller. */
+int read_file(const char *path, unsigned char **data, size_t *len,
+	      size_t max, struct err *err);
+
+/* Write a file atomically: temp file in the same folder, fsync, rename,
+ * fsync the folder. mode is applied to the new file (e.g. 0600). */
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      unsigned mode, struct err *err);
+
+/* Read a secret (token) file: refuses a file that group or others can
+ * read, or that is not a regular file; strips surrounding whitespace;
+ * refuses an empty token. The message never contains the token. *out is
+ * owned by the caller; wipe it with secret_free. */
+int read_secret_file(const char *path, char **out, struct err *err);
+void secret_free(char *s);
+
+/* Path helpers; results owned by the caller. */
+char *path_dirname(const char *path);                 /* "a/b.c" -> "a", "b" -> "." */
+const char *path_basename(const char *path);          /* pointer into path */
+char *path_resolve(const char *base_dir, const char *path); /* absolute stays, relative joins */
+char *path_absolute(const char *path);                /* against the cwd; no symlink resolution */
+
+/* UTF-8. */
+int utf8_valid(const char *s, size_t len);            /* 1 if valid UTF-8 */
+size_t utf8_length(const char *s);                    /* code points in a valid string */
+
+/* Trim ASCII whitespace in place at both ends; returns s. */
+char *str_trim(char *s);
+int str_casecmp_ascii(const char *a, const char *b);
+int str_has_prefix(const char *s, const char *prefix);
+
+/* Split on any of the separator characters, skipping empty fields.
+ * Returns a NULL-terminated array owned by the caller (strv_free). */
+char **str_split(const char *s, const char *seps, size_t *n);
+void strv_free(char **v);
+
+/* Random bytes from getrandom(2) (falls back to /dev/urandom). */
+int random_bytes(void *buf, size_t len);
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void hex_encode(const unsigned char *in, size_t len, char *out);
+
+#endif

@@ -1,0 +1,826 @@
+/*
+ * daemon.c - rituald's loop.
+ *
+ * Owns the process's life: signals, the single-instance lock, the sleep
+ * until the next due delivery, recovery at start, and turning each
+ * publisher result into the delivery's next state. Publishers do the HTTP;
+ * the store does the SQL; this file decides. It never formats post text.
+ */
+#include "ritual/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ritual/config.h"
+#include "ritual/http.h"
+#include "ritual/log.h"
+#include "ritual/publisher.h"
+#include "ritual/schedule.h"
+#include "ritual/store.h"
+
+#define MAX_SLEEP 60            /* seconds: cap every sleep */
+#define STOP_GRACE 8            /* seconds a request may run after TERM */
+#define WAIT_DEFAULT 5          /* seconds before a PUB_WAIT step resumes */
+#define RECONCILE_DELAY 60      /* seconds between read-backs */
+#define RECONCILE_MAX 10        /* read-backs before giving up to `unknown` */
+
+static volatile sig_atomic_t sig_stop, sig_hup, sig_int_count;
+static int sig_pipe[2] = {-1, -1};
+
+struct daemon {
+	const struct daemon_options *opt;
+	struct config *cfg;
+	struct store *st;
+	struct http_client *http;
+	int lock_fd;
+	int inotify_fd;
+	char *db_name;             /* base name of the database file */
+	struct timespec stop_at;   /* when the stop was requested (monotonic) */
+	int64_t *waiting;          /* --once: deliveries mid-way (PUB_WAIT) */
+	size_t nwaiting;
+};
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (sig == SIGINT && ++sig_int_count >= 2)
+		_exit(130);
+	if (sig == SIGTERM || sig == SIGINT)
+		sig_stop = 1;
+	else if (sig == SIGHUP)
+		sig_hup = 1;
+	if (sig_pipe[1] >= 0) {
+		ssize_t r = write(sig_pipe[1], "x", 1);
+		(void)r;
+	}
+	errno = saved;
+}
+
+static int setup_signals(void)
+{
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return 0;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double stop_requested_at;
+
+/* libcurl asks this at least once a second during a transfer. */
+static int abort_transfer(void *ud)
+{
+	(void)ud;
+	if (!sig_stop)
+		return 0;
+	if (stop_requested_at == 0)
+		stop_requested_at = mono_now();
+	return mono_now() - stop_requested_at > STOP_GRACE;
+}
+
+/* The identity of a token file, to notice when the owner replaces it. */
+static char *token_stamp(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return xstrdup("missing");
+	return xasprintf("%llu:%llu:%lld:%lld.%09ld", (unsigned long long)sb.st_dev,
+			 (unsigned long long)sb.st_ino, (long long)sb.st_size,
+			 (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+}
+
+static int make_http(struct daemon *d, struct err *err)
+{
+	struct http_options ho = {
+		.connect_timeout = d->cfg->http.connect_timeout,
+		.timeout = d->cfg->http.timeout,
+		.max_response = d->cfg->http.max_response,
+		.user_agent = "rituald/" RITUAL_VERSION,
+		.abort_cb = abort_transfer,
+	};
+	http_client_free(d->http);
+	d->http = NULL;
+	return http_client_new(&ho, &d->http, err);
+}
+
+/* ---- callbacks given to publishers ---- */
+
+struct job_ud {
+	struct daemon *d;
+	int64_t id;
+	time_t *commit_at;
+};
+
+static int cb_save(struct pub_ctx *ctx, const char *key, const char *value,
+		   struct err *err)
+{
+	struct job_ud *u = ctx->ud;
+	return store_progress_set(u->d->st, u->id, key, value, err);
+}
+
+static char *cb_load(struct pub_ctx *ctx, const char *key)
+{
+	struct job_ud *u = ctx->ud;
+	char *v = NULL;
+	struct err err;
+	if (store_progress_get(u->d->st, u->id, key, &v, &err) < 0)
+		log_warnx("%s", err.msg);
+	return v;
+}
+
+static int cb_committing(struct pub_ctx *ctx, struct err *err)
+{
+	struct job_ud *u = ctx->ud;
+	time_t now = time(NULL);
+	if (store_mark_commit(u->d->st, u->id, now, err) < 0)
+		return -1;
+	*u->commit_at = now;
+	return 0;
+}
+
+static int cb_token_update(struct pub_ctx *ctx, const char *token,
+			   time_t expires, struct err *err)
+{
+	(void)expires;
+	struct job_ud *u = ctx->ud;
+	size_t len = strlen(token);
+	char *data = xasprintf("%s\n", token);
+	int rc = write_file_atomic(ctx->account->token_file, data, len + 1, 0600, err);
+	explicit_bzero(data, len + 1);
+	free(data);
+	if (rc == 0) {
+		/* Our own write must not look like the owner's fix. */
+		char *stamp = token_stamp(ctx->account->token_file);
+		free(stamp);
+	}
+	(void)u;
+	return rc;
+}
+
+/* ---- outcomes ---- */
+
+static long backoff_delay(const struct config *cfg, long attempts)
+{
+	double delay = (double)cfg->retry.base_delay;
+	for (long i = 1; i < attempts && delay < (double)cfg->retry.max_delay; i++)
+		delay *= 2;
+	if (delay > (double)cfg->retry.max_delay)
+		delay = (double)cfg->retry.max_delay;
+	uint32_t r = 0;
+	random_bytes(&r, sizeof(r));
+	double jitter = 0.8 + 0.4 * ((double)r / 4294967295.0);  /* +-20% */
+	long out = lround(delay * jitter);
+	return out < 1 ? 1 : out;
+}
+
+static void waiting_set(struct daemon *d, int64_t id, int on)
+{
+	for (size_t i = 0; i < d->nwaiting; i++) {
+		if (d->waiting[i] == id) {
+			if (!on)
+				d->waiting[i] = d->waiting[--d->nwaiting];
+			return;
+		}
+	}
+	if (on) {
+		d->waiting = xrealloc(d->waiting, (d->nwaiting + 1) * sizeof(*d->waiting));
+		d->waiting[d->nwaiting++] = id;
+	}
+}
+
+static void event(struct daemon *d, int64_t id, const char *level,
+		  const char *msg)
+{
+	struct err err;
+	if (store_event_add(d->st, id, level, msg, time(NULL), &err) < 0)
+		log_warnx("%s", err.msg);
+}
+
+static void pause_account(struct daemon *d, const struct account *a,
+			  const char *reason)
+{
+	struct err err;
+	char *stamp = token_stamp(a->token_file);
+	if (store_account_pause(d->st, a->name, reason, stamp, time(NULL), &err) < 0)
+		log_error("%s", err.msg);
+	free(stamp);
+	log_error("account %s paused: %s", a->name, reason);
+}
+
+/* Record res for delivery dl (state sending). */
+static void record(struct daemon *d, const struct store_delivery *dl,
+		   const struct account *a, const struct pub_result *res,
+		   int reconciling)
+{
+	struct err err = {{0}};
+	time_t now = time(NULL);
+	int rc = 0;
+	long id = (long)dl->post_id;
+	char *msg = NULL;
+
+	if (res->account_hold_until > now &&
+	    store_account_hold(d->st, a->name, res->account_hold_until,
+			       "close to the API's rate limit", &err) < 0)
+		log_warnx("%s", err.msg);
+	waiting_set(d, dl->id, res->cls == PUB_WAIT);
+
+	switch (res->cls) {
+	case PUB_OK:
+		rc = store_finish_published(d->st, dl->id, res->remote_id,
+					    res->permalink[0] ? res->permalink : NULL,
+					    now, &err);
+		if (rc == 0) {
+			log_info("published post %ld to %s (account %s): id %s %s",
+				 id, dl->network, a->name, res->remote_id,
+				 res->permalink);
+			msg = xasprintf("published: %s %s", res->remote_id,
+					res->permalink);
+			event(d, dl->id, "info", msg);
+		}
+		break;
+	case PUB_WAIT:
+		rc = store_finish_retry(d->st, dl->id,
+					res->retry_at > now ? res->retry_at
+							    : now + WAIT_DEFAULT,
+					res->message[0] ? res->message : NULL, 0, &err);
+		log_debug("post %ld on %s: waiting (%s)", id, a->name, res->message);
+		break;
+	case PUB_RATE:
+		rc = store_finish_retry(d->st, dl->id,
+					res->retry_at > now ? res->retry_at : now + 3600,
+					res->message, 0, &err);
+		log_warnx("post %ld on %s: %s", id, a->name, res->message);
+		event(d, dl->id, "warning", res->message);
+		break;
+	case PUB_TRANSIENT:
+		if (dl->attempts >= d->cfg->retry.max_attempts) {
+			msg = xasprintf("gave up after %ld attempts; last error: %s. "
+					"Run `ritual retry %ld` to try again",
+					dl->attempts, res->message, id);
+			rc = store_finish_final(d->st, dl->id, "failed", msg, &err);
+			log_error("post %ld on %s failed: %s", id, a->name, msg);
+			event(d, dl->id, "error", msg);
+		} else {
+			long wait = backoff_delay(d->cfg, dl->attempts);
+			rc = store_finish_retry(d->st, dl->id, now + wait,
+						res->message, 1, &err);
+			log_warnx("post %ld on %s: attempt %ld failed, retrying in "
+				  "%lds: %s", id, a->name, dl->attempts, wait,
+				  res->message);
+			event(d, dl->id, "warning", res->message);
+		}
+		break;
+	case PUB_AUTH:
+	case PUB_OWNER:
+	case PUB_CONFIG:
+		pause_account(d, a, res->message);
+		if (reconciling)
+			rc = store_finish_reconcile_later(d->st, dl->id, now,
+							  res->message, &err);
+		else
+			rc = store_finish_retry(d->st, dl->id, now, res->message, 0,
+						&err);
+		event(d, dl->id, "error", res->message);
+		break;
+	case PUB_PERMANENT:
+	case PUB_DUPLICATE:
+		rc = store_finish_final(d->st, dl->id, "failed", res->message, &err);
+		log_error("post %ld on %s failed: %s", id, a->name, res->message);
+		event(d, dl->id, "error", res->message);
+		break;
+	case PUB_UNKNOWN:
+		msg = xasprintf("%s. Check the %s page; then `ritual retry %ld` "
+				"publishes it again, `ritual cancel %ld` keeps it "
+				"as it is", res->message, dl->network, id, id);
+		rc = store_finish_final(d->st, dl->id, "unknown", msg, &err);
+		log_error("post %ld on %s: outcome unknown: %s", id, a->name, msg);
+		event(d, dl->id, "error", msg);
+		break;
+	}
+	if (rc < 0)
+		log_error("post %ld on %s: could not record the outcome: %s", id,
+			  a->name, err.msg);
+	free(msg);
+}
+
+/* After PUB_UNKNOWN from a commit call, or a commit found at start. */
+static void record_reconcile(struct daemon *d, const struct store_delivery *dl,
+			     const struct account *a, struct pub_result *res,
+			     struct pub_ctx *ctx)
+{
+	struct err err = {{0}};
+	time_t now = time(NULL);
+	char *tries_s = NULL;
+	long tries = 0;
+	char buf[32];
+
+	tries_s = ctx->load(ctx, "reconcile_tries");
+	if (tries_s)
+		tries = strtol(tries_s, NULL, 10);
+	free(tries_s);
+	snprintf(buf, sizeof(buf), "%ld", tries + 1);
+	if (ctx->save(ctx, "reconcile_tries", buf, &err) < 0)
+		log_warnx("%s", err.msg);
+
+	if (res->cls == PUB_TRANSIENT) {
+		/* Absent. Read once more after a pause: the platform's list may
+		 * lag the write by a minute. */
+		char *absent = ctx->load(ctx, "reconcile_absent");
+		int seen = absent != NULL;
+		free(absent);
+		if (!seen) {
+			if (ctx->save(ctx, "reconcile_absent", "1", &err) < 0)
+				log_warnx("%s", err.msg);
+			if (store_finish_reconcile_later(d->st, dl->id,
+							 now + RECONCILE_DELAY,
+							 res->message, &err) < 0)
+				log_error("%s", err.msg);
+			log_info("post %ld on %s: not found yet after the lost "
+				 "answer; checking again in %ds", (long)dl->post_id,
+				 a->name, RECONCILE_DELAY);
+			return;
+		}
+		log_warnx("post %ld on %s: not published (checked twice); "
+			  "publishing again", (long)dl->post_id, a->name);
+		event(d, dl->id, "warning", "the lost publish did not go out; "
+		      "publishing again");
+		store_progress_set(d->st, dl->id, "reconcile_absent", "", &err);
+		if (store_finish_retry(d->st, dl->id, now, res->message, 0, &err) < 0)
+			log_error("%s", err.msg);
+		return;
+	}
+	if (res->cls == PUB_WAIT || res->cls == PUB_RATE) {
+		if (tries + 1 >= RECONCILE_MAX) {
+			pub_result_set(res, PUB_UNKNOWN,
+				       "could not confirm whether post %ld went out "
+				       "to %s after %ld checks (%s)", (long)dl->post_id,
+				       a->name, tries + 1, res->message);
+			record(d, dl, a, res, 1);
+			return;
+		}
+		time_t next = res->retry_at > now ? res->retry_at
+						  : now + RECONCILE_DELAY;
+		if (store_finish_reconcile_later(d->st, dl->id, next, res->message,
+						 &err) < 0)
+			log_error("%s", err.msg);
+		return;
+	}
+	record(d, dl, a, res, 1);
+}
+
+static int missed(struct daemon *d, const struct store_delivery *dl,
+		  const struct store_post *p, time_t now)
+{
+	struct err err;
+	char *msg = NULL;
+	char when[40];
+	if (strcmp(dl->phase, "commit") == 0)
+		return 0;
+	if (p->expires && now >= p->expires) {
+		sched_format_human(p->expires, when, sizeof(when));
+		msg = xasprintf("not published: the post expired at %s", when);
+	} else if (d->cfg->missed_after > 0 && now > dl->due + d->cfg->missed_after) {
+		sched_format_human(dl->due, when, sizeof(when));
+		msg = xasprintf("not published: it was due at %s, more than %ld "
+				"minutes ago (schedule.missed_after); run `ritual "
+				"retry %ld` to publish it now",
+				when, d->cfg->missed_after / 60, (long)p->id);
+	}
+	if (!msg)
+		return 0;
+	if (store_finish_final(d->st, dl->id, "missed", msg, &err) < 0)
+		log_error("%s", err.msg);
+	log_warnx("post %ld on %s: %s", (long)p->id, dl->account, msg);
+	event(d, dl->id, "warning", msg);
+	free(msg);
+	return 1;
+}
+
+static void process(struct daemon *d, struct store_delivery *dl)
+{
+	struct err err = {{0}};
+	struct store_post *p = NULL;
+	struct store_media *m = NULL;
+	char *token = NULL;
+	time_t now = time(NULL);
+	const struct account *a = config_account(d->cfg, dl->account);
+	int reconciling = strcmp(dl->phase, "commit") == 0;
+
+	if (!a) {
+		char *msg = xasprintf("account %s is not in %s any more; add it "
+				      "back or cancel the post", dl->account,
+				      d->cfg->path);
+		log_error("post %ld: %s", (long)dl->post_id, msg);
+		store_finish_retry(d->st, dl->id, now + 3600, msg, 0, &err);
+		free(msg);
+		return;
+	}
+	if (store_post_get(d->st, dl->post_id, &p, &err) < 0 ||
+	    (p->media_id && store_media_get(d->st, p->media_id, &m, &err) < 0)) {
+		log_error("post %ld: %s", (long)dl->post_id, err.msg);
+		store_finish_retry(d->st, dl->id, now + 60, err.msg, 0, &err);
+		goto out;
+	}
+	if (missed(d, dl, p, now))
+		goto out;
+	if (read_secret_file(a->token_file, &token, &err) < 0) {
+		pause_account(d, a, err.msg);
+		if (reconciling)
+			store_finish_reconcile_later(d->st, dl->id, now, err.msg, &err);
+		else
+			store_finish_retry(d->st, dl->id, now, err.msg, 0, &err);
+		goto out;
+	}
+
+	time_t commit_at = dl->commit_at;
+	struct job_ud ud = {.d = d, .id = dl->id, .commit_at = &commit_at};
+	struct pub_ctx ctx = {
+		.cfg = d->cfg, .account = a, .token = token, .http = d->http,
+		.now = now, .save = cb_save, .load = cb_load,
+		.committing = cb_committing, .token_update = cb_token_update,
+		.ud = &ud,
+	};
+	struct pub_job job = {
+		.delivery_id = dl->id, .post_id = dl->post_id, .text = dl->text,
+		.title = p->title, .link = p->link, .alt = p->alt,
+		.claimed_at = dl->claimed_at, .commit_at = dl->commit_at,
+	};
+	if (m) {
+		job.image = m->data;
+		job.image_len = m->len;
+		job.image_mime = m->mime;
+		job.image_name = m->name;
+		job.image_width = m->width;
+		job.image_height = m->height;
+	}
+	const struct publisher *pub = publisher_for(a->network);
+	struct pub_result res;
+	memset(&res, 0, sizeof(res));
+	if (!pub) {
+		pub_result_set(&res, PUB_CONFIG, "no publisher for network %s",
+			       network_name(a->network));
+		record(d, dl, a, &res, reconciling);
+		goto out;
+	}
+	if (reconciling) {
+		log_info("post %ld on %s: the last publish call's answer was lost; "
+			 "checking %s", (long)dl->post_id, a->name, dl->network);
+		pub->reconcile(&ctx, &job, &res);
+		record_reconcile(d, dl, a, &res, &ctx);
+		goto out;
+	}
+	log_debug("post %ld on %s: publishing (attempt %ld)", (long)dl->post_id,
+		  a->name, dl->attempts);
+	int rc = pub->publish(&ctx, &job, &res);
+	job.commit_at = commit_at;
+	if (rc < 0) {
+		/* Our own bookkeeping failed; nothing was sent after that. */
+		log_error("post %ld on %s: %s", (long)dl->post_id, a->name,
+			  res.message);
+		if (commit_at) {
+			/* The commit mark is on disk: treat as a lost answer. */
+			store_finish_reconcile_later(d->st, dl->id, now + 5,
+						     res.message, &err);
+		} else {
+			store_finish_retry(d->st, dl->id, now + 60, res.message, 0,
+					   &err);
+		}
+		goto out;
+	}
+	if (res.cls == PUB_UNKNOWN || res.cls == PUB_DUPLICATE) {
+		/* Ask the platform right away whether it has the post. */
+		enum pub_class first = res.cls;
+		char first_msg[sizeof(res.message)];
+		memcpy(first_msg, res.message, sizeof(first_msg));
+		log_warnx("post %ld on %s: %s", (long)dl->post_id, a->name,
+			  res.message);
+		event(d, dl->id, "warning", res.message);
+		struct pub_result rr;
+		memset(&rr, 0, sizeof(rr));
+		ctx.now = time(NULL);
+		pub->reconcile(&ctx, &job, &rr);
+		if (rr.cls == PUB_OK) {
+			record(d, dl, a, &rr, 1);
+		} else if (first == PUB_DUPLICATE && rr.cls == PUB_TRANSIENT) {
+			record(d, dl, a, &res, 0);  /* refused as duplicate: failed */
+		} else if (first == PUB_DUPLICATE) {
+			pub_result_set(&rr, PUB_UNKNOWN, "%s; and the account could "
+				       "not be read back to check", first_msg);
+			record(d, dl, a, &rr, 1);
+		} else {
+			record_reconcile(d, dl, a, &rr, &ctx);
+		}
+		goto out;
+	}
+	record(d, dl, a, &res, 0);
+out:
+	secret_free(token);
+	store_post_free(p);
+	store_media_free(m);
+}
+
+/* ---- start-up and the loop ---- */
+
+static void recover(struct daemon *d)
+{
+	struct store_delivery *v = NULL;
+	size_t n = 0;
+	struct err err;
+	if (store_sending_list(d->st, &v, &n, &err) < 0) {
+		log_error("%s", err.msg);
+		return;
+	}
+	time_t now = time(NULL);
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+		if (strcmp(v[i].phase, "commit") == 0) {
+			log_warnx("post %ld on %s was being published when rituald "
+				  "stopped; checking %s before anything else",
+				  (long)v[i].post_id, v[i].account, v[i].network);
+			rc = store_finish_reconcile_later(d->st, v[i].id, now,
+							  "interrupted while "
+							  "publishing", &err);
+		} else {
+			log_info("post %ld on %s was interrupted before publishing; "
+				 "resuming", (long)v[i].post_id, v[i].account);
+			rc = store_finish_retry(d->st, v[i].id, now,
+						"interrupted before publishing", 0,
+						&err);
+		}
+		if (rc < 0)
+			log_error("%s", err.msg);
+	}
+	store_deliveries_free(v, n);
+}
+
+/* Resume accounts whose token file changed since they were paused. */
+static void check_paused(struct daemon *d)
+{
+	struct store_account *v = NULL;
+	size_t n = 0;
+	struct err err;
+	if (store_accounts_list(d->st, &v, &n, &err) < 0) {
+		log_error("%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct account *a = config_account(d->cfg, v[i].name);
+		if (!v[i].paused || !a)
+			continue;
+		char *stamp = token_stamp(a->token_file);
+		if (!v[i].token_stamp || strcmp(stamp, v[i].token_stamp) != 0) {
+			log_info("account %s: the token file changed; resuming",
+				 a->name);
+			if (store_account_resume(d->st, a->name, &err) < 0)
+				log_error("%s", err.msg);
+		}
+		free(stamp);
+	}
+	store_accounts_free(v, n);
+}
+
+static void reload(struct daemon *d)
+{
+	struct config *cfg = NULL;
+	struct diag diag = {0};
+	struct err err;
+	if (config_load(d->opt->config_path, &cfg, &diag) < 0) {
+		log_error("reload refused, keeping the running configuration:");
+		for (size_t i = 0; i < diag.n; i++)
+			log_error("  %s", diag.msgs[i]);
+		diag_free(&diag);
+		sched_tz_use(d->cfg->timezone, &err);
+		return;
+	}
+	diag_free(&diag);
+	if (strcmp(cfg->database, d->cfg->database) != 0)
+		log_warnx("reload: database changed to %s; restart rituald to use "
+			  "it (still using %s)", cfg->database, d->cfg->database);
+	config_free(d->cfg);
+	d->cfg = cfg;
+	if (sched_tz_use(cfg->timezone, &err) < 0)
+		log_error("%s", err.msg);
+	if (make_http(d, &err) < 0)
+		log_error("%s", err.msg);
+	log_info("configuration reloaded from %s", cfg->path);
+}
+
+static int watch_db(struct daemon *d)
+{
+	char *dir = path_dirname(d->cfg->database);
+	d->db_name = xstrdup(path_basename(d->cfg->database));
+	d->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->inotify_fd >= 0 &&
+	    inotify_add_watch(d->inotify_fd, dir,
+			      IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+		log_warn("cannot watch %s; changes by `ritual` are noticed within "
+			 "%d s", dir, MAX_SLEEP);
+		close(d->inotify_fd);
+		d->inotify_fd = -1;
+	}
+	free(dir);
+	return 0;
+}
+
+/* Drain inotify; 1 if the database (or its WAL) changed. */
+static int db_changed(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int changed = 0;
+	size_t nl = strlen(d->db_name);
+	for (;;) {
+		ssize_t len = read(d->inotify_fd, buf, sizeof(buf));
+		if (len <= 0)
+			break;
+		for (char *p = buf; p < buf + len;) {
+			struct inotify_event *ev = (struct inotify_event *)(void *)p;
+			if (ev->len && strncmp(ev->name, d->db_name, nl) == 0 &&
+			    (ev->name[nl] == '\0' || strcmp(ev->name + nl, "-wal") == 0))
+				changed = 1;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return changed;
+}
+
+static int lock_database(struct daemon *d, struct err *err)
+{
+	char *path = xasprintf("%s.lock", d->cfg->database);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0) {
+		err_set(err, "cannot create %s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		err_set(err, "another rituald is already running on %s (lock %s "
+			"is held); stop it first", d->cfg->database, path);
+		free(path);
+		return -1;
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(d->lock_fd, 0) == 0 && write(d->lock_fd, pid, (size_t)n) < 0)
+		log_warn("cannot write %s", path);
+	free(path);
+	return 0;
+}
+
+static void log_next(struct daemon *d, time_t when, int any)
+{
+	if (!any) {
+		log_info("nothing queued; sleeping until `ritual` queues a post");
+		return;
+	}
+	char buf[40];
+	sched_format_human(when, buf, sizeof(buf));
+	log_info("next delivery due %s", buf);
+}
+
+int daemon_main(const struct daemon_options *opt)
+{
+	struct daemon dd;
+	struct daemon *d = &dd;
+	struct diag diag = {0};
+	struct err err = {{0}};
+	int status = EX_OK;
+
+	memset(d, 0, sizeof(*d));
+	d->opt = opt;
+	d->lock_fd = d->inotify_fd = -1;
+	log_init("rituald", opt->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+
+	if (config_load(opt->config_path, &d->cfg, &diag) < 0) {
+		for (size_t i = 0; i < diag.n; i++)
+			log_error("%s", diag.msgs[i]);
+		log_error("%zu problem%s in the configuration; rituald not started",
+			  diag.n, diag.n == 1 ? "" : "s");
+		diag_free(&diag);
+		return EX_CONFIG;
+	}
+	if (sched_tz_use(d->cfg->timezone, &err) < 0) {
+		log_error("%s", err.msg);
+		status = EX_CONFIG;
+		goto out;
+	}
+	if (setup_signals() < 0 || http_global_init(&err) < 0) {
+		log_error("cannot set up: %s", err.msg[0] ? err.msg : strerror(errno));
+		status = EX_OSERR;
+		goto out;
+	}
+	if (lock_database(d, &err) < 0) {
+		log_error("%s", err.msg);
+		status = EX_TEMPFAIL;
+		goto out;
+	}
+	if (store_open(d->cfg->database, STORE_CREATE, &d->st, &err) < 0) {
+		log_error("%s", err.msg);
+		status = EX_CANTCREAT;
+		goto out;
+	}
+	if (make_http(d, &err) < 0) {
+		log_error("%s", err.msg);
+		status = EX_SOFTWARE;
+		goto out;
+	}
+	watch_db(d);
+	log_info("rituald %s started: config %s, database %s, %zu account%s, "
+		 "time zone %s", RITUAL_VERSION, d->cfg->path, d->cfg->database,
+		 d->cfg->naccounts, d->cfg->naccounts == 1 ? "" : "s",
+		 d->cfg->timezone);
+	recover(d);
+
+	time_t last_logged = -1;
+	while (!sig_stop) {
+		if (sig_hup) {
+			sig_hup = 0;
+			reload(d);
+		}
+		check_paused(d);
+		struct store_delivery *dl = NULL;
+		while (!sig_stop) {
+			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {
+				log_error("%s", err.msg);
+				break;
+			}
+			if (!dl)
+				break;
+			process(d, dl);
+			store_deliveries_free(dl, 1);
+			dl = NULL;
+		}
+		if (sig_stop)
+			break;
+		time_t now = time(NULL), when = 0;
+		int any = 0;
+		if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any, &err) < 0)
+			log_error("%s", err.msg);
+		if (opt->once && d->nwaiting == 0 && (!any || when > now))
+			break;
+		if (when != last_logged || !any) {
+			if (!opt->once && (any ? when : 0) != last_logged)
+				log_next(d, when, any);
+			last_logged = any ? when : 0;
+		}
+		long timeout = MAX_SLEEP;
+		if (any)
+			timeout = when <= now ? 0 : (when - now < MAX_SLEEP ? when - now : MAX_SLEEP);
+		struct pollfd pfd[2] = {
+			{.fd = sig_pipe[0], .events = POLLIN},
+			{.fd = d->inotify_fd, .events = POLLIN},
+		};
+		int r = poll(pfd, d->inotify_fd >= 0 ? 2 : 1, (int)(timeout * 1000));
+		if (r < 0 && errno != EINTR)
+			log_warn("poll");
+		if (r > 0 && (pfd[0].revents & POLLIN)) {
+			char drain[64];
+			while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
+				;
+		}
+		if (r > 0 && d->inotify_fd >= 0 && (pfd[1].revents & POLLIN) &&
+		    db_changed(d))
+			last_logged = -1;
+	}
+	if (sig_stop)
+		log_info("stopping on signal");
+out:
+	http_client_free(d->http);
+	store_close(d->st);
+	if (d->inotify_fd >= 0)
+		close(d->inotify_fd);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	free(d->db_name);
+	free(d->waiting);
+	config_free(d->cfg);
+	http_global_cleanup();
+	return status;
+}

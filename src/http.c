@@ -1,0 +1,419 @@
+/*
+ * http.c - the only user of libcurl.
+ *
+ * Owns curl's global state, one reusable easy handle per client (so that
+ * ordinary requests may reuse a connection), and the safety rules listed
+ * in http.h. Knows no API: publishers build requests and read responses.
+ *
+ * Requests are synchronous (curl_easy_perform): ritual publishes a handful
+ * of posts a day, one at a time, and a publish must finish or be known
+ * unfinished before the next state change is recorded. Every transfer is
+ * bounded by connect and total timeouts and by the abort callback.
+ */
+#include "ritual/http.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+struct http_client {
+	CURL *easy;
+	struct http_options opt;
+	char *user_agent;
+};
+
+int http_global_init(struct err *err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return err_set(err, "cannot initialise libcurl");
+	return 0;
+}
+
+void http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+int http_client_new(const struct http_options *opt, struct http_client **out,
+		    struct err *err)
+{
+	struct http_client *c = xcalloc(1, sizeof(*c));
+	c->easy = curl_easy_init();
+	if (!c->easy) {
+		free(c);
+		return err_set(err, "cannot create a libcurl handle");
+	}
+	c->opt = *opt;
+	c->user_agent = xstrdup(opt->user_agent ? opt->user_agent : "ritual");
+	c->opt.user_agent = c->user_agent;
+	*out = c;
+	return 0;
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->easy);
+	free(c->user_agent);
+	free(c);
+}
+
+static int host_is_loopback(const char *host)
+{
+	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+	       strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0 ||
+	       str_has_prefix(host, "127.");
+}
+
+int http_url_allowed(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int ok = 0;
+	if (!u)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	if (strcmp(scheme, "https") == 0)
+		ok = 1;
+	else if (strcmp(scheme, "http") == 0 && host_is_loopback(host))
+		ok = 1;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+struct xfer {
+	struct http_client *c;
+	struct http_response *resp;
+	struct buf body;
+	int too_large;
+	int aborted;
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	if (x->c->opt.max_response > 0 &&
+	    x->body.len + n > (size_t)x->c->opt.max_response) {
+		x->too_large = 1;
+		return 0;  /* makes curl fail with CURLE_WRITE_ERROR */
+	}
+	buf_append(&x->body, data, n);
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	struct http_response *r = x->resp;
+	/* A new status line (e.g. after "100 Continue") starts a new set. */
+	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		for (size_t i = 0; i < r->nheaders; i++) {
+			free(r->headers[i].name);
+			free(r->headers[i].value);
+		}
+		r->nheaders = 0;
+		return n;
+	}
+	const char *colon = memchr(data, ':', n);
+	if (!colon || r->nheaders >= 200)
+		return n;
+	size_t nl = (size_t)(colon - data);
+	const char *v = colon + 1;
+	size_t vl = n - nl - 1;
+	while (vl && (*v == ' ' || *v == '\t')) {
+		v++;
+		vl--;
+	}
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	r->headers = xrealloc(r->headers, (r->nheaders + 1) * sizeof(*r->headers));
+	struct http_header *h = &r->headers[r->nheaders++];
+	h->name = xstrndup(data, nl);
+	for (char *p = h->name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	h->value = xstrndup(v, vl);
+	return n;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+		       curl_off_t un)
+{
+	(void)dt, (void)dn, (void)ut, (void)un;
+	struct xfer *x = ud;
+	if (x->c->opt.abort_cb && x->c->opt.abort_cb(x->c->opt.abort_ud)) {
+		x->aborted = 1;
+		return 1;
+	}
+	return 0;
+}
+
+char *http_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, (int)strlen(s));
+	if (!e)
+		abort();
+	char *r = xstrdup(e);
+	curl_free(e);
+	return r;
+}
+
+char *http_form_encode(const struct http_part *form, size_t n)
+{
+	struct buf b = {0};
+	for (size_t i = 0; i < n; i++) {
+		char *k = http_escape(form[i].name);
+		char *v = http_escape(form[i].value ? form[i].value : "");
+		buf_printf(&b, "%s%s=%s", i ? "&" : "", k, v);
+		free(k);
+		free(v);
+	}
+	return buf_steal(&b);
+}
+
+char *http_redact_url(const char *url)
+{
+	static const char *const secret[] = {
+		"access_token=", "client_secret=", "token=", "refresh_token=",
+		"code=", "input_token=", "fb_exchange_token=", "X-Amz-Signature=",
+		"appsecret_proof=",
+	};
+	struct buf b = {0};
+	const char *q = strchr(url, '?');
+	if (!q)
+		return xstrdup(url);
+	buf_append(&b, url, (size_t)(q - url) + 1);
+	const char *p = q + 1;
+	while (*p) {
+		size_t len = strcspn(p, "&#");
+		int hidden = 0;
+		for (size_t i = 0; i < RT_ARRAY_LEN(secret); i++) {
+			size_t sl = strlen(secret[i]);
+			if (len >= sl && strncasecmp(p, secret[i], sl) == 0) {
+				buf_append(&b, p, sl);
+				buf_puts(&b, "REDACTED");
+				hidden = 1;
+				break;
+			}
+		}
+		if (!hidden)
+			buf_append(&b, p, len);
+		p += len;
+		if (*p == '#') {
+			buf_puts(&b, p);
+			break;
+		}
+		if (*p == '&') {
+			buf_putc(&b, '&');
+			p++;
+		}
+	}
+	return buf_steal(&b);
+}
+
+static void fail_with(struct http_response *r, enum http_fail f,
+		      const char *msg)
+{
+	r->fail = f;
+	snprintf(r->error, sizeof(r->error), "%s", msg);
+}
+
+/* Whether a failed transfer certainly never handed the request to the
+ * server: name resolution, TCP connect or the TLS handshake failed. */
+static int request_not_sent(CURL *e, CURLcode cc)
+{
+	curl_off_t connected = 0, pretransfer = 0;
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return 1;
+	case CURLE_OPERATION_TIMEDOUT:
+		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connected);
+		curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+		return connected == 0 || pretransfer == 0;
+	default:
+		return 0;
+	}
+}
+
+int http_perform(struct http_client *c, const struct http_request *req,
+		 struct http_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	struct xfer x = {.c = c, .resp = resp};
+	struct curl_slist *hdrs = NULL;
+	curl_mime *mime = NULL;
+	char *auth = NULL, *form = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	int rc = -1;
+
+	if (!http_url_allowed(req->url)) {
+		char *red = http_redact_url(req->url);
+		char *msg = xasprintf("refused to send to %s: only https:// (or "
+				      "http:// to 127.0.0.1 for tests) is allowed",
+				      red);
+		fail_with(resp, HTTP_NOT_SENT, msg);
+		free(msg);
+		free(red);
+		resp->body = xstrdup("");
+		return -1;
+	}
+
+	CURL *e = c->easy;
+	curl_easy_reset(e);
+	curl_easy_setopt(e, CURLOPT_URL, req->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->opt.connect_timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT,
+			 req->timeout > 0 ? req->timeout : c->opt.timeout);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, c->opt.user_agent);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, &x);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (req->commit) {
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	}
+	/* No "Expect: 100-continue" round trip: it adds a second a request
+	 * on some servers and changes nothing for us. */
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (req->bearer) {
+		auth = xasprintf("Authorization: Bearer %s", req->bearer);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	for (const char *const *h = req->headers; h && *h; h++)
+		hdrs = curl_slist_append(hdrs, *h);
+
+	if (req->nparts) {
+		mime = curl_mime_init(e);
+		for (size_t i = 0; i < req->nparts; i++) {
+			const struct http_part *p = &req->parts[i];
+			curl_mimepart *mp = curl_mime_addpart(mime);
+			curl_mime_name(mp, p->name);
+			curl_mime_data(mp, p->value,
+				       p->value_len ? p->value_len : strlen(p->value));
+			if (p->filename)
+				curl_mime_filename(mp, p->filename);
+			if (p->content_type)
+				curl_mime_type(mp, p->content_type);
+		}
+		curl_easy_setopt(e, CURLOPT_MIMEPOST, mime);
+	} else if (req->nform) {
+		form = http_form_encode(req->form, req->nform);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, form);
+		hdrs = curl_slist_append(hdrs,
+			"Content-Type: application/x-www-form-urlencoded");
+	} else if (req->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)req->body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body);
+		if (req->content_type) {
+			char *ct = xasprintf("Content-Type: %s", req->content_type);
+			hdrs = curl_slist_append(hdrs, ct);
+			free(ct);
+		}
+	}
+	if (strcmp(req->method, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(req->method, "HEAD") == 0) {
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(req->method, "POST") == 0) {
+		if (!req->nparts && !req->nform && !req->body) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+		}
+	} else {
+		if (!req->nparts && !req->nform && !req->body &&
+		    strcmp(req->method, "PUT") == 0) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+		}
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+	if (req->aws_sigv4) {
+		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+		curl_easy_setopt(e, CURLOPT_USERPWD, req->aws_credentials);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
+
+	CURLcode cc = curl_easy_perform(e);
+	long status = 0;
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &resp->seconds);
+	resp->status = status;
+	resp->body_len = x.body.len;
+	resp->body = buf_steal(&x.body);
+
+	if (cc == CURLE_OK) {
+		resp->fail = HTTP_OK;
+		rc = 0;
+	} else if (x.too_large) {
+		char msg[80];
+		snprintf(msg, sizeof(msg), "the response was larger than %ld bytes",
+			 c->opt.max_response);
+		fail_with(resp, HTTP_TOO_LARGE, msg);
+	} else if (request_not_sent(e, cc)) {
+		fail_with(resp, HTTP_NOT_SENT,
+			  errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	} else {
+		fail_with(resp, HTTP_NO_RESPONSE,
+			  x.aborted ? "aborted (shutting down)"
+				    : errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	}
+	/* The bearer header and errbuf must not outlive this call. */
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(hdrs);
+	curl_mime_free(mime);
+	if (auth) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	free(form);
+	return rc;
+}
+
+void http_response_free(struct http_response *resp)
+{
+	free(resp->body);
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		free(resp->headers[i].name);
+		free(resp->headers[i].value);
+	}
+	free(resp->headers);
+	memset(resp, 0, sizeof(*resp));
+}
+
+const char *http_header(const struct http_response *resp, const char *name)
+{
+	for (size_t i = 0; i < resp->nheaders; i++)
+		if (str_casecmp_ascii(resp->headers[i].name, name) == 0)
+			return resp->headers[i].value;
+	return NULL;
+}

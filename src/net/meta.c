@@ -1,0 +1,288 @@
+/*
+ * meta.c - Graph API (Facebook + Instagram) response handling shared by
+ * the two Meta publishers: the error shape, classification by error code
+ * and subcode (never by HTTP status alone), and the usage headers.
+ */
+#include "meta.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *meta_str(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+char *meta_url(const struct pub_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *suffix = xvasprintf(fmt, ap);
+	va_end(ap);
+	const char *base = ctx->account->api;
+	size_t bl = strlen(base);
+	char *url = xasprintf("%.*s/%s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl),
+			      base, suffix);
+	free(suffix);
+	return url;
+}
+
+static long json_long(json_t *v)
+{
+	if (json_is_integer(v))
+		return (long)json_integer_value(v);
+	if (json_is_string(v))
+		return strtol(json_string_value(v), NULL, 10);
+	return 0;
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+int meta_parse_error(const char *body, size_t len, struct meta_error *e)
+{
+	memset(e, 0, sizeof(*e));
+	json_t *root = json_loadb(body, len, 0, NULL);
+	json_t *err = json_object_get(root, "error");
+	if (!json_is_object(err)) {
+		json_decref(root);
+		return 0;
+	}
+	e->code = json_long(json_object_get(err, "code"));
+	e->subcode = json_long(json_object_get(err, "error_subcode"));
+	e->is_transient = json_is_true(json_object_get(err, "is_transient"));
+	copy_str(e->type, sizeof(e->type), meta_str(err, "type"));
+	copy_str(e->message, sizeof(e->message), meta_str(err, "message"));
+	copy_str(e->user_msg, sizeof(e->user_msg), meta_str(err, "error_user_msg"));
+	copy_str(e->fbtrace, sizeof(e->fbtrace), meta_str(err, "fbtrace_id"));
+	json_decref(root);
+	return 1;
+}
+
+/* Largest estimated_time_to_regain_access (minutes) and usage % in a
+ * usage header's JSON (either {"id":[{...}]} or a flat object). */
+static void usage_scan(json_t *v, long *eta_min, long *max_pct)
+{
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *m;
+		json_object_foreach(v, k, m) {
+			if (json_is_integer(m) || json_is_real(m)) {
+				long n = json_is_integer(m) ? (long)json_integer_value(m)
+							    : (long)json_real_value(m);
+				if (strcmp(k, "estimated_time_to_regain_access") == 0) {
+					if (n > *eta_min)
+						*eta_min = n;
+				} else if (strcmp(k, "call_count") == 0 ||
+					   strcmp(k, "total_time") == 0 ||
+					   strcmp(k, "total_cputime") == 0) {
+					if (n > *max_pct)
+						*max_pct = n;
+				}
+			} else {
+				usage_scan(m, eta_min, max_pct);
+			}
+		}
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *m;
+		json_array_foreach(v, i, m)
+			usage_scan(m, eta_min, max_pct);
+	}
+}
+
+long meta_usage_wait(const struct http_response *resp)
+{
+	static const char *const names[] = {"x-business-use-case-usage",
+					    "x-app-usage", "x-ad-account-usage"};
+	long eta = 0, pct = 0;
+	for (size_t i = 0; i < RT_ARRAY_LEN(names); i++) {
+		const char *h = http_header(resp, names[i]);
+		if (!h)
+			continue;
+		json_t *v = json_loads(h, 0, NULL);
+		usage_scan(v, &eta, &pct);
+		json_decref(v);
+	}
+	if (eta > 0)
+		return eta * 60;
+	if (pct >= 90)
+		return 15 * 60;
+	return 0;
+}
+
+/* Copy of s with every whitespace run folded to one space, trimmed. */
+static char *fold_space(const char *s)
+{
+	struct buf b = {0};
+	int pending = 0;
+	for (; *s; s++) {
+		if (isspace((unsigned char)*s)) {
+			pending = b.len > 0;
+			continue;
+		}
+		if (pending)
+			buf_putc(&b, ' ');
+		pending = 0;
+		buf_putc(&b, *s);
+	}
+	return buf_steal(&b);
+}
+
+int meta_text_equal(const char *a, const char *b)
+{
+	char *fa = fold_space(a), *fb = fold_space(b);
+	int eq = strcmp(fa, fb) == 0;
+	free(fa);
+	free(fb);
+	return eq;
+}
+
+static int in_list(long v, const long *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (list[i] == v)
+			return 1;
+	return 0;
+}
+
+void meta_classify(const struct pub_ctx *ctx, const struct meta_error *e,
+		   const struct http_response *resp, const char *net,
+		   const char *what, struct pub_result *res)
+{
+	static const long rate_codes[] = {4, 17, 32, 341, 613, 80001, 80002};
+	static const long auth_codes[] = {190, 102, 10};
+	static const long owner_subcodes[] = {459, 492, 1404078, 4854002, 2207051,
+					      2207050};
+	static const long transient_subcodes[] = {1363047, 1609010, 2207003,
+						  2207020, 2207001, 2207032,
+						  2207053, 2207008};
+	static const long dup_subcodes[] = {1366051};
+	const char *acct = ctx->account->name;
+	const char *tokfile = ctx->account->token_file;
+	long wait = meta_usage_wait(resp);
+	char plat[900], sub[32] = "";
+
+	if (e->subcode)
+		snprintf(sub, sizeof(sub), "/%ld", e->subcode);
+	snprintf(plat, sizeof(plat), "%s error %ld%s: %s%s%s", net, e->code, sub,
+		 e->message, e->user_msg[0] ? " — " : "", e->user_msg);
+
+	if (in_list(e->subcode, owner_subcodes, RT_ARRAY_LEN(owner_subcodes)) ||
+	    e->code == 25) {
+		pub_result_set(res, PUB_OWNER,
+			       "%s while %s (%s). Log in to %s as a Page admin and "
+			       "resolve the notice there; ritual pauses account '%s' "
+			       "until its token file changes or `ritual retry` is run",
+			       plat, what, acct, net, acct);
+	} else if (in_list(e->code, auth_codes, RT_ARRAY_LEN(auth_codes)) ||
+		   (e->code >= 200 && e->code <= 299)) {
+		pub_result_set(res, PUB_AUTH,
+			       "%s while %s. The token of account '%s' is expired, "
+			       "revoked or lacks a permission: get a new token, write "
+			       "it to %s (chmod 600); ritual resumes by itself when "
+			       "the file changes", plat, what, acct, tokfile);
+	} else if (e->code == 9 && e->subcode == 2207042) {
+		pub_result_set(res, PUB_RATE,
+			       "%s while %s: the daily publishing quota is used up; "
+			       "ritual waits and tries again", plat, what);
+		res->retry_at = ctx->now + (wait > 0 ? wait : 3600);
+	} else if (in_list(e->code, rate_codes, RT_ARRAY_LEN(rate_codes)) ||
+		   e->code == 368 || e->subcode == 1390008) {
+		long w = wait > 0 ? wait : 3600;
+		pub_result_set(res, PUB_RATE,
+			       "%s while %s: rate-limited; ritual waits %ld minutes "
+			       "before calling %s again", plat, what, w / 60, net);
+		res->retry_at = ctx->now + w;
+		res->account_hold_until = res->retry_at;
+	} else if (e->code == 506 ||
+		   in_list(e->subcode, dup_subcodes, RT_ARRAY_LEN(dup_subcodes))) {
+		pub_result_set(res, PUB_DUPLICATE,
+			       "%s while %s: %s says this post is a duplicate",
+			       plat, what, net);
+	} else if (e->code == 1 || e->code == 2 || e->is_transient ||
+		   in_list(e->subcode, transient_subcodes,
+			   RT_ARRAY_LEN(transient_subcodes)) ||
+		   e->code == -1 || e->code == -2 || e->code == 24 ||
+		   resp->status >= 500) {
+		pub_result_set(res, PUB_TRANSIENT, "%s while %s; ritual will retry",
+			       plat, what);
+	} else if (e->code == 9004) {
+		pub_result_set(res, PUB_PERMANENT,
+			       "%s while %s: Meta could not download the image from "
+			       "its public URL; check the media settings with "
+			       "`ritual check --online`", plat, what);
+	} else {
+		pub_result_set(res, PUB_PERMANENT,
+			       "%s while %s; fix the post and queue it again "
+			       "(ritual retry)", plat, what);
+	}
+	if (wait > 0 && !res->account_hold_until)
+		res->account_hold_until = ctx->now + wait;
+}
+
+int meta_response(const struct pub_ctx *ctx, int rc,
+		  const struct http_response *resp, int commit,
+		  const char *net, const char *what, struct pub_result *res,
+		  json_t **json)
+{
+	*json = NULL;
+	if (rc < 0) {
+		if (resp->fail == HTTP_NOT_SENT || !commit)
+			pub_result_set(res, PUB_TRANSIENT,
+				       "no answer from %s while %s (%s); ritual will "
+				       "retry", net, what, resp->error);
+		else
+			pub_result_set(res, PUB_UNKNOWN,
+				       "no complete answer from %s while %s (%s); "
+				       "ritual checks the account before any retry",
+				       net, what, resp->error);
+		return 0;
+	}
+	struct meta_error e;
+	if (meta_parse_error(resp->body, resp->body_len, &e)) {
+		meta_classify(ctx, &e, resp, net, what, res);
+		return 0;
+	}
+	json_t *root = NULL;
+	if (resp->status >= 200 && resp->status < 300)
+		root = json_loadb(resp->body, resp->body_len, 0, NULL);
+	if (json_is_object(root)) {
+		long wait = meta_usage_wait(resp);
+		if (wait > 0)
+			res->account_hold_until = ctx->now + wait;
+		*json = root;
+		return 1;
+	}
+	json_decref(root);
+	/* No Meta error and no JSON object: a proxy page, an empty body, a
+	 * redirect. For the commit call we cannot know what happened. */
+	char snippet[120];
+	size_t n = resp->body_len < sizeof(snippet) - 1 ? resp->body_len
+							: sizeof(snippet) - 1;
+	for (size_t i = 0; i < n; i++)
+		snippet[i] = isprint((unsigned char)resp->body[i]) ? resp->body[i] : ' ';
+	snippet[n] = '\0';
+	if (commit)
+		pub_result_set(res, PUB_UNKNOWN,
+			       "unreadable answer from %s while %s (HTTP %ld: "
+			       "\"%s\"); ritual checks the account before any retry",
+			       net, what, resp->status, snippet);
+	else if (resp->status >= 300 && resp->status < 400)
+		pub_result_set(res, PUB_CONFIG,
+			       "%s answered with a redirect (HTTP %ld) while %s; "
+			       "check the api URL of account '%s'", net,
+			       resp->status, what, ctx->account->name);
+	else
+		pub_result_set(res, PUB_TRANSIENT,
+			       "unreadable answer from %s while %s (HTTP %ld: "
+			       "\"%s\"); ritual will retry", net, what,
+			       resp->status, snippet);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * meta.h - private to net/: what Facebook and Instagram share (Graph API
+ * error shape, classification by code/subcode, usage headers).
+ * Not a public part; only net/facebook.c and net/instagram.c include it.
+ */
+#ifndef RITUAL_NET_META_H
+#define RITUAL_NET_META_H
+
+#include <jansson.h>
+#include "ritual/http.h"
+#include "ritual/publisher.h"
+
+struct meta_error {
+	long code, subcode;
+	int is_transient;
+	char type[64];
+	char message[512];
+	char user_msg[512];
+	char fbtrace[64];
+};
+
+/* Parse {"error":{...}}; returns 1 if body holds a Meta error object. */
+int meta_parse_error(const char *body, size_t len, struct meta_error *e);
+
+/*
+ * Turn a Meta response into either a parsed JSON object (return 1, *json
+ * set: a 2xx with a JSON object body) or a classified failure in res
+ * (return 0). rc is http_perform's return. commit: whether this request
+ * was the commit call (an unreadable answer to it is PUB_UNKNOWN, never a
+ * plain retry). what: "publishing the photo" for messages. net: "Facebook"
+ * or "Instagram".
+ */
+int meta_response(const struct pub_ctx *ctx, int rc,
+		  const struct http_response *resp, int commit,
+		  const char *net, const char *what, struct pub_result *res,
+		  json_t **json);
+
+/* Classify a parsed Meta error (API-NOTES.md §4, §7) into res. */
+void meta_classify(const struct pub_ctx *ctx, const struct meta_error *e,
+		   const struct http_response *resp, const char *net,
+		   const char *what, struct pub_result *res);
+
+/* Seconds to wait according to X-Business-Use-Case-Usage /
+ * X-App-Usage: the largest estimated_time_to_regain_access, or, when any
+ * usage percentage is >= 90, a cautious pause. 0 when no pause needed. */
+long meta_usage_wait(const struct http_response *resp);
+
+/* Whitespace-normalised equality of two texts (Graph returns messages with
+ * line ends that may differ). */
+int meta_text_equal(const char *a, const char *b);
+
+/* A JSON string member or NULL (borrowed from obj). */
+const char *meta_str(json_t *obj, const char *key);
+
+/* Build "base/suffix" (suffix without a leading '/'); caller frees. */
+char *meta_url(const struct pub_ctx *ctx, const char *fmt, ...) RT_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,1068 @@
+/*
+ * store.c - the SQLite queue.
+ *
+ * Owns every SQL statement in ritual, the schema and its migrations, and
+ * the transactions. Statements are prepared per call with bound
+ * parameters only (the volumes here are tiny; clarity beats a statement
+ * cache). Never knows HTTP, JSON or text formats.
+ */
+#include "ritual/store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+};
+
+/* Schema version 1. Later versions append to migrations[]. */
+static const char *const migration_1 =
+	"CREATE TABLE media("
+	" id INTEGER PRIMARY KEY,"
+	" mime TEXT NOT NULL,"
+	" width INTEGER NOT NULL,"
+	" height INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" data BLOB NOT NULL) STRICT;"
+	"CREATE TABLE posts("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('tip','promo','note')),"
+	" title TEXT, body TEXT NOT NULL, link TEXT, alt TEXT, tags TEXT,"
+	" source TEXT NOT NULL,"
+	" media_id INTEGER REFERENCES media(id),"
+	" due INTEGER NOT NULL,"
+	" expires INTEGER,"
+	" from_slot INTEGER NOT NULL DEFAULT 0,"
+	" created INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE deliveries("
+	" id INTEGER PRIMARY KEY,"
+	" post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,"
+	" account TEXT NOT NULL,"
+	" network TEXT NOT NULL,"
+	" text TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+	"  'sending','published','failed','unknown','canceled','missed')),"
+	" phase TEXT NOT NULL DEFAULT 'prepare' CHECK (phase IN ('prepare','commit')),"
+	" due INTEGER NOT NULL,"
+	" next_attempt INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" claimed_at INTEGER, commit_at INTEGER, published_at INTEGER,"
+	" remote_id TEXT, permalink TEXT, error TEXT,"
+	" UNIQUE (post_id, account)) STRICT;"
+	"CREATE INDEX deliveries_state_next ON deliveries(state, next_attempt);"
+	"CREATE INDEX deliveries_account_due ON deliveries(account, due);"
+	"CREATE TABLE progress("
+	" delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,"
+	" key TEXT NOT NULL, value TEXT NOT NULL,"
+	" PRIMARY KEY (delivery_id, key)) STRICT;"
+	"CREATE TABLE accounts("
+	" name TEXT PRIMARY KEY,"
+	" paused INTEGER NOT NULL DEFAULT 0,"
+	" reason TEXT, paused_at INTEGER, token_stamp TEXT,"
+	" hold_until INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE TABLE events("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,"
+	" level TEXT NOT NULL,"
+	" message TEXT NOT NULL) STRICT;"
+	"CREATE INDEX events_delivery ON events(delivery_id);";
+
+static const char *const migrations[] = {migration_1};
+
+/* Turn an SQLite failure into a message the owner can act on. */
+static int db_err(struct store *st, struct err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+	int primary = code & 0xff;
+	const char *hint = "";
+	if (primary == SQLITE_FULL)
+		hint = "; the disk is full: free some space, nothing was lost";
+	else if (primary == SQLITE_READONLY)
+		hint = "; the database or its folder is read-only: the user "
+		       "running ritual needs write access to both";
+	else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+		hint = "; the database is busy: try again";
+	else if (primary == SQLITE_CANTOPEN)
+		hint = "; check that the folder exists and is writable";
+	else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+		hint = "; the file is damaged or is not a ritual database";
+	return err_set(err, "%s: %s: %s (sqlite %d)%s", st->path, what,
+		       sqlite3_errmsg(st->db), code, hint);
+}
+
+/*
+ * Prepare sql and bind arguments described by types:
+ *   'i' int64_t, 't' const char * (NULL binds NULL), 'b' blob (ptr, size_t),
+ *   'T' time_t (0 binds NULL).
+ */
+static sqlite3_stmt *prep(struct store *st, struct err *err, const char *sql,
+			  const char *types, ...)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_err(st, err, "preparing a statement");
+		return NULL;
+	}
+	va_list ap;
+	va_start(ap, types);
+	int idx = 1, rc = SQLITE_OK;
+	for (const char *t = types; *t && rc == SQLITE_OK; t++, idx++) {
+		switch (*t) {
+		case 'i':
+			rc = sqlite3_bind_int64(s, idx, va_arg(ap, int64_t));
+			break;
+		case 'T': {
+			time_t v = va_arg(ap, time_t);
+			rc = v ? sqlite3_bind_int64(s, idx, (sqlite3_int64)v)
+			       : sqlite3_bind_null(s, idx);
+			break;
+		}
+		case 't': {
+			const char *v = va_arg(ap, const char *);
+			rc = v ? sqlite3_bind_text(s, idx, v, -1, SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(s, idx);
+			break;
+		}
+		case 'b': {
+			const void *p = va_arg(ap, const void *);
+			size_t n = va_arg(ap, size_t);
+			rc = sqlite3_bind_blob64(s, idx, p, n, SQLITE_TRANSIENT);
+			break;
+		}
+		default:
+			rc = SQLITE_MISUSE;
+		}
+	}
+	va_end(ap);
+	if (rc != SQLITE_OK) {
+		db_err(st, err, "binding a parameter");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Step a statement that returns no rows, then finalize it. */
+static int run(struct store *st, struct err *err, sqlite3_stmt *s,
+	       const char *what)
+{
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_err(st, err, what);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int exec_sql(struct store *st, const char *sql, struct err *err,
+		    const char *what)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_err(st, err, what);
+	return 0;
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static time_t col_time(sqlite3_stmt *s, int i)
+{
+	return (time_t)sqlite3_column_int64(s, i);
+}
+
+int store_begin(struct store *st, struct err *err)
+{
+	return exec_sql(st, "BEGIN IMMEDIATE", err, "starting a transaction");
+}
+
+int store_commit(struct store *st, struct err *err)
+{
+	if (exec_sql(st, "COMMIT", err, "committing") < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int migrate(struct store *st, struct err *err)
+{
+	int64_t version = 0;
+	sqlite3_stmt *s = prep(st, err, "PRAGMA user_version", "");
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+
+	int64_t target = (int64_t)RT_ARRAY_LEN(migrations);
+	if (version > target)
+		return err_set(err,
+			       "%s: the database has schema version %lld but this "
+			       "ritual knows only up to %lld; install the newer "
+			       "ritual that wrote it",
+			       st->path, (long long)version, (long long)target);
+	if (version == target)
+		return 0;
+	if (st->readonly)
+		return err_set(err,
+			       "%s: the database needs an upgrade (schema %lld -> "
+			       "%lld); run any ritual command that writes, or start "
+			       "rituald", st->path, (long long)version,
+			       (long long)target);
+	if (store_begin(st, err) < 0)
+		return -1;
+	/* Re-read inside the write lock: another process may have migrated. */
+	s = prep(st, err, "PRAGMA user_version", "");
+	if (!s)
+		goto fail;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	for (int64_t v = version; v < target; v++) {
+		if (exec_sql(st, migrations[v], err, "upgrading the schema") < 0)
+			goto fail;
+	}
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%lld",
+		 (long long)target);
+	if (exec_sql(st, pragma, err, "upgrading the schema") < 0)
+		goto fail;
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int store_open(const char *path, int flags, struct store **out,
+	       struct err *err)
+{
+	*out = NULL;
+	struct store *st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	st->readonly = (flags & STORE_READONLY) != 0;
+
+	struct stat sb;
+	if (stat(path, &sb) < 0) {
+		if (errno != ENOENT || !(flags & STORE_CREATE) || st->readonly) {
+			err_set(err,
+				"%s: %s; queue a post with `ritual add` or "
+				"`ritual import` to create it, or check "
+				"`database` in the config",
+				path, strerror(errno));
+			goto fail_nodb;
+		}
+	}
+	int oflags = st->readonly ? SQLITE_OPEN_READONLY
+				  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	oflags |= SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+		if (!st->db) {
+			err_set(err, "%s: cannot open the database", path);
+			goto fail_nodb;
+		}
+		db_err(st, err, "opening the database");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	if (!st->readonly &&
+	    exec_sql(st, "PRAGMA journal_mode=WAL", err, "setting WAL mode") < 0)
+		goto fail;
+	if (exec_sql(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;",
+		     err, "configuring the database") < 0)
+		goto fail;
+	if (migrate(st, err) < 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	sqlite3_close(st->db);
+fail_nodb:
+	free(st->path);
+	free(st);
+	return -1;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int store_data_version(struct store *st, int64_t *out, struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err, "PRAGMA data_version", "");
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "reading data_version");
+	}
+	*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* ---- queueing ---- */
+
+int store_media_put(struct store *st, const char *mime, long width,
+		    long height, const char *name, const void *data, size_t len,
+		    int64_t *id, struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"INSERT INTO media(mime, width, height, name, data) "
+		"VALUES (?,?,?,?,?)",
+		"tiitb", mime, (int64_t)width, (int64_t)height, name, data, len);
+	if (run(st, err, s, "saving an image") < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_post_insert(struct store *st, const struct store_post *p,
+		      int64_t *id, struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"INSERT INTO posts(kind, title, body, link, alt, tags, source, "
+		"media_id, due, expires, from_slot, created) "
+		"VALUES (?,?,?,?,?,?,?,NULLIF(?,0),?,?,?,?)",
+		"tttttttiiTii", p->kind, p->title, p->body, p->link, p->alt,
+		p->tags, p->source, p->media_id, (int64_t)p->due, p->expires,
+		(int64_t)p->from_slot, (int64_t)p->created);
+	if (run(st, err, s, "saving a post") < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_delivery_insert(struct store *st, int64_t post_id,
+			  const char *account, const char *network,
+			  const char *text, time_t due, int64_t *id,
+			  struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"INSERT INTO deliveries(post_id, account, network, text, due, "
+		"next_attempt) VALUES (?,?,?,?,?,?)",
+		"itttii", post_id, account, network, text, (int64_t)due,
+		(int64_t)due);
+	if (run(st, err, s, "saving a delivery") < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_slot_taken(struct store *st, const char *account, time_t t,
+		     int *taken, struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT EXISTS(SELECT 1 FROM deliveries WHERE account = ? AND "
+		"due = ? AND state IN ('pending','sending','unknown','published'))",
+		"ti", account, (int64_t)t);
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "checking a slot");
+	}
+	*taken = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* ---- reading ---- */
+
+#define DELIVERY_COLS                                                       \
+	"d.id, d.post_id, d.account, d.network, d.text, d.state, d.phase, "  \
+	"d.due, d.next_attempt, d.attempts, d.claimed_at, d.commit_at, "     \
+	"d.published_at, d.remote_id, d.permalink, d.error"
+
+static void delivery_from_row(sqlite3_stmt *s, struct store_delivery *d)
+{
+	d->id = sqlite3_column_int64(s, 0);
+	d->post_id = sqlite3_column_int64(s, 1);
+	d->account = col_text(s, 2);
+	d->network = col_text(s, 3);
+	d->text = col_text(s, 4);
+	d->state = col_text(s, 5);
+	d->phase = col_text(s, 6);
+	d->due = col_time(s, 7);
+	d->next_attempt = col_time(s, 8);
+	d->attempts = (long)sqlite3_column_int64(s, 9);
+	d->claimed_at = col_time(s, 10);
+	d->commit_at = col_time(s, 11);
+	d->published_at = col_time(s, 12);
+	d->remote_id = col_text(s, 13);
+	d->permalink = col_text(s, 14);
+	d->error = col_text(s, 15);
+}
+
+static void delivery_clear(struct store_delivery *d)
+{
+	free(d->account);
+	free(d->network);
+	free(d->text);
+	free(d->state);
+	free(d->phase);
+	free(d->remote_id);
+	free(d->permalink);
+	free(d->error);
+}
+
+void store_deliveries_free(struct store_delivery *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		delivery_clear(&v[i]);
+	free(v);
+}
+
+/* Collect every row of s (DELIVERY_COLS) and finalize it. */
+static int deliveries_collect(struct store *st, sqlite3_stmt *s,
+			      struct store_delivery **out, size_t *n,
+			      struct err *err)
+{
+	struct store_delivery *v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		memset(&v[count], 0, sizeof(*v));
+		delivery_from_row(s, &v[count++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_deliveries_free(v, count);
+		return db_err(st, err, "reading deliveries");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+#define POST_COLS                                                            \
+	"p.id, p.kind, p.title, p.body, p.link, p.alt, p.tags, p.source, "    \
+	"COALESCE(p.media_id, 0), p.due, COALESCE(p.expires, 0), p.from_slot, " \
+	"p.created"
+
+static struct store_post *post_from_row(sqlite3_stmt *s)
+{
+	struct store_post *p = xcalloc(1, sizeof(*p));
+	p->id = sqlite3_column_int64(s, 0);
+	p->kind = col_text(s, 1);
+	p->title = col_text(s, 2);
+	p->body = col_text(s, 3);
+	p->link = col_text(s, 4);
+	p->alt = col_text(s, 5);
+	p->tags = col_text(s, 6);
+	p->source = col_text(s, 7);
+	p->media_id = sqlite3_column_int64(s, 8);
+	p->due = col_time(s, 9);
+	p->expires = col_time(s, 10);
+	p->from_slot = sqlite3_column_int(s, 11);
+	p->created = col_time(s, 12);
+	return p;
+}
+
+static int post_load_deliveries(struct store *st, struct store_post *p,
+				struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " DELIVERY_COLS " FROM deliveries d WHERE d.post_id = ? "
+		"ORDER BY d.id", "i", p->id);
+	if (!s)
+		return -1;
+	return deliveries_collect(st, s, &p->deliveries, &p->ndeliveries, err);
+}
+
+void store_post_free(struct store_post *p)
+{
+	if (!p)
+		return;
+	free(p->kind);
+	free(p->title);
+	free(p->body);
+	free(p->link);
+	free(p->alt);
+	free(p->tags);
+	free(p->source);
+	store_deliveries_free(p->deliveries, p->ndeliveries);
+	free(p);
+}
+
+void store_posts_free(struct store_post **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_post_free(v[i]);
+	free(v);
+}
+
+int store_post_get(struct store *st, int64_t id, struct store_post **out,
+		   struct err *err)
+{
+	*out = NULL;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " POST_COLS " FROM posts p WHERE p.id = ?", "i", id);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return err_set(err, "no post %lld; `ritual list --all` "
+				       "shows every post", (long long)id);
+		return db_err(st, err, "reading a post");
+	}
+	struct store_post *p = post_from_row(s);
+	sqlite3_finalize(s);
+	if (post_load_deliveries(st, p, err) < 0) {
+		store_post_free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+int store_posts_list(struct store *st, int all, struct store_post ***out,
+		     size_t *n, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " POST_COLS " FROM posts p WHERE ? OR EXISTS ("
+		" SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND ("
+		"  d.state IN ('pending','sending','unknown') OR"
+		"  (d.state IN ('failed','missed') AND"
+		"   COALESCE(d.claimed_at, d.due) > strftime('%s','now') - 7*86400)))"
+		" ORDER BY p.due, p.id", "i", (int64_t)(all != 0));
+	if (!s)
+		return -1;
+	struct store_post **v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		v[count++] = post_from_row(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_posts_free(v, count);
+		return db_err(st, err, "listing posts");
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (post_load_deliveries(st, v[i], err) < 0) {
+			store_posts_free(v, count);
+			return -1;
+		}
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+int store_media_get(struct store *st, int64_t id, struct store_media **out,
+		    struct err *err)
+{
+	*out = NULL;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT id, mime, name, width, height, data FROM media "
+		"WHERE id = ?", "i", id);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return err_set(err, "%s: image %lld is missing", st->path,
+				       (long long)id);
+		return db_err(st, err, "reading an image");
+	}
+	struct store_media *m = xcalloc(1, sizeof(*m));
+	m->id = sqlite3_column_int64(s, 0);
+	m->mime = col_text(s, 1);
+	m->name = col_text(s, 2);
+	m->width = (long)sqlite3_column_int64(s, 3);
+	m->height = (long)sqlite3_column_int64(s, 4);
+	m->len = (size_t)sqlite3_column_bytes(s, 5);
+	m->data = xmalloc(m->len + 1);
+	if (m->len)
+		memcpy(m->data, sqlite3_column_blob(s, 5), m->len);
+	sqlite3_finalize(s);
+	*out = m;
+	return 0;
+}
+
+void store_media_free(struct store_media *m)
+{
+	if (!m)
+		return;
+	free(m->mime);
+	free(m->name);
+	free(m->data);
+	free(m);
+}
+
+int store_sending_list(struct store *st, struct store_delivery **out,
+		       size_t *n, struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " DELIVERY_COLS " FROM deliveries d WHERE d.state = "
+		"'sending' ORDER BY d.id", "");
+	if (!s)
+		return -1;
+	return deliveries_collect(st, s, out, n, err);
+}
+
+/* ---- owner actions ---- */
+
+/* Run one UPDATE in its own transaction; *changed = rows changed. */
+static int update_atomic(struct store *st, sqlite3_stmt *s, int *changed,
+			 struct err *err, const char *what)
+{
+	if (!s)
+		return -1;
+	if (store_begin(st, err) < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	if (run(st, err, s, what) < 0) {
+		store_rollback(st);
+		return -1;
+	}
+	if (changed)
+		*changed = sqlite3_changes(st->db);
+	return store_commit(st, err);
+}
+
+static int post_exists(struct store *st, int64_t id, struct err *err)
+{
+	struct store_post *p;
+	if (store_post_get(st, id, &p, err) < 0)
+		return -1;
+	int sending = 0;
+	for (size_t i = 0; i < p->ndeliveries; i++)
+		if (strcmp(p->deliveries[i].state, "sending") == 0)
+			sending = 1;
+	store_post_free(p);
+	return sending;
+}
+
+int store_post_cancel(struct store *st, int64_t id, int *changed,
+		      struct err *err)
+{
+	int sending = post_exists(st, id, err);
+	if (sending < 0)
+		return -1;
+	if (sending)
+		return err_set(err,
+			       "post %lld is being published right now and cannot "
+			       "be canceled; see `ritual show %lld` in a minute",
+			       (long long)id, (long long)id);
+	return update_atomic(st, prep(st, err,
+		"UPDATE deliveries SET state = 'canceled' WHERE post_id = ? AND "
+		"state IN ('pending','unknown')", "i", id),
+		changed, err, "canceling a post");
+}
+
+int store_post_reschedule(struct store *st, int64_t id, time_t due,
+			  int *changed, struct err *err)
+{
+	if (post_exists(st, id, err) < 0)
+		return -1;
+	if (store_begin(st, err) < 0)
+		return -1;
+	sqlite3_stmt *s = prep(st, err,
+		"UPDATE posts SET due = ?, from_slot = 0 WHERE id = ?", "ii",
+		(int64_t)due, id);
+	if (run(st, err, s, "rescheduling a post") < 0)
+		goto fail;
+	s = prep(st, err,
+		"UPDATE deliveries SET due = ?, next_attempt = ? WHERE post_id = ? "
+		"AND state = 'pending'", "iii", (int64_t)due, (int64_t)due, id);
+	if (run(st, err, s, "rescheduling a post") < 0)
+		goto fail;
+	if (changed)
+		*changed = sqlite3_changes(st->db);
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int store_post_retry(struct store *st, int64_t id, time_t now, int *changed,
+		     struct err *err)
+{
+	if (post_exists(st, id, err) < 0)
+		return -1;
+	if (store_begin(st, err) < 0)
+		return -1;
+	sqlite3_stmt *s = prep(st, err,
+		"DELETE FROM progress WHERE delivery_id IN (SELECT id FROM "
+		"deliveries WHERE post_id = ? AND state IN ('failed','missed'))",
+		"i", id);
+	if (run(st, err, s, "retrying a post") < 0)
+		goto fail;
+	/* An unknown delivery keeps its progress: the owner checked the page
+	 * and says it is not there, but a container id is still useful. */
+	s = prep(st, err,
+		"UPDATE deliveries SET state = 'pending', phase = 'prepare', "
+		"attempts = 0, next_attempt = ?, due = MAX(due, ?) "
+		"WHERE post_id = ? AND state IN ('failed','unknown','missed')",
+		"iii", (int64_t)now, (int64_t)now, id);
+	if (run(st, err, s, "retrying a post") < 0)
+		goto fail;
+	if (changed)
+		*changed = sqlite3_changes(st->db);
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+/* ---- the daemon ---- */
+
+/* Deliveries that could be claimed at :now (bound as ?1, min_gap as ?2). */
+#define CLAIMABLE                                                            \
+	" FROM deliveries d WHERE d.state = 'pending'"                        \
+	" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = d.account"  \
+	"  AND a.paused)"
+
+int store_claim(struct store *st, time_t now, long min_gap,
+		struct store_delivery **out, struct err *err)
+{
+	*out = NULL;
+	if (store_begin(st, err) < 0)
+		return -1;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT d.id" CLAIMABLE
+		" AND d.next_attempt <= ?1"
+		" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = d.account"
+		"  AND a.hold_until > ?1)"
+		" AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.account ="
+		"  d.account AND e.id != d.id AND (e.state = 'sending' OR"
+		"  (e.state = 'published' AND e.published_at > ?1 - ?2)))"
+		" ORDER BY d.next_attempt, d.id LIMIT 1",
+		"ii", (int64_t)now, (int64_t)min_gap);
+	if (!s)
+		goto fail;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(s);
+		store_rollback(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		db_err(st, err, "claiming a delivery");
+		sqlite3_finalize(s);
+		goto fail;
+	}
+	int64_t id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = prep(st, err,
+		"UPDATE deliveries SET state = 'sending', "
+		"attempts = attempts + (phase = 'prepare'), claimed_at = ? "
+		"WHERE id = ?", "ii",
+		(int64_t)now, id);
+	if (run(st, err, s, "claiming a delivery") < 0)
+		goto fail;
+	s = prep(st, err,
+		"SELECT " DELIVERY_COLS " FROM deliveries d WHERE d.id = ?", "i", id);
+	if (!s)
+		goto fail;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		db_err(st, err, "claiming a delivery");
+		sqlite3_finalize(s);
+		goto fail;
+	}
+	struct store_delivery *d = xcalloc(1, sizeof(*d));
+	delivery_from_row(s, d);
+	sqlite3_finalize(s);
+	if (store_commit(st, err) < 0) {
+		store_deliveries_free(d, 1);
+		return -1;
+	}
+	*out = d;
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}
+
+int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
+		    int *any, struct err *err)
+{
+	*any = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT MIN(MAX(d.next_attempt,"
+		"  COALESCE((SELECT a.hold_until FROM accounts a WHERE a.name ="
+		"   d.account), 0),"
+		"  COALESCE((SELECT MAX(e.published_at) + ?2 FROM deliveries e"
+		"   WHERE e.account = d.account AND e.state = 'published'), 0)))"
+		CLAIMABLE, "ii", (int64_t)now, (int64_t)min_gap);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "finding the next due post");
+	}
+	if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*any = 1;
+		*when = col_time(s, 0);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int update_one(struct store *st, struct err *err, sqlite3_stmt *s,
+		      const char *what)
+{
+	if (run(st, err, s, what) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1)
+		return err_set(err, "%s: %s: the delivery is not in the expected "
+			       "state", st->path, what);
+	return 0;
+}
+
+int store_mark_commit(struct store *st, int64_t id, time_t now,
+		      struct err *err)
+{
+	/* Autocommit with synchronous=FULL: on disk when this returns. */
+	return update_one(st, err, prep(st, err,
+		"UPDATE deliveries SET phase = 'commit', commit_at = ? WHERE id = ? "
+		"AND state = 'sending'", "ii", (int64_t)now, id),
+		"recording the publish attempt");
+}
+
+int store_finish_published(struct store *st, int64_t id, const char *remote_id,
+			   const char *permalink, time_t now, struct err *err)
+{
+	return update_one(st, err, prep(st, err,
+		"UPDATE deliveries SET state = 'published', remote_id = ?, "
+		"permalink = ?, published_at = ?, error = NULL WHERE id = ? AND "
+		"state IN ('sending','unknown')", "ttii", remote_id, permalink,
+		(int64_t)now, id), "recording a published post");
+}
+
+int store_finish_retry(struct store *st, int64_t id, time_t next_attempt,
+		       const char *error, int count, struct err *err)
+{
+	return update_one(st, err, prep(st, err,
+		"UPDATE deliveries SET state = 'pending', phase = 'prepare', "
+		"next_attempt = ?, error = ?, attempts = attempts - ? WHERE id = ? "
+		"AND state = 'sending'", "itii", (int64_t)next_attempt, error,
+		(int64_t)(count ? 0 : 1), id), "recording a retry");
+}
+
+int store_finish_reconcile_later(struct store *st, int64_t id,
+				 time_t next_attempt, const char *error,
+				 struct err *err)
+{
+	return update_one(st, err, prep(st, err,
+		"UPDATE deliveries SET state = 'pending', next_attempt = ?, "
+		"error = ? WHERE id = ? AND state = 'sending' AND phase = 'commit'",
+		"iti", (int64_t)next_attempt, error, id),
+		"recording a reconciliation");
+}
+
+int store_finish_final(struct store *st, int64_t id, const char *state,
+		       const char *error, struct err *err)
+{
+	return update_one(st, err, prep(st, err,
+		"UPDATE deliveries SET state = ?, error = ? WHERE id = ? AND "
+		"state IN ('sending','pending')", "tti", state, error, id),
+		"recording a delivery's outcome");
+}
+
+int store_set_permalink(struct store *st, int64_t id, const char *permalink,
+			struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"UPDATE deliveries SET permalink = ? WHERE id = ?", "ti",
+		permalink, id), "saving a permalink");
+}
+
+int store_progress_set(struct store *st, int64_t id, const char *key,
+		       const char *value, struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"INSERT INTO progress(delivery_id, key, value) VALUES (?,?,?) "
+		"ON CONFLICT(delivery_id, key) DO UPDATE SET value = excluded.value",
+		"itt", id, key, value), "saving progress");
+}
+
+int store_progress_get(struct store *st, int64_t id, const char *key,
+		       char **value, struct err *err)
+{
+	*value = NULL;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT value FROM progress WHERE delivery_id = ? AND key = ?",
+		"it", id, key);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*value = col_text(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, err, "reading progress");
+	return 0;
+}
+
+int store_progress_clear(struct store *st, int64_t id, struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"DELETE FROM progress WHERE delivery_id = ?", "i", id),
+		"clearing progress");
+}
+
+int store_account_pause(struct store *st, const char *name, const char *reason,
+			const char *token_stamp, time_t now, struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"INSERT INTO accounts(name, paused, reason, paused_at, token_stamp) "
+		"VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET "
+		"paused = 1, reason = ?2, paused_at = ?3, token_stamp = ?4",
+		"ttit", name, reason, (int64_t)now, token_stamp),
+		"pausing an account");
+}
+
+int store_account_resume(struct store *st, const char *name, struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"UPDATE accounts SET paused = 0, reason = NULL, paused_at = NULL, "
+		"token_stamp = NULL, hold_until = 0 WHERE name = ?", "t", name),
+		"resuming an account");
+}
+
+int store_account_hold(struct store *st, const char *name, time_t until,
+		       const char *reason, struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"INSERT INTO accounts(name, hold_until, reason) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT(name) DO UPDATE SET hold_until = ?2, "
+		"reason = CASE WHEN paused THEN reason ELSE ?3 END",
+		"tit", name, (int64_t)until, reason), "holding an account");
+}
+
+int store_accounts_list(struct store *st, struct store_account **out,
+			size_t *n, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT name, paused, reason, COALESCE(paused_at, 0), token_stamp, "
+		"hold_until FROM accounts ORDER BY name", "");
+	if (!s)
+		return -1;
+	struct store_account *v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		struct store_account *a = &v[count++];
+		a->name = col_text(s, 0);
+		a->paused = sqlite3_column_int(s, 1);
+		a->reason = col_text(s, 2);
+		a->paused_at = col_time(s, 3);
+		a->token_stamp = col_text(s, 4);
+		a->hold_until = col_time(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_accounts_free(v, count);
+		return db_err(st, err, "reading accounts");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+void store_accounts_free(struct store_account *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].reason);
+		free(v[i].token_stamp);
+	}
+	free(v);
+}
+
+int store_event_add(struct store *st, int64_t delivery_id, const char *level,
+		    const char *message, time_t now, struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"INSERT INTO events(at, delivery_id, level, message) VALUES (?,?,?,?)",
+		"iitt", (int64_t)now, delivery_id, level, message),
+		"saving an event");
+}
+
+int store_events_list(struct store *st, int64_t delivery_id,
+		      struct store_event **out, size_t *n, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT at, level, message FROM events WHERE delivery_id = ? "
+		"ORDER BY id", "i", delivery_id);
+	if (!s)
+		return -1;
+	struct store_event *v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		v[count].at = col_time(s, 0);
+		v[count].level = col_text(s, 1);
+		v[count].message = col_text(s, 2);
+		count++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_events_free(v, count);
+		return db_err(st, err, "reading events");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+void store_events_free(struct store_event *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].level);
+		free(v[i].message);
+	}
+	free(v);
+}
