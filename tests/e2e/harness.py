@@ -1,0 +1,274 @@
+"""End-to-end harness: the real ritual and rituald against the fake APIs.
+
+Each test gets an Env: a temporary folder with token files (mode 0600), a
+config pointing every account at the fake server on 127.0.0.1, and helpers
+to run `ritual`, start/stop `rituald`, and read what the fake server
+received. Nothing here talks to anything but loopback.
+"""
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+RITUAL = os.path.join(BUILD, "ritual")
+RITUALD = os.path.join(BUILD, "rituald")
+FAKE = os.path.join(ROOT, "tests", "fake", "fakeapi.py")
+SAMPLE = os.path.join(ROOT, "posts", "sample-week")
+
+PAGE_ID = "102030405060708"
+IG_USER = "17841400000000000"
+LI_ORG = "urn:li:organization:5515715"
+LI_PERSON = "urn:li:person:abc123XYZ"
+
+
+def sha256_file(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+class Fake:
+    """The fake API server as a subprocess."""
+
+    def __init__(self, workdir, config):
+        self.workdir = workdir
+        cfg_path = os.path.join(workdir, "fake.json")
+        with open(cfg_path, "w") as f:
+            json.dump(config, f)
+        self.port_file = os.path.join(workdir, "fake.port")
+        self.log_path = os.path.join(workdir, "fake.log")
+        self.proc = subprocess.Popen(
+            [sys.executable, FAKE, "--config", cfg_path, "--port", "0",
+             "--port-file", self.port_file, "--log", self.log_path],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "fake.err"), "w"))
+        deadline = time.time() + 15
+        while not os.path.exists(self.port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("fake server did not start: " +
+                                   open(os.path.join(workdir, "fake.err")).read())
+            time.sleep(0.05)
+        with open(self.port_file) as f:
+            self.port = int(f.read().strip())
+        self.base = "http://127.0.0.1:%d" % self.port
+
+    def call(self, method, path, obj=None):
+        data = None if obj is None else json.dumps(obj).encode()
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def requests(self, **query):
+        q = "&".join("%s=%s" % kv for kv in query.items())
+        return self.call("GET", "/_fake/requests" + ("?" + q if q else ""))
+
+    def posts(self):
+        return [p for p in self.call("GET", "/_fake/posts") if not p.get("deleted")]
+
+    def fault(self, match, action, times=1):
+        return self.call("POST", "/_fake/faults", {"match": match, "action": action,
+                                                   "times": times})
+
+    def tokens(self, **spec):
+        return self.call("POST", "/_fake/tokens", spec)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Env:
+    """A temporary installation: config, tokens, database, fake server."""
+
+    def __init__(self, networks=("facebook",), extra="", retry=None, fake_extra=None,
+                 slots='"0 9 * * MON,WED,FRI", "30 17 * * TUE,THU"', schedule_extra=""):
+        self.dir = tempfile.mkdtemp(prefix="ritual-e2e-")
+        self.tokens = {
+            "facebook": "EAAfb" + secrets.token_hex(16),
+            "instagram": "EAAig" + secrets.token_hex(16),
+            "linkedin": "AQXli" + secrets.token_hex(16),
+        }
+        fake_cfg = {
+            "facebook": {"pages": {PAGE_ID: {"token": self.tokens["facebook"],
+                                             "name": "Wellness Rituals"}}},
+            "instagram": {"users": {IG_USER: {"token": self.tokens["instagram"],
+                                              "username": "wellnessrituals",
+                                              "login": "facebook", "quota_total": 50,
+                                              "polls_until_finished": 1}}},
+            "linkedin": {"tokens": {self.tokens["linkedin"]: {
+                "author": LI_ORG, "member": False,
+                "scopes": ["w_organization_social", "r_organization_social"],
+                "expires_at": int(time.time()) + 50 * 86400}},
+                "polls_until_available": 1},
+        }
+        for k, v in (fake_extra or {}).items():
+            fake_cfg.setdefault(k, {}).update(v)
+        self.fake = Fake(self.dir, fake_cfg)
+        self.daemon = None
+        self.daemon_log = os.path.join(self.dir, "rituald.log")
+        self.outputs = []
+        accounts = []
+        for net in networks:
+            tok = os.path.join(self.dir, net + ".token")
+            with open(tok, "w") as f:
+                f.write(self.tokens[net] + "\n")
+            os.chmod(tok, 0o600)
+            ident = {"facebook": 'page_id = "%s";' % PAGE_ID,
+                     "instagram": 'user_id = "%s";' % IG_USER,
+                     "linkedin": 'author = "%s";' % LI_ORG}[net]
+            accounts.append('{ name = "%s"; network = "%s"; %s token_file = "%s.token"; '
+                            'api = "%s"; }' % (net, net, ident, net, self.api_for(net)))
+        retry = retry or 'base_delay = "1s"; max_delay = "2s"; max_attempts = 4;'
+        self.config = os.path.join(self.dir, "ritual.conf")
+        with open(self.config, "w") as f:
+            f.write('''timezone = "America/New_York";
+database = "queue.db";
+business = { name = "Wellness Rituals"; website = "https://www.myrituals.me";
+             booking_url = "https://www.myrituals.me/book-online"; phone = "407-535-2331"; };
+schedule = { slots = [ %s ]; min_gap = 0; %s };
+retry = { %s };
+http = { connect_timeout = "2s"; timeout = "4s"; upload_timeout = "6s"; };
+accounts = ( %s );
+%s
+''' % (slots, schedule_extra, retry, ",\n             ".join(accounts), extra))
+        self.db = os.path.join(self.dir, "queue.db")
+
+    def api_for(self, net):
+        if net == "linkedin":
+            return self.fake.base
+        return self.fake.base + "/v25.0"
+
+    # -- ritual --
+    def ritual(self, *args, expect=0, env=None):
+        e = dict(os.environ)
+        e.pop("RITUAL_CONFIG", None)
+        e.update(env or {})
+        p = subprocess.run([RITUAL, "-c", self.config] + list(args), capture_output=True,
+                           text=True, env=e, timeout=60)
+        self.outputs.append(p.stdout + p.stderr)
+        if expect is not None and p.returncode != expect:
+            raise AssertionError("ritual %s exited %d (expected %d)\nstdout:\n%s\nstderr:\n%s"
+                                 % (" ".join(args), p.returncode, expect, p.stdout, p.stderr))
+        return p
+
+    def ritual_json(self, *args):
+        return json.loads(self.ritual(*args).stdout)
+
+    def import_sample(self):
+        folder = os.path.join(self.dir, "posts")
+        shutil.copytree(SAMPLE, folder)
+        self.ritual("import", folder)
+        return folder
+
+    def due_now(self, ids=None):
+        for p in self.ritual_json("list", "--json"):
+            if ids is None or p["id"] in ids:
+                self.ritual("reschedule", str(p["id"]), "now")
+
+    def write_post(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    # -- rituald --
+    def run_once(self, timeout=60):
+        with open(self.daemon_log, "a") as log:
+            p = subprocess.run([RITUALD, "-c", self.config, "--once", "-v"], stdout=log,
+                               stderr=log, timeout=timeout)
+        return p.returncode
+
+    def start_daemon(self, *extra):
+        log = open(self.daemon_log, "a")
+        self.daemon = subprocess.Popen([RITUALD, "-c", self.config] + list(extra),
+                                       stdout=log, stderr=log)
+        # Wait for the start-up line so tests do not race the claim loop.
+        self.wait_for(lambda: "started" in self.log(), 10, "rituald start")
+        return self.daemon
+
+    def stop_daemon(self, sig=signal.SIGTERM, timeout=15):
+        if not self.daemon:
+            return None
+        if self.daemon.poll() is None:
+            self.daemon.send_signal(sig)
+            try:
+                self.daemon.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.daemon.kill()
+                self.daemon.wait()
+                raise AssertionError("rituald did not stop within %ds" % timeout)
+        rc = self.daemon.returncode
+        self.daemon = None
+        return rc
+
+    def log(self):
+        try:
+            with open(self.daemon_log) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    @staticmethod
+    def wait_for(pred, timeout, what="condition"):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            v = pred()
+            if v:
+                return v
+            time.sleep(0.1)
+        raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+
+    def deliveries(self, post_id):
+        return {d["account"]: d for d in self.ritual_json("show", str(post_id), "--json")["deliveries"]}
+
+    def leaked_token(self):
+        """Where any token appears: logs, outputs, the database and its WAL."""
+        hits = []
+        blobs = {"rituald log": self.log(), "ritual output": "\n".join(self.outputs)}
+        for suffix in ("", "-wal", "-shm"):
+            p = self.db + suffix
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    blobs["database" + suffix] = f.read().decode("latin-1")
+        for name, tok in self.tokens.items():
+            for where, blob in blobs.items():
+                if tok in blob:
+                    hits.append("%s token in %s" % (name, where))
+        return hits
+
+    def close(self):
+        try:
+            if self.daemon and self.daemon.poll() is None:
+                self.daemon.kill()
+                self.daemon.wait()
+        finally:
+            self.fake.stop()
+            if os.environ.get("KEEP_E2E"):
+                print("kept", self.dir, file=sys.stderr)
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class E2ETest(unittest.TestCase):
+    networks = ("facebook",)
+
+    def make_env(self, **kw):
+        kw.setdefault("networks", self.networks)
+        env = Env(**kw)
+        self.addCleanup(env.close)
+        return env
