@@ -33,7 +33,6 @@
 #define MAX_SLEEP 60            /* seconds: cap every sleep */
 #define STOP_GRACE 8            /* seconds a request may run after TERM */
 #define WAIT_DEFAULT 5          /* seconds before a PUB_WAIT step resumes */
-#define RECONCILE_DELAY 60      /* seconds between read-backs */
 #define RECONCILE_MAX 10        /* read-backs before giving up to `unknown` */
 
 static volatile sig_atomic_t sig_stop, sig_hup, sig_int_count;
@@ -84,6 +83,13 @@ static int setup_signals(void)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	return 0;
+}
+
+/* Seconds between two read-backs after a lost answer: the platform's list
+ * of posts may lag a write by a minute. */
+static long reconcile_delay(const struct daemon *d)
+{
+	return d->cfg->retry.reconcile_delay > 0 ? d->cfg->retry.reconcile_delay : 60;
 }
 
 static double mono_now(void)
@@ -360,12 +366,13 @@ static void record_reconcile(struct daemon *d, const struct store_delivery *dl,
 			if (ctx->save(ctx, "reconcile_absent", "1", &err) < 0)
 				log_warnx("%s", err.msg);
 			if (store_finish_reconcile_later(d->st, dl->id,
-							 now + RECONCILE_DELAY,
+							 now + reconcile_delay(d),
 							 res->message, &err) < 0)
 				log_error("%s", err.msg);
+			waiting_set(d, dl->id, 1);
 			log_info("post %ld on %s: not found yet after the lost "
-				 "answer; checking again in %ds", (long)dl->post_id,
-				 a->name, RECONCILE_DELAY);
+				 "answer; checking again in %lds", (long)dl->post_id,
+				 a->name, reconcile_delay(d));
 			return;
 		}
 		log_warnx("post %ld on %s: not published (checked twice); "
@@ -387,10 +394,11 @@ static void record_reconcile(struct daemon *d, const struct store_delivery *dl,
 			return;
 		}
 		time_t next = res->retry_at > now ? res->retry_at
-						  : now + RECONCILE_DELAY;
+						  : now + reconcile_delay(d);
 		if (store_finish_reconcile_later(d->st, dl->id, next, res->message,
 						 &err) < 0)
 			log_error("%s", err.msg);
+		waiting_set(d, dl->id, 1);
 		return;
 	}
 	record(d, dl, a, res, 1);

@@ -121,6 +121,8 @@ struct config {
 		long max_attempts;  /* retry.max_attempts, default 8 */
 		long base_delay;    /* retry.base_delay seconds, default 30 */
 		long max_delay;     /* retry.max_delay seconds, default 3600 */
+		long reconcile_delay; /* retry.reconcile_delay seconds between
+				       * read-backs after a lost answer, default 60 */
 	} retry;
 
 	struct {

@@ -133,7 +133,8 @@ class Env:
                      "linkedin": 'author = "%s";' % LI_ORG}[net]
             accounts.append('{ name = "%s"; network = "%s"; %s token_file = "%s.token"; '
                             'api = "%s"; }' % (net, net, ident, net, self.api_for(net)))
-        retry = retry or 'base_delay = "1s"; max_delay = "2s"; max_attempts = 4;'
+        retry = retry or ('base_delay = "1s"; max_delay = "2s"; max_attempts = 4; '
+                          'reconcile_delay = "1s";')
         self.config = os.path.join(self.dir, "ritual.conf")
         with open(self.config, "w") as f:
             f.write('''timezone = "America/New_York";
