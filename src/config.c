@@ -1348,6 +1348,22 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 				"public https:// address of the files, ending in \"/\", "
 				"e.g. url = \"https://media.example.com/ritual/\";");
 	}
+
+	/* Instagram fetches images only from a public URL (API-NOTES §2.2). */
+	const config_setting_t *accounts = config_setting_get_member(root, "accounts");
+	for (size_t i = 0; !media && accounts && i < cfg->naccounts; i++) {
+		if (cfg->accounts[i].network != NET_INSTAGRAM)
+			continue;
+		const config_setting_t *e =
+			config_setting_get_elem(accounts, (unsigned)i);
+		problem(c, e ? e : accounts, "account \"%s\": Instagram downloads "
+			"each image from a public https:// address; expected a "
+			"media group, e.g. media = { dir = \"/var/www/ritual-media\"; "
+			"url = \"https://media.example.com/ritual/\"; }; (see the "
+			"README, \"Hosting Instagram's images\")",
+			cfg->accounts[i].name ? cfg->accounts[i].name : "?");
+		break;
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -361,7 +361,9 @@ static void test_defaults_fill_what_is_left_out(void **state)
 static void test_instagram_api_follows_its_login(void **state)
 {
 	struct fx *f = *state;
+	put_dir(f, "www");
 	load_ok(f, HEAD
+		"media = { dir = \"www\"; url = \"https://m.example/r/\"; };\n"
 		"api = { graph = \"https://g.example/v1\"; instagram = \"https://i.example/v1\"; };\n"
 		"accounts = (\n"
 		" { name = \"a\"; network = \"instagram\"; user_id = \"1\"; token_file = \"fb.token\"; },\n"
@@ -544,7 +546,9 @@ static void test_missing_required_keys(void **state)
 	expect_at(f, 5, "missing key \"network\" in account \"li\"");
 	expect_at(f, 7, "missing key \"user_id\" in account \"ig\"; an instagram account needs it; "
 		  "expected e.g. user_id = \"17841400000000000\";");
-	assert_int_equal(f->diag.n, 4);
+	expect_at(f, 7, "account \"ig\": Instagram downloads each image from a public https:// "
+		  "address; expected a media group");
+	assert_int_equal(f->diag.n, 5);
 }
 
 static void test_several_errors_reported_together(void **state)
@@ -742,7 +746,8 @@ static void test_networks_and_their_keys(void **state)
 	expect_at(f, 9, "account \"ig\" login: \"Instagram\" is not known; expected one of "
 		  "\"facebook\" or \"instagram\"");
 	expect_at(f, 11, "account \"Fb2\" network: \"Facebook\" is not known");
-	assert_int_equal(f->diag.n, 5);
+	expect_at(f, 9, "account \"ig\": Instagram downloads each image");
+	assert_int_equal(f->diag.n, 6);
 }
 
 static void test_account_ids(void **state)
@@ -755,7 +760,8 @@ static void test_account_ids(void **state)
 			      " { name = \"l2\"; network = \"linkedin\"; author = \"5515715\"; token_file = \"fb.token\"; },\n"
 			      " { name = \"l3\"; network = \"linkedin\"; author = \"urn:li:person:\"; token_file = \"fb.token\"; },\n"
 			      " { name = \"l4\"; network = \"linkedin\"; author = \"urn:li:person:a b\"; token_file = \"fb.token\"; } );\n"), -1);
-	assert_int_equal(f->diag.n, 6);
+	assert_int_equal(f->diag.n, 7);
+	expect_at(f, 5, "account \"ig\": Instagram downloads each image");
 	expect_at(f, 4, "account \"fb\" page_id: \"my-page\" is not a numeric id; expected digits only");
 	expect_at(f, 5, "account \"ig\" user_id: expected a string in double quotes, got a number; "
 		  "e.g. user_id = \"17841400000000000\";");
