@@ -39,7 +39,11 @@ enum wall_kind {
  * Select the zone (e.g. "America/New_York") for every later call in this
  * process. Refuses a name with no TZif file in the tz database (glibc would
  * otherwise silently use UTC), naming the zone and suggesting the tzdata
- * package. Process-global; call again to switch (tests do).
+ * package. Process-global; call again to switch (tests do). The database is
+ * $TZDIR if set, else /usr/share/zoneinfo; names that are empty, absolute,
+ * contain ".." or characters other than letters, digits and "/_+-." are
+ * refused. On failure the previous zone stays selected. Until a zone is
+ * selected, every function here works in UTC (never the inherited TZ).
  */
 int sched_tz_use(const char *zone, struct err *err);
 /* The zone selected, or NULL. */
@@ -55,7 +59,10 @@ int sched_wall_to_utc(const struct wall *w, time_t *out, enum wall_kind *kind,
 		      struct err *err);
 
 /* For a wall time in a gap: the last valid instant before the gap and the
- * first after it (e.g. 01:59 and 03:00). Returns -1 if w is not in a gap. */
+ * first after it (e.g. 01:59 and 03:00). Returns -1 if w is not in a gap.
+ * Whole minutes, as the owner writes times: *before is the start of the
+ * minute before the transition (01:59:00, not 01:59:59); *after is the
+ * transition instant itself (03:00:00). */
 int sched_gap_bounds(const struct wall *w, time_t *before, time_t *after);
 
 /* The wall time of an instant in the selected zone; *gmtoff (may be NULL)
@@ -63,9 +70,12 @@ int sched_gap_bounds(const struct wall *w, time_t *before, time_t *after);
 void sched_utc_to_wall(time_t t, struct wall *w, long *gmtoff);
 
 /* "2026-03-09T09:00:00-04:00" (RFC 3339 / ISO 8601 with offset) of t in
- * the selected zone. buf needs 26 bytes. Returns 0, or -1 if too small. */
+ * the selected zone; never "Z". buf needs 26 bytes (29 for a historic
+ * local-mean-time offset with seconds, "-04:56:02"). Returns 0, or -1 if
+ * too small (buf is then ""). */
 int sched_format_iso(time_t t, char *buf, size_t len);
-/* "Mon 2026-03-09 09:00 EDT" style, for humans. buf needs 32 bytes. */
+/* "Mon 2026-03-09 09:00 EDT" style, for humans (English day names, the
+ * zone's abbreviation). buf needs 32 bytes. Returns 0, or -1 if too small. */
 int sched_format_human(time_t t, char *buf, size_t len);
 
 /*
@@ -75,7 +85,8 @@ int sched_format_human(time_t t, char *buf, size_t len);
  * Also accepts a full ISO 8601 instant with offset or "Z"
  * ("2026-12-01T09:00:00-05:00"): then *instant_out is set and *has_offset
  * = 1. Calendar validity is checked (no Feb 30). Returns -1 with a message
- * that shows the accepted forms.
+ * that shows the accepted forms. Fields are exactly two digits (four for
+ * the year); surrounding blanks are ignored; an offset is "Z" or +HH:MM.
  */
 struct parsed_time {
 	struct wall wall;
@@ -89,14 +100,16 @@ int sched_parse_time(const char *s, int date_only_ok, struct parsed_time *out,
 /*
  * Cron: 5 fields "min hour dom mon dow" with lists (1,2), ranges (1-5),
  * steps ("*" then "/15", or 1-30/5), month names (JAN-DEC) and weekday names (SUN-SAT,
- * 0 and 7 both Sunday), case-insensitive. Vixie cron's rule: when both
+ * 0 and 7 both Sunday; FRI-SUN works), case-insensitive. A step after a
+ * single number ("5/15") is refused as ambiguous between crons. Vixie cron's rule: when both
  * day-of-month and day-of-week are restricted (neither starts with "*"),
  * a day matches if EITHER matches. "@daily"-style nicknames are accepted:
  * @yearly @annually @monthly @weekly @daily @midnight @hourly.
  */
 struct cron;
-/* Parse expr; *out owned by the caller (sched_cron_free). On error the
- * message names the field and what it accepts. */
+/* Parse expr; *out owned by the caller (sched_cron_free). On error *out is
+ * NULL and the message names the expression, the field and what it
+ * accepts: cron expression "0 25 * * *": hour field "25": hours are 0-23 */
 int sched_cron_parse(const char *expr, struct cron **out, struct err *err);
 void sched_cron_free(struct cron *c);
 /* Earliest slot instant >= t (in the selected zone, DST policy above).
@@ -108,7 +121,8 @@ struct slots {
 	struct cron **crons;
 	size_t n;
 };
-/* Parse every expression; on error the message names the expression. */
+/* Parse every expression; on error the message names the expression and
+ * nothing is left allocated. n == 0 gives an empty set. */
 int sched_slots_parse(char *const *exprs, size_t n, struct slots *out,
 		      struct err *err);
 void sched_slots_free(struct slots *s);
