@@ -1,0 +1,271 @@
+/*
+ * test_store.c - the queue's state machine against a real SQLite file:
+ * claims are durable and exclusive, the commit phase survives a "crash"
+ * (closing without recording), paused and held accounts are skipped,
+ * min_gap spaces an account's posts, owner actions change only what they
+ * should, and a database from a newer ritual is refused.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ritual/store.h"
+
+struct fx {
+	char dir[64];
+	char path[128];
+	struct store *st;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ritual-test-store-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/q.db", f->dir);
+	struct err err;
+	assert_int_equal(store_open(f->path, STORE_CREATE, &f->st, &err), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	store_close(f->st);
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* One post due at due for each account in accts (NULL-terminated). */
+static int64_t add_post(struct store *st, time_t due, const char *const *accts)
+{
+	struct err err;
+	int64_t id;
+	char kind[] = "tip", body[] = "Body", src[] = "/p/a.post";
+	struct store_post p = {.kind = kind, .body = body, .source = src,
+			       .due = due, .created = due - 100};
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(store_post_insert(st, &p, &id, &err), 0);
+	for (; *accts; accts++)
+		assert_int_equal(store_delivery_insert(st, id, *accts, "facebook",
+						       "text", due, NULL, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	return id;
+}
+
+static const char *const FB[] = {"facebook", NULL};
+static const char *const BOTH[] = {"facebook", "linkedin", NULL};
+
+static void test_claim_takes_due_ones_in_order_once(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_delivery *d;
+	add_post(f->st, 2000, FB);
+	int64_t first = add_post(f->st, 1000, FB);
+	assert_int_equal(store_claim(f->st, 999, 0, &d, &err), 0);
+	assert_null(d);
+	assert_int_equal(store_claim(f->st, 1500, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_int_equal(d->post_id, first);
+	assert_string_equal(d->state, "sending");
+	assert_string_equal(d->phase, "prepare");
+	assert_int_equal(d->attempts, 1);
+	int64_t id = d->id;
+	store_deliveries_free(d, 1);
+	/* The same account has one sending: the next is not claimed. */
+	assert_int_equal(store_claim(f->st, 5000, 0, &d, &err), 0);
+	assert_null(d);
+	assert_int_equal(store_finish_published(f->st, id, "1_2", "https://x/1_2",
+						1500, &err), 0);
+	assert_int_equal(store_claim(f->st, 5000, 0, &d, &err), 0);
+	assert_non_null(d);
+	store_deliveries_free(d, 1);
+}
+
+static void test_commit_phase_survives_a_crash(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_delivery *d, *v;
+	size_t n;
+	add_post(f->st, 1000, FB);
+	assert_int_equal(store_claim(f->st, 1000, 0, &d, &err), 0);
+	assert_int_equal(store_mark_commit(f->st, d->id, 1001, &err), 0);
+	assert_int_equal(store_progress_set(f->st, d->id, "container_id", "178", &err), 0);
+	int64_t id = d->id;
+	store_deliveries_free(d, 1);
+	/* "Crash": close without recording; reopen. */
+	store_close(f->st);
+	assert_int_equal(store_open(f->path, STORE_CREATE, &f->st, &err), 0);
+	assert_int_equal(store_sending_list(f->st, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].phase, "commit");
+	assert_int_equal(v[0].commit_at, 1001);
+	store_deliveries_free(v, n);
+	char *val;
+	assert_int_equal(store_progress_get(f->st, id, "container_id", &val, &err), 0);
+	assert_string_equal(val, "178");
+	free(val);
+	/* Reconcile later keeps the phase; claiming it is not a new attempt. */
+	assert_int_equal(store_finish_reconcile_later(f->st, id, 1002, "lost", &err), 0);
+	assert_int_equal(store_claim(f->st, 1002, 0, &d, &err), 0);
+	assert_string_equal(d->phase, "commit");
+	assert_int_equal(d->attempts, 1);
+	/* Absent for sure: back to prepare, due now. */
+	assert_int_equal(store_finish_retry(f->st, id, 1003, "absent", 0, &err), 0);
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_claim(f->st, 1003, 0, &d, &err), 0);
+	assert_string_equal(d->phase, "prepare");
+	assert_int_equal(d->attempts, 1);
+	store_deliveries_free(d, 1);
+}
+
+static void test_paused_and_held_accounts_are_skipped(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_delivery *d;
+	time_t when;
+	int any;
+	add_post(f->st, 1000, BOTH);
+	assert_int_equal(store_account_pause(f->st, "facebook", "expired", "s", 900, &err), 0);
+	assert_int_equal(store_account_hold(f->st, "linkedin", 3000, "429", &err), 0);
+	assert_int_equal(store_claim(f->st, 2000, 0, &d, &err), 0);
+	assert_null(d);
+	assert_int_equal(store_next_wake(f->st, 2000, 0, &when, &any, &err), 0);
+	assert_true(any);
+	assert_int_equal(when, 3000);
+	assert_int_equal(store_claim(f->st, 3000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_string_equal(d->account, "linkedin");
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_account_resume(f->st, "facebook", &err), 0);
+	assert_int_equal(store_claim(f->st, 3000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_string_equal(d->account, "facebook");
+	store_deliveries_free(d, 1);
+}
+
+static void test_min_gap_spaces_an_accounts_posts(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_delivery *d;
+	time_t when;
+	int any;
+	add_post(f->st, 1000, FB);
+	add_post(f->st, 1000, FB);
+	assert_int_equal(store_claim(f->st, 1000, 300, &d, &err), 0);
+	assert_int_equal(store_finish_published(f->st, d->id, "x", NULL, 1010, &err), 0);
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_claim(f->st, 1100, 300, &d, &err), 0);
+	assert_null(d);
+	assert_int_equal(store_next_wake(f->st, 1100, 300, &when, &any, &err), 0);
+	assert_int_equal(when, 1310);
+	assert_int_equal(store_claim(f->st, 1311, 300, &d, &err), 0);
+	assert_non_null(d);
+	store_deliveries_free(d, 1);
+}
+
+static void test_owner_actions(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_delivery *d;
+	int changed;
+	int64_t a = add_post(f->st, 1000, BOTH);
+	int64_t b = add_post(f->st, 1000, FB);
+	/* retry: only failed/unknown/missed come back. */
+	assert_int_equal(store_post_retry(f->st, a, 5000, &changed, &err), 0);
+	assert_int_equal(changed, 0);
+	assert_int_equal(store_claim(f->st, 1000, 0, &d, &err), 0);
+	assert_int_equal(d->post_id, a);
+	/* cancel refuses while sending. */
+	assert_int_equal(store_post_cancel(f->st, a, &changed, &err), -1);
+	assert_non_null(strstr(err.msg, "being published"));
+	assert_int_equal(store_finish_final(f->st, d->id, "failed", "boom", &err), 0);
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_post_retry(f->st, a, 5000, &changed, &err), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_post_reschedule(f->st, b, 9000, &changed, &err), 0);
+	assert_int_equal(changed, 1);
+	struct store_post *p;
+	assert_int_equal(store_post_get(f->st, b, &p, &err), 0);
+	assert_int_equal(p->due, 9000);
+	assert_int_equal(p->deliveries[0].next_attempt, 9000);
+	store_post_free(p);
+	assert_int_equal(store_post_cancel(f->st, b, &changed, &err), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_post_get(f->st, 424242, &p, &err), -1);
+	assert_non_null(strstr(err.msg, "no post 424242"));
+}
+
+static void test_finish_requires_the_expected_state(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	int64_t id = add_post(f->st, 1000, FB);
+	struct store_post *p;
+	assert_int_equal(store_post_get(f->st, id, &p, &err), 0);
+	/* Not claimed: cannot be published or marked for commit. */
+	assert_int_equal(store_mark_commit(f->st, p->deliveries[0].id, 1, &err), -1);
+	assert_int_equal(store_finish_published(f->st, p->deliveries[0].id, "x",
+						NULL, 1, &err), -1);
+	store_post_free(p);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store *st2;
+	store_close(f->st);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version=99' 2>/dev/null || "
+		 "python3 -c \"import sqlite3; c=sqlite3.connect('%s'); "
+		 "c.execute('PRAGMA user_version=99'); c.commit()\"", f->path, f->path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(store_open(f->path, STORE_CREATE, &st2, &err), -1);
+	assert_non_null(strstr(err.msg, "newer ritual"));
+	assert_int_equal(store_open(f->path, STORE_CREATE, &f->st, &err), -1);
+	f->st = NULL;
+}
+
+static void test_missing_database_read_only(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store *st2;
+	char path[200];
+	snprintf(path, sizeof(path), "%s/none.db", f->dir);
+	assert_int_equal(store_open(path, STORE_READONLY, &st2, &err), -1);
+	assert_non_null(strstr(err.msg, "none.db"));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_claim_takes_due_ones_in_order_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_phase_survives_a_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_paused_and_held_accounts_are_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_min_gap_spaces_an_accounts_posts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_actions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_requires_the_expected_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_database_read_only, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
