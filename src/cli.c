@@ -19,6 +19,7 @@
 
 #include "ritual/config.h"
 #include "ritual/http.h"
+#include "ritual/mediahost.h"
 #include "ritual/publisher.h"
 #include "ritual/queue.h"
 #include "ritual/schedule.h"
@@ -729,7 +730,16 @@ static int check_online(struct cli *c)
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		return EX_SOFTWARE;
 	}
+	struct mediahost *media = NULL;
 	printf("%-12s %-9s %-7s %s\n", "ACCOUNT", "STATUS", "EXPIRES", "DETAIL");
+	if (c->cfg->media.url) {
+		/* The public URL round trip Instagram depends on. */
+		int ok = mediahost_new(c->cfg, http, &media, &err) == 0 &&
+			 mediahost_check(media, &err) == 0;
+		printf("%-12s %-9s %-7s %s\n", "(media)", ok ? "OK" : "PROBLEM", "-",
+		       ok ? "images round-trip through the public URL" : err.msg);
+		bad |= !ok;
+	}
 	for (size_t i = 0; i < c->cfg->naccounts; i++) {
 		const struct account *a = &c->cfg->accounts[i];
 		const struct publisher *pub = publisher_for(a->network);
@@ -746,7 +756,7 @@ static int check_online(struct cli *c)
 		} else {
 			struct pub_ctx ctx = {.cfg = c->cfg, .account = a,
 					      .token = token, .http = http,
-					      .now = time(NULL)};
+					      .media = media, .now = time(NULL)};
 			pub->check(&ctx, &res);
 		}
 		secret_free(token);
@@ -758,6 +768,7 @@ static int check_online(struct cli *c)
 			printf("%-12s %-9s %-7s fix: %s\n", "", "", "", res.fix);
 		bad |= !res.ok;
 	}
+	mediahost_free(media);
 	http_client_free(http);
 	http_global_cleanup();
 	return bad ? EX_UNAVAILABLE : 0;

@@ -26,6 +26,7 @@
 #include "ritual/config.h"
 #include "ritual/http.h"
 #include "ritual/log.h"
+#include "ritual/mediahost.h"
 #include "ritual/publisher.h"
 #include "ritual/schedule.h"
 #include "ritual/store.h"
@@ -34,6 +35,7 @@
 #define STOP_GRACE 8            /* seconds a request may run after TERM */
 #define WAIT_DEFAULT 5          /* seconds before a PUB_WAIT step resumes */
 #define RECONCILE_MAX 10        /* read-backs before giving up to `unknown` */
+#define MAINTAIN_EVERY 3600     /* seconds between publishers' housekeeping */
 
 static volatile sig_atomic_t sig_stop, sig_hup, sig_int_count;
 static int sig_pipe[2] = {-1, -1};
@@ -43,6 +45,8 @@ struct daemon {
 	struct config *cfg;
 	struct store *st;
 	struct http_client *http;
+	struct mediahost *media;   /* NULL without a media group */
+	time_t maintained_at;      /* last run of the publishers' maintain() */
 	int lock_fd;
 	int inotify_fd;
 	char *db_name;             /* base name of the database file */
@@ -132,9 +136,13 @@ static int make_http(struct daemon *d, struct err *err)
 		.user_agent = "rituald/" RITUAL_VERSION,
 		.abort_cb = abort_transfer,
 	};
+	mediahost_free(d->media);
+	d->media = NULL;
 	http_client_free(d->http);
 	d->http = NULL;
-	return http_client_new(&ho, &d->http, err);
+	if (http_client_new(&ho, &d->http, err) < 0)
+		return -1;
+	return mediahost_new(d->cfg, d->http, &d->media, err);
 }
 
 /* ---- callbacks given to publishers ---- */
@@ -172,22 +180,22 @@ static int cb_committing(struct pub_ctx *ctx, struct err *err)
 	return 0;
 }
 
+/* A refreshed token replaces the file atomically, mode 0600. */
 static int cb_token_update(struct pub_ctx *ctx, const char *token,
 			   time_t expires, struct err *err)
 {
-	(void)expires;
-	struct job_ud *u = ctx->ud;
 	size_t len = strlen(token);
 	char *data = xasprintf("%s\n", token);
 	int rc = write_file_atomic(ctx->account->token_file, data, len + 1, 0600, err);
 	explicit_bzero(data, len + 1);
 	free(data);
 	if (rc == 0) {
-		/* Our own write must not look like the owner's fix. */
-		char *stamp = token_stamp(ctx->account->token_file);
-		free(stamp);
+		char when[40] = "?";
+		if (expires)
+			sched_format_human(expires, when, sizeof(when));
+		log_info("account %s: token refreshed; valid until %s",
+			 ctx->account->name, when);
 	}
-	(void)u;
 	return rc;
 }
 
@@ -472,7 +480,7 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	struct job_ud ud = {.d = d, .id = dl->id, .commit_at = &commit_at};
 	struct pub_ctx ctx = {
 		.cfg = d->cfg, .account = a, .token = token, .http = d->http,
-		.now = now, .save = cb_save, .load = cb_load,
+		.media = d->media, .now = now, .save = cb_save, .load = cb_load,
 		.committing = cb_committing, .token_update = cb_token_update,
 		.ud = &ud,
 	};
@@ -613,6 +621,70 @@ static void check_paused(struct daemon *d)
 		free(stamp);
 	}
 	store_accounts_free(v, n);
+}
+
+/* Delete hosted images of deliveries that are over (after retention). */
+static void sweep_hosted(struct daemon *d)
+{
+	struct store_hosted *v = NULL;
+	size_t n = 0;
+	struct err err;
+	if (!d->media)
+		return;
+	if (store_hosted_due(d->st, time(NULL), d->cfg->media.retention, &v, &n,
+			     &err) < 0) {
+		log_error("%s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (mediahost_remove(d->media, v[i].name, &err) < 0) {
+			log_warnx("could not remove hosted image %s: %s", v[i].name,
+				  err.msg);
+			continue;
+		}
+		log_debug("removed hosted image %s", v[i].name);
+		if (store_progress_delete(d->st, v[i].delivery_id, "hosted_name",
+					  &err) < 0)
+			log_error("%s", err.msg);
+	}
+	store_hosted_free(v, n);
+}
+
+/* The publishers' housekeeping (token refresh, expiry warnings): at start,
+ * then about once an hour. */
+static void maintain(struct daemon *d)
+{
+	time_t now = time(NULL);
+	if (d->maintained_at && now - d->maintained_at < MAINTAIN_EVERY &&
+	    now >= d->maintained_at)
+		return;
+	d->maintained_at = now;
+	for (size_t i = 0; i < d->cfg->naccounts; i++) {
+		const struct account *a = &d->cfg->accounts[i];
+		const struct publisher *pub = publisher_for(a->network);
+		char *token = NULL;
+		struct err err;
+		if (!pub || !pub->maintain)
+			continue;
+		if (read_secret_file(a->token_file, &token, &err) < 0) {
+			log_error("account %s: %s", a->name, err.msg);
+			continue;
+		}
+		struct job_ud ud = {.d = d, .id = 0, .commit_at = NULL};
+		struct pub_ctx ctx = {
+			.cfg = d->cfg, .account = a, .token = token, .http = d->http,
+			.media = d->media, .now = now, .token_update = cb_token_update,
+			.ud = &ud,
+		};
+		struct pub_result res;
+		memset(&res, 0, sizeof(res));
+		pub->maintain(&ctx, &res);
+		if (res.cls != PUB_OK)
+			log_error("account %s: %s", a->name, res.message);
+		else if (res.message[0])
+			log_info("account %s: %s", a->name, res.message);
+		secret_free(token);
+	}
 }
 
 static void reload(struct daemon *d)
@@ -773,6 +845,7 @@ int daemon_main(const struct daemon_options *opt)
 			reload(d);
 		}
 		check_paused(d);
+		maintain(d);
 		struct store_delivery *dl = NULL;
 		while (!sig_stop) {
 			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {
@@ -787,6 +860,7 @@ int daemon_main(const struct daemon_options *opt)
 		}
 		if (sig_stop)
 			break;
+		sweep_hosted(d);
 		time_t now = time(NULL), when = 0;
 		int any = 0;
 		if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any, &err) < 0)
@@ -798,14 +872,20 @@ int daemon_main(const struct daemon_options *opt)
 				log_next(d, when, any);
 			last_logged = any ? when : 0;
 		}
-		long timeout = MAX_SLEEP;
-		if (any)
-			timeout = when <= now ? 0 : (when - now < MAX_SLEEP ? when - now : MAX_SLEEP);
+		/* Sleep to the due second itself, not a whole second past it. */
+		long long timeout_ms = MAX_SLEEP * 1000LL;
+		if (any) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			long long now_ms = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+			long long left = (long long)when * 1000LL - now_ms;
+			timeout_ms = left < 0 ? 0 : left < timeout_ms ? left : timeout_ms;
+		}
 		struct pollfd pfd[2] = {
 			{.fd = sig_pipe[0], .events = POLLIN},
 			{.fd = d->inotify_fd, .events = POLLIN},
 		};
-		int r = poll(pfd, d->inotify_fd >= 0 ? 2 : 1, (int)(timeout * 1000));
+		int r = poll(pfd, d->inotify_fd >= 0 ? 2 : 1, (int)timeout_ms);
 		if (r < 0 && errno != EINTR)
 			log_warn("poll");
 		if (r > 0 && (pfd[0].revents & POLLIN)) {
@@ -820,6 +900,7 @@ int daemon_main(const struct daemon_options *opt)
 	if (sig_stop)
 		log_info("stopping on signal");
 out:
+	mediahost_free(d->media);
 	http_client_free(d->http);
 	store_close(d->st);
 	if (d->inotify_fd >= 0)

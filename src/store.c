@@ -947,6 +947,54 @@ int store_progress_clear(struct store *st, int64_t id, struct err *err)
 		"clearing progress");
 }
 
+int store_progress_delete(struct store *st, int64_t id, const char *key,
+			  struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"DELETE FROM progress WHERE delivery_id = ? AND key = ?", "it",
+		id, key), "clearing progress");
+}
+
+int store_hosted_due(struct store *st, time_t now, long retention,
+		     struct store_hosted **out, size_t *n, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT p.delivery_id, p.value FROM progress p JOIN deliveries d "
+		"ON d.id = p.delivery_id WHERE p.key = 'hosted_name' AND "
+		"p.value != '' AND d.state IN ('published','failed','missed',"
+		"'canceled') AND COALESCE(d.published_at, d.claimed_at, d.due) + ? "
+		"<= ? ORDER BY p.delivery_id", "ii", (int64_t)retention,
+		(int64_t)now);
+	if (!s)
+		return -1;
+	struct store_hosted *v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		v[count].delivery_id = sqlite3_column_int64(s, 0);
+		v[count].name = col_text(s, 1);
+		count++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_hosted_free(v, count);
+		return db_err(st, err, "reading hosted files");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+void store_hosted_free(struct store_hosted *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
 int store_account_pause(struct store *st, const char *name, const char *reason,
 			const char *token_stamp, time_t now, struct err *err)
 {

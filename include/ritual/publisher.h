@@ -23,6 +23,7 @@
 #include <time.h>
 #include "ritual/config.h"
 #include "ritual/http.h"
+#include "ritual/mediahost.h"
 #include "ritual/util.h"
 
 enum pub_class {
@@ -80,6 +81,8 @@ struct pub_ctx {
 	const struct account *account;
 	const char *token;            /* the account's token; never logged */
 	struct http_client *http;
+	struct mediahost *media;      /* where Instagram's images go; NULL when
+				       * the config has no media group */
 	time_t now;
 	/* Persist key=value for this delivery at once. */
 	int (*save)(struct pub_ctx *ctx, const char *key, const char *value,
@@ -118,6 +121,11 @@ struct publisher {
 			 struct pub_result *res);
 	/* Live token/permission check. */
 	int (*check)(struct pub_ctx *ctx, struct pub_check *out);
+	/* Optional housekeeping, called about once an hour per account by the
+	 * daemon (e.g. refreshing a 60-day token after 24 h, warning before a
+	 * token expires). res->cls PUB_OK when nothing needs the owner;
+	 * PUB_AUTH with a message when the owner must act soon. May be NULL. */
+	int (*maintain)(struct pub_ctx *ctx, struct pub_result *res);
 };
 
 /* The publisher for a network; never NULL for a valid network. */

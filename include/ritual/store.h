@@ -180,6 +180,19 @@ int store_progress_set(struct store *st, int64_t id, const char *key,
 int store_progress_get(struct store *st, int64_t id, const char *key,
 		       char **value, struct err *err);
 int store_progress_clear(struct store *st, int64_t id, struct err *err);
+int store_progress_delete(struct store *st, int64_t id, const char *key,
+			  struct err *err);
+
+/* Hosted image files (progress key "hosted_name") of deliveries that are
+ * over (published, failed, missed, canceled) for at least retention
+ * seconds: the daemon deletes them from the media host. */
+struct store_hosted {
+	int64_t delivery_id;
+	char *name;
+};
+int store_hosted_due(struct store *st, time_t now, long retention,
+		     struct store_hosted **out, size_t *n, struct err *err);
+void store_hosted_free(struct store_hosted *v, size_t n);
 
 struct store_account {
 	char *name;
