@@ -35,7 +35,9 @@ def proc_stats(pid):
             k, _, v = line.partition(":")
             status[k] = v.strip()
     switches = int(status["voluntary_ctxt_switches"]) + int(status["nonvoluntary_ctxt_switches"])
-    return cpu, switches, status["VmRSS"], status["VmHWM"]
+    rss = "%s (anonymous %s, shared libraries %s)" % (status["VmRSS"], status["RssAnon"],
+                                                       status["RssFile"])
+    return cpu, switches, rss, status["VmHWM"]
 
 
 def iso(t):
