@@ -386,8 +386,10 @@ int http_perform(struct http_client *c, const struct http_request *req,
 			  x.aborted ? "aborted (shutting down)"
 				    : errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}
-	/* The bearer header and errbuf must not outlive this call. */
+	/* The bearer header, S3 credentials and errbuf must not outlive
+	 * this call. */
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(e, CURLOPT_USERPWD, NULL);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);
 	curl_mime_free(mime);

@@ -29,6 +29,9 @@ PAGE_ID = "102030405060708"
 IG_USER = "17841400000000000"
 LI_ORG = "urn:li:organization:5515715"
 LI_PERSON = "urn:li:person:abc123XYZ"
+S3_BUCKET = "ritual-media"
+S3_REGION = "us-east-1"
+S3_ACCESS_KEY = "AKIDRITUALTEST"
 
 
 def sha256_file(path):
@@ -96,7 +99,14 @@ class Env:
     """A temporary installation: config, tokens, database, fake server."""
 
     def __init__(self, networks=("facebook",), extra="", retry=None, fake_extra=None,
-                 slots='"0 9 * * MON,WED,FRI", "30 17 * * TUE,THU"', schedule_extra=""):
+                 slots='"0 9 * * MON,WED,FRI", "30 17 * * TUE,THU"', schedule_extra="",
+                 media=None, ig_login="facebook", linkedin_author=LI_ORG):
+        """media: None, "dir" (a folder the fake serves at /media/) or "s3"
+        (the fake bucket "ritual-media", public-read, at /ritual-media/): the
+        config's media group, where Instagram's images go. ig_login: the
+        Instagram account's login flavour, "facebook" or "instagram".
+        linkedin_author: LI_ORG (a page) or LI_PERSON (a member profile, whose
+        token may post but not read posts or images)."""
         self.dir = tempfile.mkdtemp(prefix="ritual-e2e-")
         self.tokens = {
             "facebook": "EAAfb" + secrets.token_hex(16),
@@ -108,17 +118,42 @@ class Env:
                                              "name": "Wellness Rituals"}}},
             "instagram": {"users": {IG_USER: {"token": self.tokens["instagram"],
                                               "username": "wellnessrituals",
-                                              "login": "facebook", "quota_total": 50,
+                                              "login": ig_login, "quota_total": 50,
                                               "polls_until_finished": 1}}},
             "linkedin": {"tokens": {self.tokens["linkedin"]: {
-                "author": LI_ORG, "member": False,
-                "scopes": ["w_organization_social", "r_organization_social"],
+                "author": linkedin_author, "member": linkedin_author != LI_ORG,
+                "scopes": (["w_organization_social", "r_organization_social"]
+                           if linkedin_author == LI_ORG
+                           else ["openid", "profile", "w_member_social"]),
                 "expires_at": int(time.time()) + 50 * 86400}},
                 "polls_until_available": 1},
         }
+        if media == "s3":
+            self.tokens["s3_secret"] = "SECRET" + secrets.token_hex(16)
+            fake_cfg["s3"] = {"buckets": {S3_BUCKET: {
+                "access_key": S3_ACCESS_KEY, "secret_key": self.tokens["s3_secret"],
+                "region": S3_REGION, "public_read": True}}}
         for k, v in (fake_extra or {}).items():
             fake_cfg.setdefault(k, {}).update(v)
         self.fake = Fake(self.dir, fake_cfg)
+        self.media_dir = None
+        if media == "dir":
+            self.media_dir = os.path.join(self.dir, "media")
+            os.mkdir(self.media_dir)
+            self.fake.call("POST", "/_fake/config", {"static": {"/media/": self.media_dir}})
+            extra = 'media = { dir = "%s"; url = "%s/media/"; };\n%s' % (
+                self.media_dir, self.fake.base, extra)
+        elif media == "s3":
+            key = os.path.join(self.dir, "s3.key")
+            with open(key, "w") as f:
+                f.write("%s:%s\n" % (S3_ACCESS_KEY, self.tokens["s3_secret"]))
+            os.chmod(key, 0o600)
+            extra = ('media = { s3 = { endpoint = "%s"; bucket = "%s"; region = "%s"; '
+                     'key_file = "s3.key"; }; url = "%s/%s/"; };\n%s' % (
+                         self.fake.base, S3_BUCKET, S3_REGION, self.fake.base, S3_BUCKET,
+                         extra))
+        elif media is not None:
+            raise ValueError("media must be None, 'dir' or 's3'")
         self.daemon = None
         self.daemon_log = os.path.join(self.dir, "rituald.log")
         self.outputs = []
@@ -130,7 +165,9 @@ class Env:
             os.chmod(tok, 0o600)
             ident = {"facebook": 'page_id = "%s";' % PAGE_ID,
                      "instagram": 'user_id = "%s";' % IG_USER,
-                     "linkedin": 'author = "%s";' % LI_ORG}[net]
+                     "linkedin": 'author = "%s";' % linkedin_author}[net]
+            if net == "instagram" and ig_login != "facebook":
+                ident += ' login = "%s";' % ig_login
             accounts.append('{ name = "%s"; network = "%s"; %s token_file = "%s.token"; '
                             'api = "%s"; }' % (net, net, ident, net, self.api_for(net)))
         retry = retry or ('base_delay = "1s"; max_delay = "2s"; max_attempts = 4; '
@@ -141,12 +178,14 @@ class Env:
 database = "queue.db";
 business = { name = "Wellness Rituals"; website = "https://www.myrituals.me";
              booking_url = "https://www.myrituals.me/book-online"; phone = "407-535-2331"; };
-schedule = { slots = [ %s ]; min_gap = 0; %s };
+schedule = { slots = [ %s ]; %s };
 retry = { %s };
 http = { connect_timeout = "2s"; timeout = "4s"; upload_timeout = "6s"; };
 accounts = ( %s );
 %s
-''' % (slots, schedule_extra, retry, ",\n             ".join(accounts), extra))
+''' % (slots, schedule_extra if "min_gap" in schedule_extra
+       else "min_gap = 0; " + schedule_extra,
+       retry, ",\n             ".join(accounts), extra))
         self.db = os.path.join(self.dir, "queue.db")
 
     def api_for(self, net):
