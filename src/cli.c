@@ -451,7 +451,7 @@ static int cmd_show(struct cli *c)
 	if (parse_id(c->argv[1], &id) < 0)
 		return EX_USAGE;
 	struct store *st;
-	if ((rc = open_store(c, STORE_CREATE, &st)))
+	if ((rc = open_store(c, 0, &st)))
 		return rc;
 	struct store_post *p;
 	struct err err;
@@ -591,6 +591,39 @@ static int cmd_preview(struct cli *c)
 
 /* ---- owner actions ---- */
 
+/* `ritual retry` means the owner fixed what was wrong: resume the post's
+ * paused accounts too. Returns how many were resumed. */
+static int resume_accounts_of(struct store *st, int64_t id)
+{
+	struct store_account *acc = NULL;
+	struct store_post *p = NULL;
+	size_t na = 0;
+	int resumed = 0;
+	struct err err;
+	if (store_post_get(st, id, &p, &err) < 0 ||
+	    store_accounts_list(st, &acc, &na, &err) < 0) {
+		store_post_free(p);
+		return 0;
+	}
+	for (size_t k = 0; k < p->ndeliveries; k++) {
+		for (size_t i = 0; i < na; i++) {
+			if (!acc[i].paused ||
+			    strcmp(acc[i].name, p->deliveries[k].account) != 0)
+				continue;
+			if (store_account_resume(st, acc[i].name, &err) < 0) {
+				fprintf(stderr, "ritual: %s\n", err.msg);
+				continue;
+			}
+			acc[i].paused = 0;
+			printf("account %s resumed\n", acc[i].name);
+			resumed++;
+		}
+	}
+	store_accounts_free(acc, na);
+	store_post_free(p);
+	return resumed;
+}
+
 static int post_action(struct cli *c, const char *name)
 {
 	int rc = no_unknown_options(c, name);
@@ -615,7 +648,7 @@ static int post_action(struct cli *c, const char *name)
 	struct store *st;
 	struct err err;
 	int changed = 0, r;
-	if ((rc = open_store(c, STORE_CREATE, &st)))
+	if ((rc = open_store(c, 0, &st)))
 		return rc;
 	if (strcmp(name, "cancel") == 0)
 		r = store_post_cancel(st, id, &changed, &err);
@@ -628,16 +661,9 @@ static int post_action(struct cli *c, const char *name)
 		store_close(st);
 		return strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
 	}
-	if (strcmp(name, "retry") == 0 && changed) {
-		/* Retrying means the owner fixed what was wrong: resume the
-		 * post's paused accounts too. */
-		struct store_post *p;
-		if (store_post_get(st, id, &p, &err) == 0) {
-			for (size_t k = 0; k < p->ndeliveries; k++)
-				store_account_resume(st, p->deliveries[k].account, &err);
-			store_post_free(p);
-		}
-	}
+	int resumed = 0;
+	if (strcmp(name, "retry") == 0)
+		resumed = resume_accounts_of(st, id);
 	store_close(st);
 	if (is_resched) {
 		char w[40];
@@ -649,7 +675,7 @@ static int post_action(struct cli *c, const char *name)
 		       changed == 1 ? "y" : "ies",
 		       strcmp(name, "cancel") == 0 ? "canceled" : "queued again");
 	}
-	if (!changed) {
+	if (!changed && !resumed) {
 		fprintf(stderr, "ritual: nothing to %s for post %lld (see `ritual "
 			"show %lld`)\n", name, (long long)id, (long long)id);
 		return EX_DATAERR;

@@ -157,7 +157,12 @@ static int cb_save(struct pub_ctx *ctx, const char *key, const char *value,
 		   struct err *err)
 {
 	struct job_ud *u = ctx->ud;
-	return store_progress_set(u->d->st, u->id, key, value, err);
+	if (store_progress_set(u->d->st, u->id, key, value, err) < 0)
+		return -1;
+	char point[80];
+	snprintf(point, sizeof(point), "saved:%s", key);
+	crash_point(point);
+	return 0;
 }
 
 static char *cb_load(struct pub_ctx *ctx, const char *key)
@@ -177,6 +182,7 @@ static int cb_committing(struct pub_ctx *ctx, struct err *err)
 	if (store_mark_commit(u->d->st, u->id, now, err) < 0)
 		return -1;
 	*u->commit_at = now;
+	crash_point("committing");
 	return 0;
 }
 
@@ -206,12 +212,12 @@ static long backoff_delay(const struct config *cfg, long attempts)
 	double delay = (double)cfg->retry.base_delay;
 	for (long i = 1; i < attempts && delay < (double)cfg->retry.max_delay; i++)
 		delay *= 2;
-	if (delay > (double)cfg->retry.max_delay)
-		delay = (double)cfg->retry.max_delay;
 	uint32_t r = 0;
 	random_bytes(&r, sizeof(r));
-	double jitter = 0.8 + 0.4 * ((double)r / 4294967295.0);  /* +-20% */
-	long out = lround(delay * jitter);
+	delay *= 0.8 + 0.4 * ((double)r / 4294967295.0);  /* +-20% jitter */
+	if (delay > (double)cfg->retry.max_delay)
+		delay = (double)cfg->retry.max_delay;
+	long out = lround(delay);
 	return out < 1 ? 1 : out;
 }
 
@@ -368,7 +374,7 @@ static void record_reconcile(struct daemon *d, const struct store_delivery *dl,
 		/* Absent. Read once more after a pause: the platform's list may
 		 * lag the write by a minute. */
 		char *absent = ctx->load(ctx, "reconcile_absent");
-		int seen = absent != NULL;
+		int seen = absent != NULL && *absent;
 		free(absent);
 		if (!seen) {
 			if (ctx->save(ctx, "reconcile_absent", "1", &err) < 0)
@@ -387,8 +393,10 @@ static void record_reconcile(struct daemon *d, const struct store_delivery *dl,
 			  "publishing again", (long)dl->post_id, a->name);
 		event(d, dl->id, "warning", "the lost publish did not go out; "
 		      "publishing again");
-		store_progress_set(d->st, dl->id, "reconcile_absent", "", &err);
-		if (store_finish_retry(d->st, dl->id, now, res->message, 0, &err) < 0)
+		store_progress_delete(d->st, dl->id, "reconcile_absent", &err);
+		store_progress_delete(d->st, dl->id, "reconcile_tries", &err);
+		/* count = 1: the lost attempt stays counted. */
+		if (store_finish_retry(d->st, dl->id, now, res->message, 1, &err) < 0)
 			log_error("%s", err.msg);
 		return;
 	}
@@ -517,6 +525,7 @@ static void process(struct daemon *d, struct store_delivery *dl)
 		  a->name, dl->attempts);
 	int rc = pub->publish(&ctx, &job, &res);
 	job.commit_at = commit_at;
+	crash_point("response");
 	if (rc < 0) {
 		/* Our own bookkeeping failed; nothing was sent after that. */
 		log_error("post %ld on %s: %s", (long)dl->post_id, a->name,
@@ -854,6 +863,7 @@ int daemon_main(const struct daemon_options *opt)
 			}
 			if (!dl)
 				break;
+			crash_point("claimed");
 			process(d, dl);
 			store_deliveries_free(dl, 1);
 			dl = NULL;

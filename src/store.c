@@ -249,6 +249,7 @@ static int migrate(struct store *st, struct err *err)
 		 (long long)target);
 	if (exec_sql(st, pragma, err, "upgrading the schema") < 0)
 		goto fail;
+	crash_point("migration");
 	return store_commit(st, err);
 fail:
 	store_rollback(st);
@@ -702,17 +703,23 @@ int store_post_reschedule(struct store *st, int64_t id, time_t due,
 	if (store_begin(st, err) < 0)
 		return -1;
 	sqlite3_stmt *s = prep(st, err,
+		"UPDATE deliveries SET due = ?, next_attempt = ? WHERE post_id = ? "
+		"AND state = 'pending' AND phase = 'prepare'", "iii", (int64_t)due,
+		(int64_t)due, id);
+	if (run(st, err, s, "rescheduling a post") < 0)
+		goto fail;
+	int n = sqlite3_changes(st->db);
+	if (changed)
+		*changed = n;
+	if (n == 0) {
+		store_rollback(st);
+		return 0;
+	}
+	s = prep(st, err,
 		"UPDATE posts SET due = ?, from_slot = 0 WHERE id = ?", "ii",
 		(int64_t)due, id);
 	if (run(st, err, s, "rescheduling a post") < 0)
 		goto fail;
-	s = prep(st, err,
-		"UPDATE deliveries SET due = ?, next_attempt = ? WHERE post_id = ? "
-		"AND state = 'pending'", "iii", (int64_t)due, (int64_t)due, id);
-	if (run(st, err, s, "rescheduling a post") < 0)
-		goto fail;
-	if (changed)
-		*changed = sqlite3_changes(st->db);
 	return store_commit(st, err);
 fail:
 	store_rollback(st);

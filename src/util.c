@@ -7,6 +7,7 @@
 #include "ritual/util.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -541,4 +542,16 @@ void hex_encode(const unsigned char *in, size_t len, char *out)
 		out[2 * i + 1] = hex[in[i] & 15];
 	}
 	out[2 * len] = '\0';
+}
+
+void crash_point(const char *name)
+{
+	static const char *at;
+	static int read_env;
+	if (!read_env) {
+		at = getenv("RITUAL_TEST_CRASH_AT");
+		read_env = 1;
+	}
+	if (at && strcmp(at, name) == 0)
+		kill(getpid(), SIGKILL);
 }

@@ -103,6 +103,15 @@ int str_has_prefix(const char *s, const char *prefix);
 char **str_split(const char *s, const char *seps, size_t *n);
 void strv_free(char **v);
 
+/*
+ * Test seam for the crash-safety harness: when the environment variable
+ * RITUAL_TEST_CRASH_AT equals name, the process kills itself with SIGKILL
+ * right there, as a power cut would. Does nothing otherwise (one getenv
+ * per process). Names used: "claimed", "committing", "response",
+ * "saved:<progress key>", "migration".
+ */
+void crash_point(const char *name);
+
 /* Random bytes from getrandom(2) (falls back to /dev/urandom). */
 int random_bytes(void *buf, size_t len);
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */

@@ -106,8 +106,13 @@ static int fb_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 	json_t *root;
 	if (!meta_response(ctx, rc, &resp, 0, "Facebook",
 			   "reading the page's recent posts", res, &root)) {
-		if (res->cls == PUB_PERMANENT || res->cls == PUB_DUPLICATE)
-			res->cls = PUB_UNKNOWN;
+		/* A failed read says nothing about the post: never "absent".
+		 * Auth and rate limits keep their class (pause, wait); anything
+		 * else is read again later, and after enough failed reads the
+		 * daemon hands the delivery to the owner as unknown. */
+		if (res->cls != PUB_AUTH && res->cls != PUB_RATE &&
+		    res->cls != PUB_OWNER && res->cls != PUB_CONFIG)
+			res->cls = PUB_WAIT;
 		http_response_free(&resp);
 		return 0;
 	}
@@ -131,7 +136,7 @@ static int fb_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 			pub_result_set(res, PUB_TRANSIENT,
 				       "the post is not on the Facebook page");
 		else
-			pub_result_set(res, PUB_TRANSIENT,
+			pub_result_set(res, PUB_WAIT,
 				       "Facebook's list of posts was unreadable");
 	}
 	json_decref(root);
