@@ -36,6 +36,7 @@
 #define WAIT_DEFAULT 5          /* seconds before a PUB_WAIT step resumes */
 #define RECONCILE_MAX 10        /* read-backs before giving up to `unknown` */
 #define MAINTAIN_EVERY 3600     /* seconds between publishers' housekeeping */
+#define TROUBLE_RETRY 5         /* seconds before retrying a refused database write */
 
 static volatile sig_atomic_t sig_stop, sig_hup, sig_int_count;
 static int sig_pipe[2] = {-1, -1};
@@ -52,6 +53,7 @@ struct daemon {
 	char *db_name;             /* base name of the database file */
 	struct timespec stop_at;   /* when the stop was requested (monotonic) */
 	int64_t *waiting;          /* --once: deliveries mid-way (PUB_WAIT) */
+	int unrecorded;            /* an outcome could not be written */
 	size_t nwaiting;
 };
 
@@ -345,9 +347,11 @@ static void record(struct daemon *d, const struct store_delivery *dl,
 		event(d, dl->id, "error", msg);
 		break;
 	}
-	if (rc < 0)
+	if (rc < 0) {
 		log_error("post %ld on %s: could not record the outcome: %s", id,
 			  a->name, err.msg);
+		d->unrecorded = 1;
+	}
 	free(msg);
 }
 
@@ -574,36 +578,47 @@ out:
 
 /* ---- start-up and the loop ---- */
 
-static void recover(struct daemon *d)
+/*
+ * Deliveries left in `sending`: at start (rituald stopped mid-way), and
+ * whenever the database refused to record an outcome (a full disk). Those
+ * in the commit phase are reconciled before anything is sent again; the
+ * others simply resume. Returns 0 when every one was moved on.
+ */
+static int recover(struct daemon *d, const char *why)
 {
 	struct store_delivery *v = NULL;
 	size_t n = 0;
 	struct err err;
+	int bad = 0;
 	if (store_sending_list(d->st, &v, &n, &err) < 0) {
 		log_error("%s", err.msg);
-		return;
+		return -1;
 	}
 	time_t now = time(NULL);
 	for (size_t i = 0; i < n; i++) {
 		int rc;
 		if (strcmp(v[i].phase, "commit") == 0) {
-			log_warnx("post %ld on %s was being published when rituald "
-				  "stopped; checking %s before anything else",
-				  (long)v[i].post_id, v[i].account, v[i].network);
+			log_warnx("post %ld on %s was being published when %s; "
+				  "checking %s before anything else",
+				  (long)v[i].post_id, v[i].account, why, v[i].network);
 			rc = store_finish_reconcile_later(d->st, v[i].id, now,
 							  "interrupted while "
 							  "publishing", &err);
 		} else {
-			log_info("post %ld on %s was interrupted before publishing; "
-				 "resuming", (long)v[i].post_id, v[i].account);
+			log_info("post %ld on %s was interrupted before publishing "
+				 "(%s); resuming", (long)v[i].post_id, v[i].account,
+				 why);
 			rc = store_finish_retry(d->st, v[i].id, now,
 						"interrupted before publishing", 0,
 						&err);
 		}
-		if (rc < 0)
+		if (rc < 0) {
 			log_error("%s", err.msg);
+			bad = 1;
+		}
 	}
 	store_deliveries_free(v, n);
+	return bad ? -1 : 0;
 }
 
 /* Resume accounts whose token file changed since they were paused. */
@@ -845,7 +860,7 @@ int daemon_main(const struct daemon_options *opt)
 		 "time zone %s", RITUAL_VERSION, d->cfg->path, d->cfg->database,
 		 d->cfg->naccounts, d->cfg->naccounts == 1 ? "" : "s",
 		 d->cfg->timezone);
-	recover(d);
+	recover(d, "rituald stopped");
 
 	time_t last_logged = -1;
 	while (!sig_stop) {
@@ -856,9 +871,20 @@ int daemon_main(const struct daemon_options *opt)
 		check_paused(d);
 		maintain(d);
 		struct store_delivery *dl = NULL;
+		int trouble = 0;  /* the database refused a write: try again soon */
+		if (d->unrecorded) {
+			/* The delivery is still `sending` on disk: move it on
+			 * (reconciling what may have gone out) once the
+			 * database takes writes again. */
+			if (recover(d, "its outcome could not be recorded") == 0)
+				d->unrecorded = 0;
+			else
+				trouble = 1;
+		}
 		while (!sig_stop) {
 			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {
 				log_error("%s", err.msg);
+				trouble = 1;
 				break;
 			}
 			if (!dl)
@@ -873,9 +899,13 @@ int daemon_main(const struct daemon_options *opt)
 		sweep_hosted(d);
 		time_t now = time(NULL), when = 0;
 		int any = 0;
-		if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any, &err) < 0)
+		if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any, &err) < 0) {
 			log_error("%s", err.msg);
-		if (opt->once && d->nwaiting == 0 && (!any || when > now))
+			trouble = 1;
+		}
+		trouble |= d->unrecorded;
+		if (opt->once && d->nwaiting == 0 && !d->unrecorded &&
+		    (!any || when > now))
 			break;
 		if (when != last_logged || !any) {
 			if (!opt->once && (any ? when : 0) != last_logged)
@@ -891,6 +921,8 @@ int daemon_main(const struct daemon_options *opt)
 			long long left = (long long)when * 1000LL - now_ms;
 			timeout_ms = left < 0 ? 0 : left < timeout_ms ? left : timeout_ms;
 		}
+		if (trouble && timeout_ms > TROUBLE_RETRY * 1000LL)
+			timeout_ms = TROUBLE_RETRY * 1000LL;
 		struct pollfd pfd[2] = {
 			{.fd = sig_pipe[0], .events = POLLIN},
 			{.fd = d->inotify_fd, .events = POLLIN},

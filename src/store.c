@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct store {
@@ -78,17 +79,46 @@ static const char *const migration_1 =
 
 static const char *const migrations[] = {migration_1};
 
+/* Why the database's folder cannot be written, or NULL. */
+static const char *fs_problem(const char *path)
+{
+	char *dir = path_dirname(path);
+	struct statvfs vfs;
+	const char *why = NULL;
+	int have = statvfs(dir, &vfs) == 0;
+	if (have && (vfs.f_flag & ST_RDONLY))
+		why = "; the file system holding the database is mounted read-only: "
+		      "remount it read-write; nothing was lost";
+	else if (have && vfs.f_bavail == 0)
+		why = "; the disk is full: free some space, nothing was lost";
+	else if (access(dir, W_OK) != 0)
+		why = "; the database's folder is read-only for this user: the user "
+		      "running ritual needs write access to the folder and the file";
+	else if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+		why = "; the database file is read-only for this user: the user "
+		      "running ritual needs write access to it";
+	free(dir);
+	return why;
+}
+
 /* Turn an SQLite failure into a message the owner can act on. */
 static int db_err(struct store *st, struct err *err, const char *what)
 {
 	int code = sqlite3_extended_errcode(st->db);
 	int primary = code & 0xff;
 	const char *hint = "";
-	if (primary == SQLITE_FULL)
+	const char *fs = NULL;
+	if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN ||
+	    primary == SQLITE_IOERR || primary == SQLITE_PERM ||
+	    primary == SQLITE_FULL)
+		fs = fs_problem(st->path);
+	if (fs)
+		hint = fs;
+	else if (primary == SQLITE_FULL)
 		hint = "; the disk is full: free some space, nothing was lost";
 	else if (primary == SQLITE_READONLY)
-		hint = "; the database or its folder is read-only: the user "
-		       "running ritual needs write access to both";
+		hint = "; the database is read-only: the user running ritual needs "
+		       "write access to it and its folder";
 	else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
 		hint = "; the database is busy: try again";
 	else if (primary == SQLITE_CANTOPEN)
