@@ -771,7 +771,7 @@ static int check_online(struct cli *c)
 		const struct publisher *pub = publisher_for(a->network);
 		struct pub_check res = {0};
 		char *token = NULL;
-		char days[16] = "never";
+		char days[16] = "?";
 		if (read_secret_file(a->token_file, &token, &err) < 0) {
 			snprintf(res.detail, sizeof(res.detail), "%s", err.msg);
 			res.days_left = -1;
@@ -786,7 +786,9 @@ static int check_online(struct cli *c)
 			pub->check(&ctx, &res);
 		}
 		secret_free(token);
-		if (res.days_left >= 0)
+		if (res.never_expires)
+			snprintf(days, sizeof(days), "never");
+		else if (res.days_left >= 0)
 			snprintf(days, sizeof(days), "%ldd", res.days_left);
 		printf("%-12s %-9s %-7s %s\n", a->name, res.ok ? "OK" : "PROBLEM",
 		       days, res.detail);

@@ -735,6 +735,23 @@ static void reload(struct daemon *d)
 	if (make_http(d, &err) < 0)
 		log_error("%s", err.msg);
 	log_info("configuration reloaded from %s", cfg->path);
+	/* The owner may have fixed what paused an account (an API version, an
+	 * id): let each paused account try again; one refused call pauses it
+	 * again if not. */
+	struct store_account *v = NULL;
+	size_t n = 0;
+	if (store_accounts_list(d->st, &v, &n, &err) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (!v[i].paused)
+				continue;
+			if (store_account_resume(d->st, v[i].name, &err) < 0)
+				log_error("%s", err.msg);
+			else
+				log_info("account %s: resumed after the reload",
+					 v[i].name);
+		}
+		store_accounts_free(v, n);
+	}
 }
 
 static int watch_db(struct daemon *d)

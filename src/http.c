@@ -295,7 +295,12 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, &x);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	if (req->commit) {
+	/* libcurl re-sends a request by itself when a reused keep-alive
+	 * connection turns out dead. Harmless for a GET; for anything that
+	 * changes something (a post, a container, an upload) it is a second
+	 * request nobody asked for. So those get a connection of their own. */
+	if (req->commit || (strcmp(req->method, "GET") != 0 &&
+			    strcmp(req->method, "HEAD") != 0)) {
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	}

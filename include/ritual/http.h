@@ -5,8 +5,9 @@
  * tests), certificate verification on, no redirects followed, connect and
  * total timeouts, a cap on the response size, headers captured. A token is
  * passed as `bearer` and sent only in the Authorization header; URLs are
- * logged through http_redact_url. A "commit" request (the one that makes a
- * post visible) uses a fresh connection that is closed afterwards, so
+ * logged through http_redact_url. Every request that changes something
+ * (anything but GET and HEAD, and any "commit" request: the one that makes
+ * a post visible) uses a fresh connection that is closed afterwards, so
  * libcurl never replays it on a dead reused connection.
  *
  * Requests are synchronous and bounded by the timeouts; an abort callback

@@ -103,7 +103,8 @@ struct pub_check {
 	int ok;
 	char detail[512];     /* "token valid, page Wellness Rituals" or the problem */
 	char fix[512];        /* what to do; empty when ok */
-	long days_left;       /* token expiry in days; -1 = never/unknown */
+	long days_left;       /* token expiry in days; -1 = unknown */
+	int never_expires;    /* the token has no expiry date (Page tokens) */
 };
 
 struct publisher {

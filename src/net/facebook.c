@@ -170,6 +170,7 @@ static int fb_check(struct pub_ctx *ctx, struct pub_check *out)
 	const char *name = meta_str(root, "name");
 	if (id && strcmp(id, ctx->account->page_id) == 0) {
 		out->ok = 1;
+		out->never_expires = 1;
 		snprintf(out->detail, sizeof(out->detail),
 			 "token valid for page \"%s\" (%s); Page tokens do not expire",
 			 name ? name : "?", id);
