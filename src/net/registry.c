@@ -8,12 +8,18 @@
 #include "ritual/publisher.h"
 
 extern const struct publisher facebook_publisher;
+extern const struct publisher instagram_publisher;
+extern const struct publisher linkedin_publisher;
 
 const struct publisher *publisher_for(enum network n)
 {
 	switch (n) {
 	case NET_FACEBOOK:
 		return &facebook_publisher;
+	case NET_INSTAGRAM:
+		return &instagram_publisher;
+	case NET_LINKEDIN:
+		return &linkedin_publisher;
 	default:
 		return NULL;
 	}

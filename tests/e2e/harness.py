@@ -100,13 +100,17 @@ class Env:
 
     def __init__(self, networks=("facebook",), extra="", retry=None, fake_extra=None,
                  slots='"0 9 * * MON,WED,FRI", "30 17 * * TUE,THU"', schedule_extra="",
-                 media=None, ig_login="facebook", linkedin_author=LI_ORG):
-        """media: None, "dir" (a folder the fake serves at /media/) or "s3"
-        (the fake bucket "ritual-media", public-read, at /ritual-media/): the
-        config's media group, where Instagram's images go. ig_login: the
-        Instagram account's login flavour, "facebook" or "instagram".
+                 media="auto", ig_login="facebook", linkedin_author=LI_ORG):
+        """media: the config's media group, where Instagram's images go:
+        "dir" (a folder the fake serves at /media/), "s3" (the fake bucket
+        "ritual-media", public-read, at /ritual-media/), None (no group), or
+        "auto": "dir" when an Instagram account is configured (the config
+        requires a media group then), else None. ig_login: the Instagram
+        account's login flavour, "facebook" or "instagram".
         linkedin_author: LI_ORG (a page) or LI_PERSON (a member profile, whose
         token may post but not read posts or images)."""
+        if media == "auto":
+            media = "dir" if "instagram" in networks else None
         self.dir = tempfile.mkdtemp(prefix="ritual-e2e-")
         self.tokens = {
             "facebook": "EAAfb" + secrets.token_hex(16),

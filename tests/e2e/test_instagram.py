@@ -6,11 +6,13 @@ bytes it got on the container and the post, so "the image Meta fetched is
 the owner's image" is checked byte for byte.
 """
 import os
+import signal
 import stat
+import subprocess
 import time
 import unittest
 
-from harness import E2ETest, IG_USER, sha256_file
+from harness import E2ETest, IG_USER, RITUALD, sha256_file
 
 MEDIA_PUBLISH = "/media_publish$"
 CREATE = r"/%s/media$" % IG_USER
@@ -133,21 +135,6 @@ class InstagramWeek(E2ETest):
         self.assertIn("@wellnessrituals", line)
         self.assertIn("quota: 0 of 50 used", line)
         self.assertEqual(os.listdir(env.media_dir), [])
-        # Without a media group: a problem, with the fix.
-        env2 = self.make_env()
-        p = env2.ritual("check", "--online", expect=None)
-        self.assertNotEqual(p.returncode, 0)
-        self.assertIn("PROBLEM", p.stdout)
-        self.assertIn("set the media group", p.stdout)
-
-    def test_no_media_group_pauses_with_the_fix(self):
-        env = self.make_env()
-        first = one_due(env)
-        env.run_once()
-        d = env.deliveries(first)["instagram"]
-        self.assertEqual(d["state"], "pending")
-        self.assertIn("set the media group", d["error"])
-        self.assertEqual(create_calls(env), [])
 
 
 class InstagramFaults(E2ETest):
@@ -325,9 +312,11 @@ class InstagramFaults(E2ETest):
                        {"type": "meta_error", "code": -1, "subcode": 2207001,
                         "message": "An unexpected error has occurred. Please retry your "
                                    "request later."}, times=1)
-        self.assertEqual(env.run_once(), 0, env.log())
+        env.start_daemon()
+        env.wait_for(lambda: env.deliveries(first)["instagram"]["state"] == "published", 40,
+                     "the retry to publish")
+        env.stop_daemon()
         d = env.deliveries(first)["instagram"]
-        self.assertEqual(d["state"], "published", env.log())
         self.assertEqual(d["attempts"], 2)
         self.assertEqual(len(create_calls(env)), 2)
         self.assertEqual(len(ig_posts(env)), 1)
@@ -346,6 +335,57 @@ class InstagramFaults(E2ETest):
         env2.stop_daemon()
         self.assertEqual(len(containers(env2)), 2)
         self.assertEqual(len(ig_posts(env2)), 1)
+
+
+class InstagramCrash(E2ETest):
+    """rituald killed at each step of the container dance, then restarted:
+    the post goes out exactly once and the hosted image is cleaned up."""
+    networks = ("instagram",)
+
+    def crash_run(self, env, point):
+        e = dict(os.environ, RITUAL_TEST_CRASH_AT=point)
+        with open(env.daemon_log, "a") as log:
+            p = subprocess.run([RITUALD, "-c", env.config, "--once", "-v"], env=e,
+                               stdout=log, stderr=log, timeout=60)
+        return p.returncode
+
+    def test_killed_at_each_step(self):
+        points = ("saved:hosted_name", "saved:image_url", "saved:container_id",
+                  "saved:commit_container", "committing", "response")
+        for point in points:
+            with self.subTest(point=point):
+                env = self.make_env(media="dir")
+                first = one_due(env)
+                ig_user(env, polls_until_finished=0)
+                self.assertEqual(self.crash_run(env, point), -signal.SIGKILL, env.log())
+                self.assertEqual(env.run_once(), 0, env.log())
+                d = env.deliveries(first)["instagram"]
+                self.assertEqual(d["state"], "published", (point, env.log()))
+                posts = ig_posts(env)
+                self.assertEqual(len(posts), 1, point)
+                self.assertEqual(d["remote_id"], posts[0]["id"])
+                self.assertEqual(len(publish_calls(env)), 1, (point, env.log()))
+                self.assertEqual(os.listdir(env.media_dir), [], point)
+
+    def test_killed_while_the_publish_answer_is_held(self):
+        env = self.make_env(media="dir")
+        first = one_due(env)
+        ig_user(env, polls_until_finished=0)
+        env.fake.fault({"network": "instagram", "path_regex": MEDIA_PUBLISH}, {"type": "hold"})
+        env.start_daemon()
+        env.wait_for(lambda: env.fake.call("GET", "/_fake/held")["held"] >= 1, 20,
+                     "a held answer")
+        env.daemon.kill()
+        env.daemon.wait()
+        env.daemon = None
+        env.fake.call("POST", "/_fake/release", {"action": "drop"})
+        self.assertEqual(env.run_once(), 0, env.log())
+        d = env.deliveries(first)["instagram"]
+        self.assertEqual(d["state"], "published", env.log())
+        posts = ig_posts(env)
+        self.assertEqual(len(posts), 1)
+        self.assertEqual(d["remote_id"], posts[0]["id"])
+        self.assertEqual(len(publish_calls(env)), 1)
 
 
 class InstagramLogin(E2ETest):
