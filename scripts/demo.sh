@@ -1,7 +1,7 @@
 #!/bin/sh
 # make demo: the real rituald publishes the sample week (posts/sample-week)
-# to the local fake APIs on 127.0.0.1. No credentials, no internet; about
-# half a minute. Everything it makes is in ./demo/ (removed on the next run).
+# to Facebook, Instagram and LinkedIn, played by the local fake APIs on
+# 127.0.0.1. No credentials, no internet; about fifteen seconds. Everything it makes is in ./demo/ (removed on the next run).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -24,16 +24,27 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # Throwaway tokens: the fake server accepts exactly these.
+rand() { od -An -tx1 -N8 /dev/urandom | tr -d ' \n'; }
 umask 077
-FB_TOKEN="demo-fb-$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
+FB_TOKEN="demo-fb-$(rand)"
+IG_TOKEN="demo-ig-$(rand)"
+LI_TOKEN="demo-li-$(rand)"
 printf '%s\n' "$FB_TOKEN" > facebook.token
+printf '%s\n' "$IG_TOKEN" > instagram.token
+printf '%s\n' "$LI_TOKEN" > linkedin.token
 umask 022
+mkdir -p media    # the "web server" folder Instagram fetches images from
 
 cat > fake.json <<JSON
-{"facebook": {"pages": {"102030405060708": {"token": "$FB_TOKEN", "name": "Wellness Rituals"}}}}
+{"facebook": {"pages": {"102030405060708": {"token": "$FB_TOKEN", "name": "Wellness Rituals"}}},
+ "instagram": {"users": {"17841400000000000": {"token": "$IG_TOKEN", "username": "wellnessrituals",
+                                               "login": "facebook", "polls_until_finished": 1}}},
+ "linkedin": {"tokens": {"$LI_TOKEN": {"author": "urn:li:organization:5515715", "member": false,
+              "scopes": ["w_organization_social", "r_organization_social"]}}, "polls_until_available": 1},
+ "static": {"/media/": "$DEMO/media"}}
 JSON
 
-say "starting the fake Graph API on 127.0.0.1"
+say "starting the fake Facebook, Instagram and LinkedIn APIs on 127.0.0.1"
 python3 "$ROOT/tests/fake/fakeapi.py" --config fake.json --port 0 --port-file fake.port \
 	--log fake-requests.jsonl 2> fake.err &
 FAKE_PID=$!
@@ -53,9 +64,14 @@ database = "ritual.db";
 business = { name = "Wellness Rituals"; website = "https://www.myrituals.me";
              booking_url = "https://www.myrituals.me/book-online"; phone = "407-535-2331"; };
 schedule = { slots = [ "0 9 * * MON,WED,FRI", "30 17 * * TUE,THU" ]; min_gap = 0; };
+media = { dir = "media"; url = "http://127.0.0.1:$PORT/media/"; };
 accounts = (
   { name = "facebook"; network = "facebook"; page_id = "102030405060708";
-    token_file = "facebook.token"; api = "http://127.0.0.1:$PORT/v25.0"; }
+    token_file = "facebook.token"; api = "http://127.0.0.1:$PORT/v25.0"; },
+  { name = "instagram"; network = "instagram"; user_id = "17841400000000000";
+    token_file = "instagram.token"; api = "http://127.0.0.1:$PORT/v25.0"; },
+  { name = "linkedin"; network = "linkedin"; author = "urn:li:organization:5515715";
+    token_file = "linkedin.token"; api = "http://127.0.0.1:$PORT"; }
 );
 CONF
 export RITUAL_CONFIG="$DEMO/ritual.conf"
@@ -66,9 +82,11 @@ say "ritual check"
 say "ritual import posts/sample-week   (each post takes the next free slot)"
 "$RITUAL" import "$ROOT/posts/sample-week"
 
-say "ritual preview 1 --account facebook   (exactly what will be sent)"
-"$RITUAL" preview 1 --account facebook
-echo
+for acct in facebook instagram linkedin; do
+	say "ritual preview 3 --account $acct   (exactly what will be sent)"
+	"$RITUAL" preview 3 --account "$acct"
+	echo
+done
 
 say "rituald is running; the owner moves each post to \"now\" and it goes out"
 "$RITUALD" > rituald.log 2>&1 &
@@ -78,14 +96,14 @@ IDS=$("$RITUAL" list --json | python3 -c 'import json,sys; print(" ".join(str(p[
 N=0
 for id in $IDS; do
 	"$RITUAL" reschedule "$id" now > /dev/null
-	N=$((N + 1))
+	N=$((N + 3))
 	sleep 1
 done
 
 # Show each publication as rituald logs it, until all N are out.
 python3 - "$N" <<'PY'
 import re, sys, time
-want, seen, deadline = int(sys.argv[1]), 0, time.time() + 40
+want, seen, deadline = int(sys.argv[1]), 0, time.time() + 45
 while seen < want and time.time() < deadline:
     with open("rituald.log") as f:
         lines = [l for l in f if "published post" in l or "[error]" in l]
@@ -108,12 +126,16 @@ DAEMON_PID=""
 say "ritual list --all"
 "$RITUAL" list --all
 
-say "what the fake Facebook page received"
-python3 - <<'PY'
-import json
-reqs = [json.loads(l) for l in open("fake-requests.jsonl")]
-photos = [r for r in reqs if r["path"].endswith("/photos")]
-print("  %d photo posts, %d other requests; every post sent once" % (len(photos), len(reqs) - len(photos)))
+say "what the fake networks received"
+python3 - "$PORT" <<'PY'
+import json, sys, urllib.request
+posts = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/posts" % sys.argv[1]))
+for net in ("facebook", "instagram", "linkedin"):
+    mine = [p for p in posts if p["network"] == net]
+    texts = {p["raw_text"] for p in mine}
+    print("  %-9s %d posts, %d distinct texts%s" % (net, len(mine), len(texts),
+          ", none cut short" if net == "linkedin" and not any(p.get("truncated") for p in mine) else ""))
 PY
+echo "  hosted Instagram images left in demo/media: $(ls media | wc -l) (removed once published)"
 echo
 echo "Files are in demo/: ritual.conf, ritual.db, rituald.log, fake-requests.jsonl."
