@@ -19,6 +19,10 @@ import unittest
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# RITUAL_VALGRIND=1 runs every ritual and rituald under valgrind (make valgrind).
+VALGRIND = (["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=full",
+             "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"]
+            if os.environ.get("RITUAL_VALGRIND") else [])
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
 RITUAL = os.path.join(BUILD, "ritual")
 RITUALD = os.path.join(BUILD, "rituald")
@@ -202,7 +206,7 @@ accounts = ( %s );
         e = dict(os.environ)
         e.pop("RITUAL_CONFIG", None)
         e.update(env or {})
-        p = subprocess.run([RITUAL, "-c", self.config] + list(args), capture_output=True,
+        p = subprocess.run(VALGRIND + [RITUAL, "-c", self.config] + list(args), capture_output=True,
                            text=True, env=e, timeout=60)
         self.outputs.append(p.stdout + p.stderr)
         if expect is not None and p.returncode != expect:
@@ -233,13 +237,13 @@ accounts = ( %s );
     # -- rituald --
     def run_once(self, timeout=60):
         with open(self.daemon_log, "a") as log:
-            p = subprocess.run([RITUALD, "-c", self.config, "--once", "-v"], stdout=log,
+            p = subprocess.run(VALGRIND + [RITUALD, "-c", self.config, "--once", "-v"], stdout=log,
                                stderr=log, timeout=timeout)
         return p.returncode
 
     def start_daemon(self, *extra):
         log = open(self.daemon_log, "a")
-        self.daemon = subprocess.Popen([RITUALD, "-c", self.config] + list(extra),
+        self.daemon = subprocess.Popen(VALGRIND + [RITUALD, "-c", self.config] + list(extra),
                                        stdout=log, stderr=log)
         # Wait for the start-up line so tests do not race the claim loop.
         self.wait_for(lambda: "started" in self.log(), 10, "rituald start")
@@ -315,4 +319,15 @@ class E2ETest(unittest.TestCase):
         kw.setdefault("networks", self.networks)
         env = Env(**kw)
         self.addCleanup(env.close)
+        # Runs before close (cleanups are LIFO): every test of the suite is
+        # also a secrets test.
+        self.addCleanup(self.assert_no_leak, env)
         return env
+
+    def assert_no_leak(self, env):
+        hits = env.leaked_token()
+        report = os.environ.get("RITUAL_LEAK_REPORT")
+        if report:
+            with open(report, "a") as f:
+                f.write("%s %d\n" % (self.id(), len(hits)))
+        self.assertEqual(hits, [], "a token leaked")

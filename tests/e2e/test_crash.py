@@ -141,6 +141,12 @@ class RandomKills(E2ETest):
         self.assertEqual(len(posts), 7, (net, env.log()[-3000:]))
 
 
+class RandomKillsThreeNetworks(RandomKills):
+    """The same over the week to Facebook, Instagram and LinkedIn."""
+    networks = ("facebook", "instagram", "linkedin")
+    kills_wanted = int(os.environ.get("RITUAL_CRASH_KILLS", "200"))
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
