@@ -232,6 +232,30 @@ class FacebookWeek(E2ETest):
         self.assertEqual(len(env2.fake.posts()), 1)
 
 
+class Transport(E2ETest):
+
+    def test_commit_calls_use_a_fresh_connection_each(self):
+        env = self.make_env()
+        env.import_sample()
+        env.due_now()
+        self.assertEqual(env.run_once(), 0)
+        reqs = env.fake.requests()
+        commits = [r for r in reqs if r["path"].endswith("/photos")]
+        self.assertEqual(len(commits), 7)
+        for c in commits:
+            same = [r for r in reqs if r["connection"] == c["connection"]]
+            self.assertEqual(same, [c], "a commit call shared its connection")
+
+    def test_http_refused_for_a_public_host(self):
+        env = self.make_env()
+        with open(env.config) as f:
+            text = f.read()
+        with open(env.config, "w") as f:
+            f.write(text.replace(env.fake.base, "http://graph.example.com"))
+        p = env.ritual("check", expect=78)
+        self.assertIn("https://", p.stderr)
+
+
 class BadInput(E2ETest):
 
     def test_batch_with_a_bad_file_queues_nothing(self):
