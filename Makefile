@@ -113,10 +113,62 @@ uninstall:
 bench: all
 	@BUILD=$(BUILD) sh bench/run
 
+# The end-to-end suite with every ritual and rituald under valgrind
+# (memcheck; definite leaks and invalid accesses fail the run).
+valgrind: all
+	@command -v valgrind >/dev/null || { echo "valgrind: apt-get install valgrind"; exit 1; }
+	@RITUAL_VALGRIND=1 BUILD=$(BUILD) python3 tests/e2e/run.py
+
 lint:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|strtok|atoi|atol)\s*\(' src/*.c src/net/*.c \
 	    || { echo "lint: banned call (use snprintf, buf_*, strtol)"; exit 1; }
 	@echo "lint: OK"
+
+# ---- fuzz: libFuzzer targets (tests/fuzz/README.md) -------------------------
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="cron time"]: build every target
+# with clang (ASan + UBSan + libFuzzer) into build-fuzz/ and run each for
+# FUZZ_SECONDS on a copy of its corpus in build-fuzz/corpus/<target>.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build-fuzz
+FUZZ_ALL     := postfile config cron time format media meta instagram linkedin
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE -DRITUAL_VERSION=\"fuzz\" -Iinclude \
+                $(PC_CFLAGS) $(FUZZ_SAN) -MMD -MP
+FUZZ_WRAP    := -Wl,--wrap=http_perform -Wl,--wrap=mediahost_put \
+                -Wl,--wrap=mediahost_check -Wl,--wrap=mediahost_name
+FUZZ_OBJ     := $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_LIB     := $(FUZZ_BUILD)/libritual-fuzz.a
+FUZZ_BIN     := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_HOBJ    := $(FUZZ_ALL:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o) \
+                $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o
+
+# kept: not intermediate files of the pattern-rule chain
+.SECONDARY: $(FUZZ_HOBJ)
+
+$(FUZZ_BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o \
+		$(FUZZ_BUILD)/tests/fuzz/fuzz_common.o $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(PC_LIBS) -lm
+
+fuzz: $(FUZZ_BIN)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_BUILD)/tests/fuzz/*.d
 
 clean:
 	rm -rf build build-san build-fuzz

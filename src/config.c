@@ -1369,6 +1369,54 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 /* ------------------------------------------------------------------ */
 /* Public entry points                                                  */
 
+/*
+ * libconfig 1.5 calls exit() when an @include names a folder (its scanner
+ * fails on read). Walk the @include lines first, and refuse anything that
+ * is not a regular file, with its line. Returns the number of problems.
+ */
+static int check_includes(const char *file, const char *dir, int depth,
+			  struct diag *diag)
+{
+	unsigned char *data;
+	size_t len;
+	struct err err;
+	int bad = 0, line = 1;
+	if (depth > 10) {
+		diag_add(diag, "%s: @include nested more than 10 deep", file);
+		return 1;
+	}
+	if (read_file(file, &data, &len, 4u << 20, &err) < 0)
+		return 0;  /* libconfig reports it */
+	for (char *p = (char *)data; p && *p; line++) {
+		char *eol = strchr(p, '\n');
+		if (eol)
+			*eol = '\0';
+		char *q = p + strspn(p, " \t");
+		if (strncmp(q, "@include", 8) == 0) {
+			q += 8 + strspn(q + 8, " \t");
+			char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
+			if (end) {
+				char *name = xstrndup(q + 1, (size_t)(end - q - 1));
+				char *full = path_resolve(dir, name);
+				struct stat sb;
+				if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+					diag_add(diag, "%s:%d: @include \"%s\" is not a file; "
+						 "expected the name of a file next to the "
+						 "configuration", file, line, name);
+					bad++;
+				} else if (stat(full, &sb) == 0) {
+					bad += check_includes(full, dir, depth + 1, diag);
+				}
+				free(full);
+				free(name);
+			}
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	free(data);
+	return bad;
+}
+
 int config_load(const char *path, struct config **out, struct diag *diag)
 {
 	config_t lc;
@@ -1391,6 +1439,8 @@ int config_load(const char *path, struct config **out, struct diag *diag)
 	close(fd);
 
 	config_set_include_dir(&lc, c.dir);
+	if (check_includes(path, c.dir, 0, diag) > 0)
+		goto cleanup;
 	if (!config_read_file(&lc, path)) {
 		/* an error in an @include'd file names it as found: next to us */
 		const char *ef = config_error_file(&lc);

@@ -393,12 +393,29 @@ static void record_reconcile(struct daemon *d, const struct store_delivery *dl,
 				 a->name, reconcile_delay(d));
 			return;
 		}
+		store_progress_delete(d->st, dl->id, "reconcile_absent", &err);
+		store_progress_delete(d->st, dl->id, "reconcile_tries", &err);
+		if (dl->attempts >= d->cfg->retry.max_attempts) {
+			/* Every answer was lost and nothing went out: stop, as
+			 * for any other run of failures (never a repost loop). */
+			char *msg = xasprintf("gave up after %ld attempts whose answers "
+					      "were lost; the post is not on %s; last "
+					      "error: %s. Run `ritual retry %ld` to try "
+					      "again", dl->attempts, dl->network,
+					      res->message, (long)dl->post_id);
+			if (store_finish_final(d->st, dl->id, "failed", msg, &err) < 0)
+				log_error("%s", err.msg);
+			log_error("post %ld on %s failed: %s", (long)dl->post_id,
+				  a->name, msg);
+			event(d, dl->id, "error", msg);
+			waiting_set(d, dl->id, 0);
+			free(msg);
+			return;
+		}
 		log_warnx("post %ld on %s: not published (checked twice); "
 			  "publishing again", (long)dl->post_id, a->name);
 		event(d, dl->id, "warning", "the lost publish did not go out; "
 		      "publishing again");
-		store_progress_delete(d->st, dl->id, "reconcile_absent", &err);
-		store_progress_delete(d->st, dl->id, "reconcile_tries", &err);
 		/* count = 1: the lost attempt stays counted. */
 		if (store_finish_retry(d->st, dl->id, now, res->message, 1, &err) < 0)
 			log_error("%s", err.msg);
@@ -406,10 +423,12 @@ static void record_reconcile(struct daemon *d, const struct store_delivery *dl,
 	}
 	if (res->cls == PUB_WAIT || res->cls == PUB_RATE) {
 		if (tries + 1 >= RECONCILE_MAX) {
+			char last[sizeof(res->message)];
+			memcpy(last, res->message, sizeof(last));
 			pub_result_set(res, PUB_UNKNOWN,
 				       "could not confirm whether post %ld went out "
 				       "to %s after %ld checks (%s)", (long)dl->post_id,
-				       a->name, tries + 1, res->message);
+				       a->name, tries + 1, last);
 			record(d, dl, a, res, 1);
 			return;
 		}

@@ -67,6 +67,20 @@ static int host_is_loopback(const char *host)
 	       str_has_prefix(host, "127.");
 }
 
+char *http_url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *out = NULL;
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		out = xstrdup(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return out;
+}
+
 int http_url_allowed(const char *url)
 {
 	CURLU *u = curl_url();

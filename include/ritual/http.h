@@ -114,6 +114,9 @@ char *http_form_encode(const struct http_part *form, size_t n);
 /* Copy of url with the values of access_token, client_secret, token,
  * refresh_token, code and X-Amz-Signature replaced by "REDACTED". */
 char *http_redact_url(const char *url);
+/* The host libcurl would connect to for url (caller frees), or NULL when
+ * url does not parse as an absolute URL. */
+char *http_url_host(const char *url);
 /* Whether url is https, or http to a loopback host. */
 int http_url_allowed(const char *url);
 

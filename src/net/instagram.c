@@ -339,15 +339,11 @@ static int ig_get(struct pub_ctx *ctx, const char *what, struct pub_result *res,
 	return ok;
 }
 
+/* Counts, quotas and lifetimes: clamped so no arithmetic on them can
+ * overflow (a year of seconds at most). */
 static long json_num(json_t *v)
 {
-	if (json_is_integer(v))
-		return (long)json_integer_value(v);
-	if (json_is_real(v))
-		return (long)json_real_value(v);
-	if (json_is_string(v))
-		return strtol(json_string_value(v), NULL, 10);
-	return -1;
+	return meta_json_long(v, -1, 366L * 86400, -1);
 }
 
 /* The 24-hour publishing quota: 0 with *used and *total, -1 if unreadable. */
@@ -791,7 +787,7 @@ static int ig_publish(struct pub_ctx *ctx, const struct pub_job *job,
 	switch (container_status(ctx, container, res, text, sizeof(text))) {
 	case CS_UNREADABLE:
 		if (res->cls == PUB_AUTH || res->cls == PUB_RATE ||
-		    res->cls == PUB_CONFIG) {
+		    res->cls == PUB_CONFIG || res->cls == PUB_OWNER) {
 			/* The account needs a pause, not more reads. */
 			break;
 		}
@@ -879,7 +875,8 @@ static int ig_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 		forget_container(ctx);
 		break;
 	case CS_UNREADABLE:
-		if (res->cls == PUB_AUTH || res->cls == PUB_RATE)
+		if (res->cls == PUB_AUTH || res->cls == PUB_RATE ||
+		    res->cls == PUB_CONFIG || res->cls == PUB_OWNER)
 			break;
 		/* FALLTHROUGH */
 	case CS_OTHER: {

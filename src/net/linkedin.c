@@ -346,33 +346,25 @@ void li_suggest_version(time_t now, char *out, size_t n)
 	snprintf(out, n, "%04d%02d", year, month);
 }
 
-/* Host part of an absolute URL, lower-cased, without the port. A URL
- * with userinfo or a backslash in its authority is refused (-1): parsers
- * disagree on where such a host starts, and LinkedIn never sends one. */
+/* Host part of an absolute URL as libcurl will connect to it, lower-cased,
+ * without the port (http_url_host). A URL with userinfo is refused (-1):
+ * LinkedIn never sends one. */
 static int url_host(const char *url, char *out, size_t n)
 {
-	const char *p = strstr(url, "://");
-	if (!p || n == 0)
+	if (n == 0 || strchr(url, '@') || strchr(url, '\\'))
 		return -1;
-	p += 3;
-	size_t end = strcspn(p, "/?#");
-	if (memchr(p, '@', end) || memchr(p, '\\', end))
+	char *host = http_url_host(url);
+	if (!host)
 		return -1;
-	size_t hl = end;
-	if (p[0] == '[') {
-		const char *rb = memchr(p, ']', end);
-		hl = rb ? (size_t)(rb - p) + 1 : end;
-	} else {
-		const char *colon = memchr(p, ':', end);
-		if (colon)
-			hl = (size_t)(colon - p);
+	size_t hl = strlen(host);
+	int rc = -1;
+	if (hl > 0 && hl < n) {
+		for (size_t i = 0; i <= hl; i++)
+			out[i] = (char)tolower((unsigned char)host[i]);
+		rc = 0;
 	}
-	if (hl == 0 || hl >= n)
-		return -1;
-	for (size_t i = 0; i < hl; i++)
-		out[i] = (char)tolower((unsigned char)p[i]);
-	out[hl] = '\0';
-	return 0;
+	free(host);
+	return rc;
 }
 
 static int host_in(const char *host, const char *domain)
@@ -831,6 +823,13 @@ static enum step image_ready(struct pub_ctx *ctx, const struct pub_job *job,
 			       "plain JPEG (sRGB, baseline, under 36 megapixels) and "
 			       "queue the post again with `ritual retry` (image %s, "
 			       "%s)", job->image_name ? job->image_name : "?", urn);
+		} else if (status && strcmp(status, "WAITING_UPLOAD") == 0) {
+			/* The PUT "succeeded" but the bytes never arrived (a proxy
+			 * answered for LinkedIn): upload again now (API-NOTES §7). */
+			forget_image(ctx);
+			pub_result_set(res, PUB_TRANSIENT, "LinkedIn never received "
+				       "the uploaded image %s (WAITING_UPLOAD); ritual "
+				       "uploads it again", urn);
 		} else if (status) {
 			image_not_ready(ctx, res, status);
 		} else {

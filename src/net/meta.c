@@ -31,13 +31,27 @@ char *meta_url(const struct pub_ctx *ctx, const char *fmt, ...)
 	return url;
 }
 
+long meta_json_long(json_t *v, long lo, long hi, long dflt)
+{
+	double d;
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+		return i < lo ? lo : i > hi ? hi : (long)i;
+	}
+	if (json_is_real(v))
+		d = json_real_value(v);
+	else if (json_is_string(v))
+		d = strtod(json_string_value(v), NULL);
+	else
+		return dflt;
+	if (d != d)  /* NaN */
+		return dflt;
+	return d < (double)lo ? lo : d > (double)hi ? hi : (long)d;
+}
+
 static long json_long(json_t *v)
 {
-	if (json_is_integer(v))
-		return (long)json_integer_value(v);
-	if (json_is_string(v))
-		return strtol(json_string_value(v), NULL, 10);
-	return 0;
+	return meta_json_long(v, -1000000000L, 1000000000L, 0);
 }
 
 static void copy_str(char *dst, size_t n, const char *src)
@@ -74,8 +88,8 @@ static void usage_scan(json_t *v, long *eta_min, long *max_pct)
 		json_t *m;
 		json_object_foreach(v, k, m) {
 			if (json_is_integer(m) || json_is_real(m)) {
-				long n = json_is_integer(m) ? (long)json_integer_value(m)
-							    : (long)json_real_value(m);
+				/* Minutes and percentages: a week of minutes at most. */
+				long n = meta_json_long(m, 0, 7 * 24 * 60, 0);
 				if (strcmp(k, "estimated_time_to_regain_access") == 0) {
 					if (n > *eta_min)
 						*eta_min = n;

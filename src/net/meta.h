@@ -49,6 +49,10 @@ long meta_usage_wait(const struct http_response *resp);
  * line ends that may differ). */
 int meta_text_equal(const char *a, const char *b);
 
+/* A JSON number (or numeric string) as a long clamped to [lo, hi]; dflt
+ * when v is neither. Never overflows, whatever the API sends. */
+long meta_json_long(json_t *v, long lo, long hi, long dflt);
+
 /* A JSON string member or NULL (borrowed from obj). */
 const char *meta_str(json_t *obj, const char *key);
 
