@@ -489,6 +489,35 @@ int str_has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Copy of s with every whitespace run folded to one space, trimmed. */
+static char *fold_space(const char *s)
+{
+	struct buf b = {0};
+	int pending = 0;
+	for (; *s; s++) {
+		if (isspace((unsigned char)*s)) {
+			pending = b.len > 0;
+			continue;
+		}
+		if (pending)
+			buf_putc(&b, ' ');
+		pending = 0;
+		buf_putc(&b, *s);
+	}
+	return buf_steal(&b);
+}
+
+int str_equal_folded(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return 1;
+	char *fa = fold_space(a), *fb = fold_space(b);
+	int eq = strcmp(fa, fb) == 0;
+	free(fa);
+	free(fb);
+	return eq;
+}
+
 char **str_split(const char *s, const char *seps, size_t *n)
 {
 	size_t count = 0;

@@ -97,6 +97,9 @@ size_t utf8_length(const char *s);                    /* code points in a valid 
 char *str_trim(char *s);
 int str_casecmp_ascii(const char *a, const char *b);
 int str_has_prefix(const char *s, const char *prefix);
+/* Equal once every whitespace run is folded to one space and both ends are
+ * trimmed (platforms hand back posts with their line ends changed). */
+int str_equal_folded(const char *a, const char *b);
 
 /* Split on any of the separator characters, skipping empty fields.
  * Returns a NULL-terminated array owned by the caller (strv_free). */

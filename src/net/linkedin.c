@@ -417,35 +417,11 @@ char *li_post_body(const char *author, const char *text,
 	return s;
 }
 
-/* Copy of s with every whitespace run folded to one space, trimmed. */
-static char *fold_space(const char *s)
-{
-	struct buf b = {0};
-	int pending = 0;
-	for (; *s; s++) {
-		if (isspace((unsigned char)*s)) {
-			pending = b.len > 0;
-			continue;
-		}
-		if (pending)
-			buf_putc(&b, ' ');
-		pending = 0;
-		buf_putc(&b, *s);
-	}
-	return buf_steal(&b);
-}
-
 int li_text_equal(const char *a, const char *b)
 {
 	if (!a || !b)
 		return 0;
-	if (strcmp(a, b) == 0)
-		return 1;
-	char *fa = fold_space(a), *fb = fold_space(b);
-	int eq = strcmp(fa, fb) == 0;
-	free(fa);
-	free(fb);
-	return eq;
+	return str_equal_folded(a, b);
 }
 
 /* "HTTP 401 EXPIRED_ACCESS_TOKEN (65602): \"The token ...\"" */

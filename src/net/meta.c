@@ -131,31 +131,9 @@ long meta_usage_wait(const struct http_response *resp)
 	return 0;
 }
 
-/* Copy of s with every whitespace run folded to one space, trimmed. */
-static char *fold_space(const char *s)
-{
-	struct buf b = {0};
-	int pending = 0;
-	for (; *s; s++) {
-		if (isspace((unsigned char)*s)) {
-			pending = b.len > 0;
-			continue;
-		}
-		if (pending)
-			buf_putc(&b, ' ');
-		pending = 0;
-		buf_putc(&b, *s);
-	}
-	return buf_steal(&b);
-}
-
 int meta_text_equal(const char *a, const char *b)
 {
-	char *fa = fold_space(a), *fb = fold_space(b);
-	int eq = strcmp(fa, fb) == 0;
-	free(fa);
-	free(fb);
-	return eq;
+	return str_equal_folded(a, b);
 }
 
 static int in_list(long v, const long *list, size_t n)
