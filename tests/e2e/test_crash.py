@@ -18,7 +18,7 @@ COMMIT_PATHS = {"facebook": "/photos$", "instagram": "/media_publish$",
                 "linkedin": "/rest/posts$"}
 
 
-class CrashPoints(E2ETest):
+class CrashHelpers(E2ETest):
 
     def crash_run(self, env, point, timeout=30):
         """Run rituald --once with a crash point; it must die by SIGKILL."""
@@ -46,6 +46,9 @@ class CrashPoints(E2ETest):
             env.ritual("cancel", str(p["id"]))
         env.due_now([first])
         return env
+
+
+class CrashPoints(CrashHelpers):
 
     def test_named_points(self):
         for point in ("claimed", "committing", "response"):
@@ -87,6 +90,26 @@ class CrashPoints(E2ETest):
         env.due_now()
         self.assertEqual(env.run_once(), 0)
         self.assert_once_each(env, 1)
+
+
+class LinkedInCrashPoints(CrashHelpers):
+    """Killed after the upload was initialised, after the PUT and before the
+    post, and around the commit call: one post on the page, and no upload
+    URL written twice."""
+    networks = ("linkedin",)
+
+    def test_named_points(self):
+        for point in ("saved:image_urn", "saved:upload_url", "saved:upload_at",
+                      "committing", "response"):
+            with self.subTest(point=point):
+                env = self.one_post_env()
+                self.assertEqual(self.crash_run(env, point), -signal.SIGKILL, env.log())
+                self.assertEqual(env.run_once(timeout=60), 0)
+                self.assert_once_each(env, 1, net="linkedin")
+                puts = [r for r in env.fake.requests(network="linkedin")
+                        if r["method"] == "PUT"]
+                urls = [r["path"] + str(r["query"]) for r in puts]
+                self.assertEqual(len(urls), len(set(urls)), "an upload URL written twice")
 
 
 class RandomKills(E2ETest):
