@@ -1387,6 +1387,13 @@ static int check_includes(const char *file, const char *dir, int depth,
 	}
 	if (read_file(file, &data, &len, 4u << 20, &err) < 0)
 		return 0;  /* libconfig reports it */
+	if (memchr(data, '\0', len)) {
+		/* libconfig and this scan would read such a file differently. */
+		diag_add(diag, "%s: contains a NUL byte; expected a text file",
+			 file);
+		free(data);
+		return 1;
+	}
 	for (char *p = (char *)data; p && *p; line++) {
 		char *eol = strchr(p, '\n');
 		if (eol)
@@ -1395,7 +1402,12 @@ static int check_includes(const char *file, const char *dir, int depth,
 		if (strncmp(q, "@include", 8) == 0) {
 			q += 8 + strspn(q + 8, " \t");
 			char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
-			if (end) {
+			if (!end || memchr(q + 1, '\\', (size_t)(end - q - 1))) {
+				/* A name libconfig might read otherwise (escapes). */
+				diag_add(diag, "%s:%d: @include needs a plain file name "
+					 "in double quotes", file, line);
+				bad++;
+			} else {
 				char *name = xstrndup(q + 1, (size_t)(end - q - 1));
 				char *full = path_resolve(dir, name);
 				struct stat sb;
