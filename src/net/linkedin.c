@@ -1065,7 +1065,8 @@ static int li_find(struct pub_ctx *ctx, const struct pub_job *job,
 	} else {
 		json_t *root = json_loadb(resp.body, resp.body_len, 0, NULL);
 		json_t *elements = json_object_get(root, "elements");
-		time_t since = (job->commit_at ? job->commit_at : job->claimed_at) - 300;
+		time_t attempt = job->commit_at ? job->commit_at : job->claimed_at;
+		time_t since = attempt > 300 ? attempt - 300 : 0;
 		size_t i;
 		json_t *post;
 		int found = 0;
