@@ -59,6 +59,11 @@ struct pub_result {
 int pub_result_set(struct pub_result *res, enum pub_class cls,
 		   const char *fmt, ...) RT_PRINTF(3, 4);
 
+/* Start of a reconciliation read-back window: t (when the commit was
+ * marked) less five minutes of clock skew, never below 0. A post older
+ * than this is another post. Any t is safe (no overflow). */
+time_t pub_window_start(time_t t);
+
 /* One delivery as the publisher sees it; everything borrowed. */
 struct pub_job {
 	int64_t delivery_id;

@@ -94,8 +94,8 @@ static int fb_publish(struct pub_ctx *ctx, const struct pub_job *job,
 static int fb_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 			struct pub_result *res)
 {
-	time_t attempt = job->commit_at ? job->commit_at : job->claimed_at;
-	time_t since = attempt > 300 ? attempt - 300 : 0;
+	time_t since = pub_window_start(job->commit_at ? job->commit_at
+					 : job->claimed_at);
 	char *url = meta_url(ctx, "%s/posts?fields=id,message,created_time,"
 			     "permalink_url&since=%lld&limit=100",
 			     ctx->account->page_id, (long long)since);

@@ -424,14 +424,14 @@ static void find_published(struct pub_ctx *ctx, const struct pub_job *job,
 		    : "the account's posts could not be read");
 }
 
-/* When the commit was marked (or else the container made), less 5
- * minutes of clock skew: a post older than this is another post. */
+/* The read-back window starts when the commit was marked, or else when
+ * the container was made. */
 static time_t commit_since(struct pub_ctx *ctx, const struct pub_job *job)
 {
 	time_t t = job->commit_at;
 	if (!t)
 		t = (time_t)load_long(ctx, "container_at");
-	return t > 300 ? t - 300 : 0;
+	return pub_window_start(t);
 }
 
 /* ---- container status ---- */

@@ -1065,8 +1065,8 @@ static int li_find(struct pub_ctx *ctx, const struct pub_job *job,
 	} else {
 		json_t *root = json_loadb(resp.body, resp.body_len, 0, NULL);
 		json_t *elements = json_object_get(root, "elements");
-		time_t attempt = job->commit_at ? job->commit_at : job->claimed_at;
-		time_t since = attempt > 300 ? attempt - 300 : 0;
+		time_t since = pub_window_start(job->commit_at ? job->commit_at
+						 : job->claimed_at);
 		size_t i;
 		json_t *post;
 		int found = 0;
@@ -1075,8 +1075,11 @@ static int li_find(struct pub_ctx *ctx, const struct pub_job *job,
 			json_t *created = json_object_get(post, "createdAt");
 			if (!json_is_integer(created))
 				created = json_object_get(post, "publishedAt");
+			/* createdAt is in ms; compared in seconds, as
+			 * since * 1000 can overflow */
 			if (!urn_ok(id) || !json_is_integer(created) ||
-			    json_integer_value(created) < (json_int_t)since * 1000 ||
+			    json_integer_value(created) < 0 ||
+			    json_integer_value(created) / 1000 < since ||
 			    !li_text_equal(jstr(post, "commentary"), job->text))
 				continue;
 			set_ids(res, id);

@@ -44,3 +44,8 @@ int pub_result_set(struct pub_result *res, enum pub_class cls,
 	va_end(ap);
 	return 0;
 }
+
+time_t pub_window_start(time_t t)
+{
+	return t > 300 ? t - 300 : 0;
+}
