@@ -125,11 +125,13 @@ lint:
 	@echo "lint: OK"
 
 # ---- fuzz: libFuzzer targets (tests/fuzz/README.md) -------------------------
-# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="cron time"]: build every target
-# with clang (ASan + UBSan + libFuzzer) into build-fuzz/ and run each for
-# FUZZ_SECONDS on a copy of its corpus in build-fuzz/corpus/<target>.
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS="cron time"] [FUZZ_SEED=N]: build
+# every target with clang (ASan + UBSan + libFuzzer) into build-fuzz/ and run
+# each for FUZZ_SECONDS on a copy of its corpus in build-fuzz/corpus/<target>,
+# from a random seed unless FUZZ_SEED is given.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_SEED    ?=
 FUZZ_BUILD   := build-fuzz
 FUZZ_ALL     := postfile config cron time format media meta instagram linkedin
 FUZZ_TARGETS ?= $(FUZZ_ALL)
@@ -165,7 +167,7 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o \
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(PC_LIBS) -lm
 
 fuzz: $(FUZZ_BIN)
-	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) \
 	    sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 -include $(FUZZ_OBJ:.o=.d) $(FUZZ_BUILD)/tests/fuzz/*.d

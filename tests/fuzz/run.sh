@@ -2,7 +2,7 @@
 # run.sh TARGET... - run each built fuzz target (build-fuzz/fuzz_TARGET) for
 # FUZZ_SECONDS on a copy of its corpus, print one line per target and a
 # summary line "fuzz: N targets, M executions, K crashes"; exit 1 on any
-# crash. Called by `make fuzz`; see tests/fuzz/README.md.
+# crash. FUZZ_SEED, when set, is libFuzzer's -seed (else a random one). Called by `make fuzz`; see tests/fuzz/README.md.
 set -u
 B=${FUZZ_BUILD:-build-fuzz}
 S=${FUZZ_SECONDS:-60}
@@ -28,6 +28,8 @@ for t in "$@"; do
 		done
 	fi
 	dict=""
+	seed=""
+	[ -n "${FUZZ_SEED:-}" ] && seed="-seed=$FUZZ_SEED"
 	[ -f "$here/dict/$t.dict" ] && dict="-dict=$here/dict/$t.dict"
 	log="$B/logs/$t.log"
 	# shellcheck disable=SC2086
@@ -36,7 +38,7 @@ for t in "$@"; do
 	LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0} \
 	"$bin" -max_total_time="$S" -timeout=20 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix="$B/artifacts/$t-" \
-	    $dict "$corpus" >"$log" 2>&1 </dev/null
+	    $seed $dict "$corpus" >"$log" 2>&1 </dev/null
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	if [ -z "$execs" ]; then
