@@ -945,9 +945,14 @@ static int li_publish(struct pub_ctx *ctx, const struct pub_job *job,
 	if (st == STEP_FAIL)
 		goto out;
 	if (res->cls == PUB_DUPLICATE) {
-		if (job->commit_at != 0 && res->remote_id[0]) {
-			/* An earlier attempt of ours went out (its answer was
-			 * lost or it looked like a failure): that is the post. */
+		if (job->commit_at != 0 && res->remote_id[0] &&
+		    li_is_member(ctx->account->author)) {
+			/* A member's posts cannot be read back, so this send
+			 * after an earlier one of ours was the probe (see
+			 * li_probe): the post it names is that earlier one. A
+			 * page's duplicate goes back to the daemon, which reads
+			 * the page (li_find): a same-text post from before the
+			 * first attempt is the owner's, not ours. */
 			char urn[sizeof(res->remote_id)];
 			copy_str(urn, sizeof(urn), res->remote_id);
 			set_ids(res, urn);

@@ -246,12 +246,10 @@ class LinkedInWeek(E2ETest):
         self.assertEqual(env.deliveries(first)["linkedin"]["state"], "published", env.log())
         self.assertEqual(len(self.li_posts(env)), 1)
 
-    def test_duplicate_of_a_post_we_did_not_publish_fails_with_linkedins_text(self):
-        env = self.make_env()
-        env.import_sample()
-        first = env.ritual_json("list", "--json")[0]["id"]
-        wire = env.ritual("preview", str(first), "--account", "linkedin").stdout
-        # The owner posted the same text by hand a minute ago.
+    def owner_posts_by_hand(self, env, post_id):
+        """The owner posts post_id's exact text on the page themselves;
+        returns that post's URN."""
+        wire = env.ritual("preview", str(post_id), "--account", "linkedin").stdout
         body = json.dumps({"author": LI_ORG, "commentary": wire, "visibility": "PUBLIC",
                            "distribution": {"feedDistribution": "MAIN_FEED"},
                            "lifecycleState": "PUBLISHED"}).encode()
@@ -261,7 +259,14 @@ class LinkedInWeek(E2ETest):
                                               "X-Restli-Protocol-Version": "2.0.0",
                                               "Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=10) as r:
-            theirs = r.headers["x-restli-id"]
+            return r.headers["x-restli-id"]
+
+    def test_duplicate_of_a_post_we_did_not_publish_fails_with_linkedins_text(self):
+        env = self.make_env()
+        env.import_sample()
+        first = env.ritual_json("list", "--json")[0]["id"]
+        # The owner posted the same text by hand a minute ago.
+        theirs = self.owner_posts_by_hand(env, first)
         env.due_now([first])
         env.run_once()
         d = env.deliveries(first)["linkedin"]
@@ -299,6 +304,32 @@ class LinkedInWeek(E2ETest):
         self.assertEqual(len(finder), 1)
         self.assertTrue(finder[0]["query_string"].startswith(
             "author=urn%3Ali%3Aorganization%3A5515715&q=author"), finder[0]["query_string"])
+
+    def test_lost_answer_never_settles_on_an_older_post_with_the_same_text(self):
+        env = self.make_env()
+        env.import_sample()
+        first = env.ritual_json("list", "--json")[0]["id"]
+        # The owner posted the same text by hand yesterday (LinkedIn's clock
+        # set a day back for that post): the page's list holds it, with a
+        # createdAt before the read-back window.
+        env.fake.call("POST", "/_fake/clock", {"offset": -86400})
+        theirs = self.owner_posts_by_hand(env, first)
+        env.fake.call("POST", "/_fake/clock", {"offset": 0})
+        env.due_now([first])
+        # Our post never reaches LinkedIn, and the answer is lost.
+        env.fake.fault(COMMIT, {"type": "drop"}, times=1)
+        env.run_once()
+        # Read back: absent (yesterday's post is before the window), so it
+        # is sent again; LinkedIn refuses that as a duplicate of yesterday's,
+        # which is the owner's post, not a late answer to ours.
+        d = env.deliveries(first)["linkedin"]
+        self.assertEqual(d["state"], "failed", env.log())
+        self.assertNotEqual(d.get("remote_id"), theirs, "yesterday's post is not ours")
+        self.assertIn("DUPLICATE_POST", d["error"])
+        self.assertIn("Content is a duplicate of " + theirs, d["error"])
+        finder = env.fake.requests(network="linkedin", method="GET", path_regex=POSTS)
+        self.assertGreaterEqual(len(finder), 3, "the page was read before each decision")
+        self.assertEqual([p["id"] for p in self.li_posts(env)], [theirs])
 
     def test_lost_answer_without_read_scope_is_settled_by_the_probe(self):
         env = self.make_env()

@@ -2,7 +2,8 @@
 # run.sh TARGET... - run each built fuzz target (build-fuzz/fuzz_TARGET) for
 # FUZZ_SECONDS on a copy of its corpus, print one line per target and a
 # summary line "fuzz: N targets, M executions, K crashes"; exit 1 on any
-# crash. FUZZ_SEED, when set, is libFuzzer's -seed (else a random one). Called by `make fuzz`; see tests/fuzz/README.md.
+# crash. FUZZ_SEED, when set, is libFuzzer's -seed (else a random one).
+# Called by `make fuzz`; see tests/fuzz/README.md.
 set -u
 B=${FUZZ_BUILD:-build-fuzz}
 S=${FUZZ_SECONDS:-60}
