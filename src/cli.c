@@ -311,11 +311,14 @@ static json_t *delivery_json(const struct store_delivery *d)
 	fmt_iso(d->next_attempt, next, sizeof(next));
 	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?}",
 			      "account", d->account, "network", d->network,
-			      "state", d->state, "attempts", (json_int_t)d->attempts,
+			      "state", dl_state_name(d->state), "attempts",
+			      (json_int_t)d->attempts,
 			      "remote_id", d->remote_id, "permalink", d->permalink,
 			      "error", d->error);
-	if (strcmp(d->state, "pending") == 0)
+	if (d->state == DL_PENDING)
 		json_object_set_new(o, "next_attempt", json_string(next));
+	if (d->state == DL_PENDING && d->phase == PHASE_COMMIT)
+		json_object_set_new(o, "awaiting_readback", json_true());
 	if (d->published_at) {
 		char pub[40];
 		fmt_iso(d->published_at, pub, sizeof(pub));
@@ -374,7 +377,7 @@ static void print_alerts(struct store *st, struct store_post **v, size_t n)
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < v[i]->ndeliveries; k++)
-			if (strcmp(v[i]->deliveries[k].state, "unknown") == 0)
+			if (v[i]->deliveries[k].state == DL_UNKNOWN)
 				printf("!! post %lld on %s: OUTCOME UNKNOWN: %s\n\n",
 				       (long long)v[i]->id, v[i]->deliveries[k].account,
 				       v[i]->deliveries[k].error ? v[i]->deliveries[k].error : "");
@@ -430,7 +433,7 @@ static int cmd_list(struct cli *c)
 			       v[i]->kind, title);
 			for (size_t k = 0; k < v[i]->ndeliveries; k++)
 				printf(" %s:%s", v[i]->deliveries[k].account,
-				       v[i]->deliveries[k].state);
+				       dl_state_name(v[i]->deliveries[k].state));
 			printf("\n");
 		}
 	}
@@ -477,9 +480,13 @@ static int cmd_show(struct cli *c)
 	printf("  from:    %s\n", p->source);
 	for (size_t k = 0; k < p->ndeliveries; k++) {
 		const struct store_delivery *d = &p->deliveries[k];
-		printf("\n  %s (%s): %s, %ld attempt%s\n", d->account, d->network,
-		       d->state, d->attempts, d->attempts == 1 ? "" : "s");
-		if (strcmp(d->state, "pending") == 0 && d->next_attempt != p->due) {
+		printf("\n  %s (%s): %s%s, %ld attempt%s\n", d->account, d->network,
+		       dl_state_name(d->state),
+		       d->state == DL_PENDING && d->phase == PHASE_COMMIT
+			       ? " (the last answer was lost: reading the account back)"
+			       : "",
+		       d->attempts, d->attempts == 1 ? "" : "s");
+		if (d->state == DL_PENDING && d->next_attempt != p->due) {
 			char next[40];
 			fmt_human(d->next_attempt, next, sizeof(next));
 			printf("    next attempt: %s\n", next);
@@ -490,7 +497,7 @@ static int cmd_show(struct cli *c)
 			printf("    permalink: %s\n", d->permalink);
 		if (d->error)
 			printf("    %s: %s\n",
-			       strcmp(d->state, "published") == 0 ? "note" : "error",
+			       d->state == DL_PUBLISHED ? "note" : "error",
 			       d->error);
 		struct store_event *ev;
 		size_t ne;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "ritual/config.h"
+#include "ritual/decide.h"
 #include "ritual/http.h"
 #include "ritual/log.h"
 #include "ritual/mediahost.h"
@@ -184,6 +185,25 @@ static int cb_committing(struct pub_ctx *ctx, struct err *err)
 	if (store_mark_commit(u->d->st, u->id, now, err) < 0)
 		return -1;
 	*u->commit_at = now;
+	/* The read-back window of a lost answer starts at the first mark, on
+	 * the platform's clock as its last answer gave it (best effort: the
+	 * window falls back to the mark and a wider margin). */
+	char *first = cb_load(ctx, "first_commit_at");
+	if (!first) {
+		char buf[32];
+		long offset;
+		struct err e2;
+		snprintf(buf, sizeof(buf), "%lld", (long long)now);
+		if (store_progress_set(u->d->st, u->id, "first_commit_at", buf, &e2) < 0)
+			log_warnx("%s", e2.msg);
+		if (http_clock_offset(u->d->http, ctx->account->api, &offset)) {
+			snprintf(buf, sizeof(buf), "%ld", offset);
+			if (store_progress_set(u->d->st, u->id, "commit_clock", buf,
+					       &e2) < 0)
+				log_warnx("%s", e2.msg);
+		}
+	}
+	free(first);
 	crash_point("committing");
 	return 0;
 }
@@ -257,190 +277,210 @@ static void pause_account(struct daemon *d, const struct account *a,
 	log_error("account %s paused: %s", a->name, reason);
 }
 
-/* Record res for delivery dl (state sending). */
-static void record(struct daemon *d, const struct store_delivery *dl,
-		   const struct account *a, const struct pub_result *res,
-		   int reconciling)
+/* Read-back bookkeeping kept in the delivery's progress. */
+static long progress_long(struct pub_ctx *ctx, const char *key)
+{
+	char *v = ctx->load(ctx, key);
+	long n = v ? strtol(v, NULL, 10) : 0;
+	free(v);
+	return n;
+}
+
+static void progress_put(struct daemon *d, int64_t id, const char *key,
+			 const char *value)
+{
+	struct err err;
+	if (store_progress_set(d->st, id, key, value, &err) < 0)
+		log_warnx("%s", err.msg);
+}
+
+static void progress_drop(struct daemon *d, int64_t id, const char *key)
+{
+	struct err err;
+	if (store_progress_delete(d->st, id, key, &err) < 0)
+		log_warnx("%s", err.msg);
+}
+
+/* How long a blocked delivery waits before it is claimed again. */
+static long hold_delay(enum decide_block b, enum dl_phase phase)
+{
+	switch (b) {
+	case BLOCK_ACCOUNT:
+		return 3600;
+	case BLOCK_BOOKKEEPING:
+		return phase == PHASE_COMMIT ? 5 : 60;
+	default:
+		return 60;
+	}
+}
+
+/*
+ * Carry out decision dec for delivery dl (state sending) against the
+ * store and the log. res is the step's result (its message is the
+ * platform's words and the fix). The decision was made by decide(); this
+ * function only writes it down.
+ */
+static void apply(struct daemon *d, const struct store_delivery *dl,
+		  const struct account *a, const char *account_name,
+		  const struct decide_in *in, const struct decision *dec,
+		  const struct pub_result *res)
 {
 	struct err err = {{0}};
 	time_t now = time(NULL);
 	int rc = 0;
 	long id = (long)dl->post_id;
+	const char *who = a ? a->name : account_name;
 	char *msg = NULL;
 
-	if (res->account_hold_until > now &&
+	if (a && res->account_hold_until > now &&
 	    store_account_hold(d->st, a->name, res->account_hold_until,
 			       "close to the API's rate limit", &err) < 0)
 		log_warnx("%s", err.msg);
-	waiting_set(d, dl->id, res->cls == PUB_WAIT);
+	waiting_set(d, dl->id, dec->act == ACT_WAIT ||
+			       dec->act == ACT_READBACK_LATER);
+	if (dec->mark_absent)
+		progress_put(d, dl->id, "reconcile_absent", "1");
+	if (dec->forget_readbacks) {
+		progress_drop(d, dl->id, "reconcile_absent");
+		progress_drop(d, dl->id, "reconcile_tries");
+	}
 
-	switch (res->cls) {
-	case PUB_OK:
+	switch (dec->act) {
+	case ACT_PUBLISHED:
 		rc = store_finish_published(d->st, dl->id, res->remote_id,
 					    res->permalink[0] ? res->permalink : NULL,
 					    now, &err);
 		if (rc == 0) {
 			log_info("published post %ld to %s (account %s): id %s %s",
-				 id, dl->network, a->name, res->remote_id,
+				 id, dl->network, who, res->remote_id,
 				 res->permalink);
 			msg = xasprintf("published: %s %s", res->remote_id,
 					res->permalink);
 			event(d, dl->id, "info", msg);
 		}
 		break;
-	case PUB_WAIT:
+	case ACT_WAIT:
 		rc = store_finish_retry(d->st, dl->id,
 					res->retry_at > now ? res->retry_at
 							    : now + WAIT_DEFAULT,
 					res->message[0] ? res->message : NULL, 0, &err);
-		log_debug("post %ld on %s: waiting (%s)", id, a->name, res->message);
+		log_debug("post %ld on %s: waiting (%s)", id, who, res->message);
 		break;
-	case PUB_RATE:
+	case ACT_RATE:
 		rc = store_finish_retry(d->st, dl->id,
 					res->retry_at > now ? res->retry_at : now + 3600,
 					res->message, 0, &err);
-		log_warnx("post %ld on %s: %s", id, a->name, res->message);
+		log_warnx("post %ld on %s: %s", id, who, res->message);
 		event(d, dl->id, "warning", res->message);
 		break;
-	case PUB_TRANSIENT:
-		if (dl->attempts >= d->cfg->retry.max_attempts) {
+	case ACT_RETRY: {
+		long wait = backoff_delay(d->cfg, dl->attempts);
+		rc = store_finish_retry(d->st, dl->id, now + wait, res->message, 1,
+					&err);
+		log_warnx("post %ld on %s: attempt %ld failed, retrying in %lds: %s",
+			  id, who, dl->attempts, wait, res->message);
+		event(d, dl->id, "warning", res->message);
+		break;
+	}
+	case ACT_REPUBLISH:
+		log_warnx("post %ld on %s: not published (read back twice); "
+			  "publishing again", id, who);
+		event(d, dl->id, "warning", "the lost publish did not go out; "
+		      "publishing again");
+		rc = store_finish_retry(d->st, dl->id, now, res->message, 1, &err);
+		break;
+	case ACT_PAUSE:
+	case ACT_HOLD: {
+		long delay = dec->act == ACT_HOLD ? hold_delay(in->blocked, in->phase) : 0;
+		if (dec->act == ACT_PAUSE && a)
+			pause_account(d, a, res->message);
+		else
+			log_error("post %ld on %s: %s", id, who, res->message);
+		if (dec->keep_commit)
+			rc = store_finish_reconcile_later(d->st, dl->id, now + delay,
+							  res->message, &err);
+		else
+			rc = store_finish_retry(d->st, dl->id, now + delay,
+						res->message, 0, &err);
+		if (dec->act == ACT_PAUSE)
+			event(d, dl->id, "error", res->message);
+		break;
+	}
+	case ACT_READBACK_NOW:   /* handled by process(); never applied */
+	case ACT_READBACK_LATER: {
+		time_t next = res->retry_at > now ? res->retry_at
+						  : now + reconcile_delay(d);
+		rc = store_finish_reconcile_later(d->st, dl->id, next, res->message,
+						  &err);
+		if (dec->mark_absent)
+			log_info("post %ld on %s: not found yet after the lost "
+				 "answer; checking again in %lds", id, who,
+				 (long)(next - now));
+		else
+			log_warnx("post %ld on %s: could not read %s back (%s); "
+				  "checking again in %lds", id, who, dl->network,
+				  res->message, (long)(next - now));
+		break;
+	}
+	case ACT_FAILED:
+		rc = store_finish_final(d->st, dl->id, DL_FAILED, res->message, &err);
+		log_error("post %ld on %s failed: %s", id, who, res->message);
+		event(d, dl->id, "error", res->message);
+		break;
+	case ACT_GAVE_UP:
+		if (in->step == STEP_READBACK)
+			msg = xasprintf("gave up after %ld attempts whose answers were "
+					"lost; the post is not on %s; last error: %s. "
+					"Run `ritual retry %ld` to try again",
+					dl->attempts, dl->network, res->message, id);
+		else
 			msg = xasprintf("gave up after %ld attempts; last error: %s. "
 					"Run `ritual retry %ld` to try again",
 					dl->attempts, res->message, id);
-			rc = store_finish_final(d->st, dl->id, "failed", msg, &err);
-			log_error("post %ld on %s failed: %s", id, a->name, msg);
-			event(d, dl->id, "error", msg);
-		} else {
-			long wait = backoff_delay(d->cfg, dl->attempts);
-			rc = store_finish_retry(d->st, dl->id, now + wait,
-						res->message, 1, &err);
-			log_warnx("post %ld on %s: attempt %ld failed, retrying in "
-				  "%lds: %s", id, a->name, dl->attempts, wait,
-				  res->message);
-			event(d, dl->id, "warning", res->message);
-		}
+		rc = store_finish_final(d->st, dl->id, DL_FAILED, msg, &err);
+		log_error("post %ld on %s failed: %s", id, who, msg);
+		event(d, dl->id, "error", msg);
 		break;
-	case PUB_AUTH:
-	case PUB_OWNER:
-	case PUB_CONFIG:
-		pause_account(d, a, res->message);
-		if (reconciling)
-			rc = store_finish_reconcile_later(d->st, dl->id, now,
-							  res->message, &err);
+	case ACT_UNKNOWN:
+		if (in->step == STEP_READBACK &&
+		    (in->cls == PUB_WAIT || in->cls == PUB_RATE))
+			msg = xasprintf("could not confirm whether post %ld went out "
+					"to %s after %ld checks (%s). Check the %s "
+					"page; then `ritual retry %ld` publishes it "
+					"again, `ritual cancel %ld` keeps it as it is",
+					id, who, in->readbacks + 1, res->message,
+					dl->network, id, id);
 		else
-			rc = store_finish_retry(d->st, dl->id, now, res->message, 0,
-						&err);
-		event(d, dl->id, "error", res->message);
-		break;
-	case PUB_PERMANENT:
-	case PUB_DUPLICATE:
-		rc = store_finish_final(d->st, dl->id, "failed", res->message, &err);
-		log_error("post %ld on %s failed: %s", id, a->name, res->message);
-		event(d, dl->id, "error", res->message);
-		break;
-	case PUB_UNKNOWN:
-		msg = xasprintf("%s. Check the %s page; then `ritual retry %ld` "
-				"publishes it again, `ritual cancel %ld` keeps it "
-				"as it is", res->message, dl->network, id, id);
-		rc = store_finish_final(d->st, dl->id, "unknown", msg, &err);
-		log_error("post %ld on %s: outcome unknown: %s", id, a->name, msg);
+			msg = xasprintf("%s. Check the %s page; then `ritual retry %ld` "
+					"publishes it again, `ritual cancel %ld` keeps "
+					"it as it is", res->message, dl->network, id, id);
+		rc = store_finish_final(d->st, dl->id, DL_UNKNOWN, msg, &err);
+		log_error("post %ld on %s: outcome unknown: %s", id, who, msg);
 		event(d, dl->id, "error", msg);
 		break;
 	}
 	if (rc < 0) {
 		log_error("post %ld on %s: could not record the outcome: %s", id,
-			  a->name, err.msg);
+			  who, err.msg);
 		d->unrecorded = 1;
 	}
 	free(msg);
 }
 
-/* After PUB_UNKNOWN from a commit call, or a commit found at start. */
-static void record_reconcile(struct daemon *d, const struct store_delivery *dl,
-			     const struct account *a, struct pub_result *res,
-			     struct pub_ctx *ctx)
+/* A step that could not be made (no call went out). */
+static void blocked(struct daemon *d, const struct store_delivery *dl,
+		    const struct account *a, enum decide_block why,
+		    const char *message)
 {
-	struct err err = {{0}};
-	time_t now = time(NULL);
-	char *tries_s = NULL;
-	long tries = 0;
-	char buf[32];
-
-	tries_s = ctx->load(ctx, "reconcile_tries");
-	if (tries_s)
-		tries = strtol(tries_s, NULL, 10);
-	free(tries_s);
-	snprintf(buf, sizeof(buf), "%ld", tries + 1);
-	if (ctx->save(ctx, "reconcile_tries", buf, &err) < 0)
-		log_warnx("%s", err.msg);
-
-	if (res->cls == PUB_TRANSIENT) {
-		/* Absent. Read once more after a pause: the platform's list may
-		 * lag the write by a minute. */
-		char *absent = ctx->load(ctx, "reconcile_absent");
-		int seen = absent != NULL && *absent;
-		free(absent);
-		if (!seen) {
-			if (ctx->save(ctx, "reconcile_absent", "1", &err) < 0)
-				log_warnx("%s", err.msg);
-			if (store_finish_reconcile_later(d->st, dl->id,
-							 now + reconcile_delay(d),
-							 res->message, &err) < 0)
-				log_error("%s", err.msg);
-			waiting_set(d, dl->id, 1);
-			log_info("post %ld on %s: not found yet after the lost "
-				 "answer; checking again in %lds", (long)dl->post_id,
-				 a->name, reconcile_delay(d));
-			return;
-		}
-		store_progress_delete(d->st, dl->id, "reconcile_absent", &err);
-		store_progress_delete(d->st, dl->id, "reconcile_tries", &err);
-		if (dl->attempts >= d->cfg->retry.max_attempts) {
-			/* Every answer was lost and nothing went out: stop, as
-			 * for any other run of failures (never a repost loop). */
-			char *msg = xasprintf("gave up after %ld attempts whose answers "
-					      "were lost; the post is not on %s; last "
-					      "error: %s. Run `ritual retry %ld` to try "
-					      "again", dl->attempts, dl->network,
-					      res->message, (long)dl->post_id);
-			if (store_finish_final(d->st, dl->id, "failed", msg, &err) < 0)
-				log_error("%s", err.msg);
-			log_error("post %ld on %s failed: %s", (long)dl->post_id,
-				  a->name, msg);
-			event(d, dl->id, "error", msg);
-			waiting_set(d, dl->id, 0);
-			free(msg);
-			return;
-		}
-		log_warnx("post %ld on %s: not published (checked twice); "
-			  "publishing again", (long)dl->post_id, a->name);
-		event(d, dl->id, "warning", "the lost publish did not go out; "
-		      "publishing again");
-		/* count = 1: the lost attempt stays counted. */
-		if (store_finish_retry(d->st, dl->id, now, res->message, 1, &err) < 0)
-			log_error("%s", err.msg);
-		return;
-	}
-	if (res->cls == PUB_WAIT || res->cls == PUB_RATE) {
-		if (tries + 1 >= RECONCILE_MAX) {
-			char last[sizeof(res->message)];
-			memcpy(last, res->message, sizeof(last));
-			pub_result_set(res, PUB_UNKNOWN,
-				       "could not confirm whether post %ld went out "
-				       "to %s after %ld checks (%s)", (long)dl->post_id,
-				       a->name, tries + 1, last);
-			record(d, dl, a, res, 1);
-			return;
-		}
-		time_t next = res->retry_at > now ? res->retry_at
-						  : now + reconcile_delay(d);
-		if (store_finish_reconcile_later(d->st, dl->id, next, res->message,
-						 &err) < 0)
-			log_error("%s", err.msg);
-		waiting_set(d, dl->id, 1);
-		return;
-	}
-	record(d, dl, a, res, 1);
+	struct decide_in in = {.step = STEP_BLOCKED, .phase = dl->phase,
+			       .blocked = why, .attempts = dl->attempts,
+			       .max_attempts = d->cfg->retry.max_attempts};
+	struct decision dec;
+	struct pub_result res;
+	memset(&res, 0, sizeof(res));
+	snprintf(res.message, sizeof(res.message), "%s", message);
+	decide(&in, &dec);
+	apply(d, dl, a, dl->account, &in, &dec, &res);
 }
 
 static int missed(struct daemon *d, const struct store_delivery *dl,
@@ -449,7 +489,7 @@ static int missed(struct daemon *d, const struct store_delivery *dl,
 	struct err err;
 	char *msg = NULL;
 	char when[40];
-	if (strcmp(dl->phase, "commit") == 0)
+	if (dl->phase == PHASE_COMMIT)
 		return 0;
 	if (p->expires && now >= p->expires) {
 		sched_format_human(p->expires, when, sizeof(when));
@@ -463,12 +503,63 @@ static int missed(struct daemon *d, const struct store_delivery *dl,
 	}
 	if (!msg)
 		return 0;
-	if (store_finish_final(d->st, dl->id, "missed", msg, &err) < 0)
+	if (store_finish_final(d->st, dl->id, DL_MISSED, msg, &err) < 0)
 		log_error("%s", err.msg);
 	log_warnx("post %ld on %s: %s", (long)p->id, dl->account, msg);
 	event(d, dl->id, "warning", msg);
 	free(msg);
 	return 1;
+}
+
+/* The job's read-back window facts, kept in its progress by cb_committing. */
+static void job_commit_clock(struct pub_ctx *ctx, struct pub_job *job)
+{
+	char *v = ctx->load(ctx, "first_commit_at");
+	if (v)
+		job->first_commit_at = (time_t)strtoll(v, NULL, 10);
+	free(v);
+	v = ctx->load(ctx, "commit_clock");
+	if (v) {
+		job->commit_clock = strtol(v, NULL, 10);
+		job->commit_clock_known = 1;
+	}
+	free(v);
+}
+
+/* Read the account back (reconcile) and decide again. */
+static void readback(struct daemon *d, const struct store_delivery *dl,
+		     const struct account *a, const struct publisher *pub,
+		     struct pub_ctx *ctx, struct pub_job *job,
+		     enum decide_cause cause, const struct pub_result *first)
+{
+	struct pub_result res;
+	memset(&res, 0, sizeof(res));
+	long tries = progress_long(ctx, "reconcile_tries");
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%ld", tries + 1);
+	progress_put(d, dl->id, "reconcile_tries", buf);
+	job_commit_clock(ctx, job);
+	ctx->now = time(NULL);
+	pub->reconcile(ctx, job, &res);
+
+	char *absent = ctx->load(ctx, "reconcile_absent");
+	struct decide_in in = {
+		.step = STEP_READBACK, .phase = PHASE_COMMIT, .cls = res.cls,
+		.cause = cause, .attempts = dl->attempts,
+		.max_attempts = d->cfg->retry.max_attempts, .readbacks = tries,
+		.readback_max = RECONCILE_MAX, .absent_before = absent && *absent,
+	};
+	free(absent);
+	struct decision dec;
+	decide(&in, &dec);
+	if (cause == CAUSE_DUPLICATE && dec.act == ACT_FAILED && first) {
+		/* The platform holds another post with this text: its words. */
+		struct pub_result dup = *first;
+		dup.account_hold_until = res.account_hold_until;
+		apply(d, dl, a, a->name, &in, &dec, &dup);
+		return;
+	}
+	apply(d, dl, a, a->name, &in, &dec, &res);
 }
 
 static void process(struct daemon *d, struct store_delivery *dl)
@@ -479,31 +570,24 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	char *token = NULL;
 	time_t now = time(NULL);
 	const struct account *a = config_account(d->cfg, dl->account);
-	int reconciling = strcmp(dl->phase, "commit") == 0;
 
 	if (!a) {
 		char *msg = xasprintf("account %s is not in %s any more; add it "
 				      "back or cancel the post", dl->account,
 				      d->cfg->path);
-		log_error("post %ld: %s", (long)dl->post_id, msg);
-		store_finish_retry(d->st, dl->id, now + 3600, msg, 0, &err);
+		blocked(d, dl, NULL, BLOCK_ACCOUNT, msg);
 		free(msg);
 		return;
 	}
 	if (store_post_get(d->st, dl->post_id, &p, &err) < 0 ||
 	    (p->media_id && store_media_get(d->st, p->media_id, &m, &err) < 0)) {
-		log_error("post %ld: %s", (long)dl->post_id, err.msg);
-		store_finish_retry(d->st, dl->id, now + 60, err.msg, 0, &err);
+		blocked(d, dl, a, BLOCK_POST, err.msg);
 		goto out;
 	}
 	if (missed(d, dl, p, now))
 		goto out;
 	if (read_secret_file(a->token_file, &token, &err) < 0) {
-		pause_account(d, a, err.msg);
-		if (reconciling)
-			store_finish_reconcile_later(d->st, dl->id, now, err.msg, &err);
-		else
-			store_finish_retry(d->st, dl->id, now, err.msg, 0, &err);
+		blocked(d, dl, a, BLOCK_TOKEN, err.msg);
 		goto out;
 	}
 
@@ -532,63 +616,54 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	struct pub_result res;
 	memset(&res, 0, sizeof(res));
 	if (!pub) {
-		pub_result_set(&res, PUB_CONFIG, "no publisher for network %s",
-			       network_name(a->network));
-		record(d, dl, a, &res, reconciling);
+		char *msg = xasprintf("no publisher for network %s",
+				      network_name(a->network));
+		blocked(d, dl, a, BLOCK_ACCOUNT, msg);
+		free(msg);
 		goto out;
 	}
-	if (reconciling) {
+	if (dl->phase == PHASE_COMMIT) {
 		log_info("post %ld on %s: the last publish call's answer was lost; "
 			 "checking %s", (long)dl->post_id, a->name, dl->network);
-		pub->reconcile(&ctx, &job, &res);
-		record_reconcile(d, dl, a, &res, &ctx);
+		readback(d, dl, a, pub, &ctx, &job, CAUSE_LOST, NULL);
 		goto out;
 	}
 	log_debug("post %ld on %s: publishing (attempt %ld)", (long)dl->post_id,
 		  a->name, dl->attempts);
+	http_commit_reset(d->http);
 	int rc = pub->publish(&ctx, &job, &res);
 	job.commit_at = commit_at;
 	crash_point("response");
 	if (rc < 0) {
 		/* Our own bookkeeping failed; nothing was sent after that. */
-		log_error("post %ld on %s: %s", (long)dl->post_id, a->name,
-			  res.message);
-		if (commit_at) {
-			/* The commit mark is on disk: treat as a lost answer. */
-			store_finish_reconcile_later(d->st, dl->id, now + 5,
-						     res.message, &err);
-		} else {
-			store_finish_retry(d->st, dl->id, now + 60, res.message, 0,
-					   &err);
-		}
+		struct store_delivery cur = *dl;
+		cur.phase = commit_at ? PHASE_COMMIT : PHASE_PREPARE;
+		blocked(d, &cur, a, BLOCK_BOOKKEEPING, res.message);
 		goto out;
 	}
-	if (res.cls == PUB_UNKNOWN || res.cls == PUB_DUPLICATE) {
+	struct decide_in in = {
+		.step = STEP_PUBLISH,
+		.phase = commit_at ? PHASE_COMMIT : PHASE_PREPARE,
+		.cls = res.cls, .commit_status = http_commit_status(d->http),
+		.attempts = dl->attempts,
+		.max_attempts = d->cfg->retry.max_attempts,
+	};
+	struct decision dec;
+	decide(&in, &dec);
+	if (dec.act == ACT_READBACK_NOW) {
 		/* Ask the platform right away whether it has the post. */
-		enum pub_class first = res.cls;
-		char first_msg[sizeof(res.message)];
-		memcpy(first_msg, res.message, sizeof(first_msg));
-		log_warnx("post %ld on %s: %s", (long)dl->post_id, a->name,
-			  res.message);
+		log_warnx("post %ld on %s: %s; reading %s back before anything is "
+			  "sent again", (long)dl->post_id, a->name, res.message,
+			  dl->network);
 		event(d, dl->id, "warning", res.message);
-		struct pub_result rr;
-		memset(&rr, 0, sizeof(rr));
-		ctx.now = time(NULL);
-		pub->reconcile(&ctx, &job, &rr);
-		if (rr.cls == PUB_OK) {
-			record(d, dl, a, &rr, 1);
-		} else if (first == PUB_DUPLICATE && rr.cls == PUB_TRANSIENT) {
-			record(d, dl, a, &res, 0);  /* refused as duplicate: failed */
-		} else if (first == PUB_DUPLICATE) {
-			pub_result_set(&rr, PUB_UNKNOWN, "%s; and the account could "
-				       "not be read back to check", first_msg);
-			record(d, dl, a, &rr, 1);
-		} else {
-			record_reconcile(d, dl, a, &rr, &ctx);
-		}
+		if (res.account_hold_until > now &&
+		    store_account_hold(d->st, a->name, res.account_hold_until,
+				       "close to the API's rate limit", &err) < 0)
+			log_warnx("%s", err.msg);
+		readback(d, dl, a, pub, &ctx, &job, dec.cause, &res);
 		goto out;
 	}
-	record(d, dl, a, &res, 0);
+	apply(d, dl, a, a->name, &in, &dec, &res);
 out:
 	secret_free(token);
 	store_post_free(p);
@@ -616,7 +691,7 @@ static int recover(struct daemon *d, const char *why)
 	time_t now = time(NULL);
 	for (size_t i = 0; i < n; i++) {
 		int rc;
-		if (strcmp(v[i].phase, "commit") == 0) {
+		if (v[i].phase == PHASE_COMMIT) {
 			log_warnx("post %ld on %s was being published when %s; "
 				  "checking %s before anything else",
 				  (long)v[i].post_id, v[i].account, why, v[i].network);

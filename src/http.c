@@ -15,12 +15,22 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <curl/curl.h>
+
+/* What the Date header of a host's newest answer said of its clock. */
+struct http_clock {
+	char *host;
+	long offset;                /* the host's clock less ours, seconds */
+};
 
 struct http_client {
 	CURL *easy;
 	struct http_options opt;
 	char *user_agent;
+	struct http_clock *clocks;
+	size_t nclocks;
+	long commit_status;         /* see http_commit_status() */
 };
 
 int http_global_init(struct err *err)
@@ -47,6 +57,7 @@ int http_client_new(const struct http_options *opt, struct http_client **out,
 	c->opt = *opt;
 	c->user_agent = xstrdup(opt->user_agent ? opt->user_agent : "ritual");
 	c->opt.user_agent = c->user_agent;
+	c->commit_status = -1;
 	*out = c;
 	return 0;
 }
@@ -57,6 +68,9 @@ void http_client_free(struct http_client *c)
 		return;
 	curl_easy_cleanup(c->easy);
 	free(c->user_agent);
+	for (size_t i = 0; i < c->nclocks; i++)
+		free(c->clocks[i].host);
+	free(c->clocks);
 	free(c);
 }
 
@@ -265,6 +279,58 @@ static int request_not_sent(CURL *e, CURLcode cc)
 	}
 }
 
+/* Remember the offset of the answering host's clock from its Date header
+ * (RFC 9110 §6.6.1: the server's time when it made the answer). */
+static void clock_note(struct http_client *c, const char *url,
+		       const struct http_response *resp)
+{
+	const char *date = http_header(resp, "date");
+	if (!date)
+		return;
+	time_t t = curl_getdate(date, NULL);
+	if (t <= 0)
+		return;
+	char *host = http_url_host(url);
+	if (!host)
+		return;
+	long offset = (long)(t - time(NULL));
+	for (size_t i = 0; i < c->nclocks; i++) {
+		if (strcmp(c->clocks[i].host, host) == 0) {
+			c->clocks[i].offset = offset;
+			free(host);
+			return;
+		}
+	}
+	c->clocks = xrealloc(c->clocks, (c->nclocks + 1) * sizeof(*c->clocks));
+	c->clocks[c->nclocks++] = (struct http_clock){.host = host, .offset = offset};
+}
+
+int http_clock_offset(const struct http_client *c, const char *url,
+		      long *offset)
+{
+	char *host = http_url_host(url);
+	int found = 0;
+	for (size_t i = 0; host && i < c->nclocks; i++) {
+		if (strcmp(c->clocks[i].host, host) == 0) {
+			*offset = c->clocks[i].offset;
+			found = 1;
+			break;
+		}
+	}
+	free(host);
+	return found;
+}
+
+void http_commit_reset(struct http_client *c)
+{
+	c->commit_status = -1;
+}
+
+long http_commit_status(const struct http_client *c)
+{
+	return c->commit_status;
+}
+
 int http_perform(struct http_client *c, const struct http_request *req,
 		 struct http_response *resp)
 {
@@ -392,6 +458,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	if (cc == CURLE_OK) {
 		resp->fail = HTTP_OK;
 		rc = 0;
+		clock_note(c, req->url, resp);
 	} else if (x.too_large) {
 		char msg[80];
 		snprintf(msg, sizeof(msg), "the response was larger than %ld bytes",
@@ -405,6 +472,9 @@ int http_perform(struct http_client *c, const struct http_request *req,
 			  x.aborted ? "aborted (shutting down)"
 				    : errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}
+	if (req->commit)
+		c->commit_status = rc == 0 ? status
+				 : resp->fail == HTTP_NOT_SENT ? -1 : 0;
 	/* The bearer header, S3 credentials and errbuf must not outlive
 	 * this call. */
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);

@@ -80,6 +80,49 @@ static const char *const migration_1 =
 static const char *const migrations[] = {migration_1};
 
 /* Why the database's folder cannot be written, or NULL. */
+static const char *const state_names[] = {
+	[DL_PENDING] = "pending",     [DL_SENDING] = "sending",
+	[DL_PUBLISHED] = "published", [DL_FAILED] = "failed",
+	[DL_UNKNOWN] = "unknown",     [DL_CANCELED] = "canceled",
+	[DL_MISSED] = "missed",
+};
+
+static const char *const phase_names[] = {
+	[PHASE_PREPARE] = "prepare", [PHASE_COMMIT] = "commit",
+};
+
+const char *dl_state_name(enum dl_state s)
+{
+	return (size_t)s < RT_ARRAY_LEN(state_names) ? state_names[s] : "?";
+}
+
+const char *dl_phase_name(enum dl_phase p)
+{
+	return (size_t)p < RT_ARRAY_LEN(phase_names) ? phase_names[p] : "?";
+}
+
+int dl_state_parse(const char *name, enum dl_state *out)
+{
+	for (size_t i = 0; name && i < RT_ARRAY_LEN(state_names); i++) {
+		if (strcmp(name, state_names[i]) == 0) {
+			*out = (enum dl_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int dl_phase_parse(const char *name, enum dl_phase *out)
+{
+	for (size_t i = 0; name && i < RT_ARRAY_LEN(phase_names); i++) {
+		if (strcmp(name, phase_names[i]) == 0) {
+			*out = (enum dl_phase)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static const char *fs_problem(const char *path)
 {
 	char *dir = path_dirname(path);
@@ -446,8 +489,14 @@ static void delivery_from_row(sqlite3_stmt *s, struct store_delivery *d)
 	d->account = col_text(s, 2);
 	d->network = col_text(s, 3);
 	d->text = col_text(s, 4);
-	d->state = col_text(s, 5);
-	d->phase = col_text(s, 6);
+	char *state = col_text(s, 5), *phase = col_text(s, 6);
+	/* The schema's CHECK constraints admit only known names. */
+	if (dl_state_parse(state, &d->state) < 0)
+		d->state = DL_UNKNOWN;
+	if (dl_phase_parse(phase, &d->phase) < 0)
+		d->phase = PHASE_COMMIT;
+	free(state);
+	free(phase);
 	d->due = col_time(s, 7);
 	d->next_attempt = col_time(s, 8);
 	d->attempts = (long)sqlite3_column_int64(s, 9);
@@ -464,8 +513,6 @@ static void delivery_clear(struct store_delivery *d)
 	free(d->account);
 	free(d->network);
 	free(d->text);
-	free(d->state);
-	free(d->phase);
 	free(d->remote_id);
 	free(d->permalink);
 	free(d->error);
@@ -695,40 +742,56 @@ static int update_atomic(struct store *st, sqlite3_stmt *s, int *changed,
 	return store_commit(st, err);
 }
 
-static int post_exists(struct store *st, int64_t id, struct err *err)
+/* Why a post cannot be changed by the owner right now: -1 on error (or no
+ * such post), 0 when it can, else 1 with err set: a delivery is being sent,
+ * or its commit call's answer was lost and the account has not yet been
+ * read back (phase commit), so changing it could lose track of a post that
+ * is out. `what` is "canceled" or "rescheduled". */
+static int post_busy(struct store *st, int64_t id, const char *what,
+		     struct err *err)
 {
 	struct store_post *p;
 	if (store_post_get(st, id, &p, err) < 0)
 		return -1;
-	int sending = 0;
-	for (size_t i = 0; i < p->ndeliveries; i++)
-		if (strcmp(p->deliveries[i].state, "sending") == 0)
-			sending = 1;
+	int busy = 0;
+	for (size_t i = 0; i < p->ndeliveries && !busy; i++) {
+		const struct store_delivery *d = &p->deliveries[i];
+		if (d->state == DL_SENDING) {
+			err_set(err, "post %lld is being published to %s right now "
+				"and cannot be %s; see `ritual show %lld` in a minute",
+				(long long)id, d->account, what, (long long)id);
+			busy = 1;
+		} else if (d->state == DL_PENDING && d->phase == PHASE_COMMIT) {
+			err_set(err, "post %lld cannot be %s: its publish call to %s "
+				"may have gone out (the answer was lost) and rituald is "
+				"reading %s back to find out; see `ritual show %lld`, "
+				"and try again once it is published or marked unknown",
+				(long long)id, what, d->account, d->network,
+				(long long)id);
+			busy = 1;
+		}
+	}
 	store_post_free(p);
-	return sending;
+	return busy;
 }
 
 int store_post_cancel(struct store *st, int64_t id, int *changed,
 		      struct err *err)
 {
-	int sending = post_exists(st, id, err);
-	if (sending < 0)
+	int busy = post_busy(st, id, "canceled", err);
+	if (busy != 0)
 		return -1;
-	if (sending)
-		return err_set(err,
-			       "post %lld is being published right now and cannot "
-			       "be canceled; see `ritual show %lld` in a minute",
-			       (long long)id, (long long)id);
 	return update_atomic(st, prep(st, err,
 		"UPDATE deliveries SET state = 'canceled' WHERE post_id = ? AND "
-		"state IN ('pending','unknown')", "i", id),
+		"(state = 'unknown' OR (state = 'pending' AND phase = 'prepare'))",
+		"i", id),
 		changed, err, "canceling a post");
 }
 
 int store_post_reschedule(struct store *st, int64_t id, time_t due,
 			  int *changed, struct err *err)
 {
-	if (post_exists(st, id, err) < 0)
+	if (post_busy(st, id, "rescheduled", err) != 0)
 		return -1;
 	if (store_begin(st, err) < 0)
 		return -1;
@@ -759,8 +822,10 @@ fail:
 int store_post_retry(struct store *st, int64_t id, time_t now, int *changed,
 		     struct err *err)
 {
-	if (post_exists(st, id, err) < 0)
+	struct store_post *p;
+	if (store_post_get(st, id, &p, err) < 0)
 		return -1;
+	store_post_free(p);
 	if (store_begin(st, err) < 0)
 		return -1;
 	sqlite3_stmt *s = prep(st, err,
@@ -933,12 +998,13 @@ int store_finish_reconcile_later(struct store *st, int64_t id,
 		"recording a reconciliation");
 }
 
-int store_finish_final(struct store *st, int64_t id, const char *state,
+int store_finish_final(struct store *st, int64_t id, enum dl_state state,
 		       const char *error, struct err *err)
 {
 	return update_one(st, err, prep(st, err,
 		"UPDATE deliveries SET state = ?, error = ? WHERE id = ? AND "
-		"state IN ('sending','pending')", "tti", state, error, id),
+		"state IN ('sending','pending')", "tti", dl_state_name(state),
+		error, id),
 		"recording a delivery's outcome");
 }
 

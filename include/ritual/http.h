@@ -107,6 +107,23 @@ void http_response_free(struct http_response *resp);
 /* The first header with that name (case-insensitive), or NULL. */
 const char *http_header(const struct http_response *resp, const char *name);
 
+/*
+ * The clock of the host that url names, less ours, in seconds (rounded
+ * down: the Date header has a resolution of one second), from the Date
+ * header of that host's newest complete answer to this client. Returns 1
+ * with *offset set, 0 when no answer from that host carried a Date.
+ */
+int http_clock_offset(const struct http_client *c, const char *url,
+		      long *offset);
+
+/* What became of the newest request sent with commit = 1 since the last
+ * http_commit_reset() (or since the client was made): -1 = none was sent
+ * (or it was refused before anything left: HTTP_NOT_SENT), 0 = it was sent but no complete answer came (timeout, reset, abort),
+ * otherwise the answer's HTTP status. The daemon reads it after each
+ * publish step, to apply the one rule for answers to a commit call. */
+void http_commit_reset(struct http_client *c);
+long http_commit_status(const struct http_client *c);
+
 /* Percent-encode s (RFC 3986 unreserved kept); caller frees. */
 char *http_escape(const char *s);
 /* "a=1&b=2" with every name and value escaped; caller frees. */

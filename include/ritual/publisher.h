@@ -59,10 +59,6 @@ struct pub_result {
 int pub_result_set(struct pub_result *res, enum pub_class cls,
 		   const char *fmt, ...) RT_PRINTF(3, 4);
 
-/* Start of a reconciliation read-back window: t (when the commit was
- * marked) less five minutes of clock skew, never below 0. A post older
- * than this is another post. Any t is safe (no overflow). */
-time_t pub_window_start(time_t t);
 
 /* One delivery as the publisher sees it; everything borrowed. */
 struct pub_job {
@@ -79,6 +75,9 @@ struct pub_job {
 	long image_width, image_height;
 	time_t claimed_at;            /* this attempt */
 	time_t commit_at;             /* when the commit call was marked (0 = never) */
+	time_t first_commit_at;       /* the first such mark of this delivery (0 = never) */
+	long commit_clock;            /* the platform's clock less ours at that mark */
+	int commit_clock_known;       /* commit_clock is set */
 };
 
 struct pub_ctx {
@@ -102,6 +101,20 @@ struct pub_ctx {
 			    struct err *err);
 	void *ud;
 };
+
+/*
+ * Start of a read-back window, on the platform's clock: a post of the
+ * account created before it is not ours. It is the first commit mark of
+ * the delivery (else the last, else fallback: a publisher's own start
+ * time), moved to the platform's clock by the offset of the platform's
+ * Date headers (as known at the mark, else as known now, else learnt from
+ * one GET of the API's base URL without the token), less five minutes; an
+ * hour when the platform's clock cannot be learnt. Never below 0, any
+ * input is safe. Publishers still match by the exact text (and image where
+ * the API shows it), never by time alone.
+ */
+time_t pub_window_start(struct pub_ctx *ctx, const struct pub_job *job,
+			time_t fallback);
 
 /* Result of `ritual check --online` for one account. */
 struct pub_check {

@@ -55,11 +55,34 @@ void store_rollback(struct store *st);
 /* PRAGMA data_version: changes when another connection commits. */
 int store_data_version(struct store *st, int64_t *out, struct err *err);
 
+enum dl_state {
+	DL_PENDING = 0,
+	DL_SENDING,
+	DL_PUBLISHED,
+	DL_FAILED,
+	DL_UNKNOWN,
+	DL_CANCELED,
+	DL_MISSED
+};
+
+enum dl_phase {
+	PHASE_PREPARE = 0,   /* nothing visible yet: safe to redo */
+	PHASE_COMMIT         /* the commit call may have gone out */
+};
+
+/* "pending", "sending", ...; "prepare", "commit". */
+const char *dl_state_name(enum dl_state s);
+const char *dl_phase_name(enum dl_phase p);
+/* 0 with *out set, -1 for a name that is not a state/phase. */
+int dl_state_parse(const char *name, enum dl_state *out);
+int dl_phase_parse(const char *name, enum dl_phase *out);
+
 struct store_delivery {
 	int64_t id, post_id;
 	char *account, *network;
 	char *text;               /* exact wire text */
-	char *state, *phase;
+	enum dl_state state;
+	enum dl_phase phase;
 	time_t due, next_attempt;
 	long attempts;
 	time_t claimed_at, commit_at, published_at;   /* 0 = never */
@@ -125,8 +148,11 @@ void store_deliveries_free(struct store_delivery *v, size_t n);
 
 /* --- owner actions (atomic) --- */
 
-/* pending/unknown deliveries -> canceled. *changed = how many. A delivery
- * being sent cannot be canceled: -1 with a message saying so. */
+/* pending/unknown deliveries -> canceled. *changed = how many. A post with
+ * a delivery being sent, or one whose commit call's answer was lost and
+ * that awaits its read-back (pending in phase commit), is refused: -1 with
+ * a message saying why (rescheduling too). An `unknown` delivery may be
+ * canceled: the owner looked and keeps it as it is. */
 int store_post_cancel(struct store *st, int64_t id, int *changed,
 		      struct err *err);
 /* Set the post's due time and that of its pending deliveries. */
@@ -166,8 +192,8 @@ int store_finish_retry(struct store *st, int64_t id, time_t next_attempt,
 int store_finish_reconcile_later(struct store *st, int64_t id,
 				 time_t next_attempt, const char *error,
 				 struct err *err);
-/* sending|pending -> a final state: "failed", "unknown", "missed". */
-int store_finish_final(struct store *st, int64_t id, const char *state,
+/* sending|pending -> a final state: DL_FAILED, DL_UNKNOWN or DL_MISSED. */
+int store_finish_final(struct store *st, int64_t id, enum dl_state state,
 		       const char *error, struct err *err);
 int store_set_permalink(struct store *st, int64_t id, const char *permalink,
 			struct err *err);

@@ -5,8 +5,9 @@
  * a text or link post is POST /{page-id}/feed (message, link). Either is
  * the commit call. The token goes in the Authorization header. We keep the
  * feed post id ("post_id" for photos) and derive the permalink from it.
- * Reconciliation lists the page's posts since the attempt and matches the
- * exact text. Never does SQL or scheduling.
+ * Reconciliation lists the page's posts since the first attempt (on
+ * Graph's clock) and matches the exact text, and for a photo post that the
+ * post has a picture. Never does SQL or scheduling.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,10 +95,9 @@ static int fb_publish(struct pub_ctx *ctx, const struct pub_job *job,
 static int fb_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 			struct pub_result *res)
 {
-	time_t since = pub_window_start(job->commit_at ? job->commit_at
-					 : job->claimed_at);
+	time_t since = pub_window_start(ctx, job, job->claimed_at);
 	char *url = meta_url(ctx, "%s/posts?fields=id,message,created_time,"
-			     "permalink_url&since=%lld&limit=100",
+			     "permalink_url,full_picture&since=%lld&limit=100",
 			     ctx->account->page_id, (long long)since);
 	struct http_request req = {.method = "GET", .url = url,
 				   .bearer = ctx->token};
@@ -124,7 +124,10 @@ static int fb_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 	json_array_foreach(data, i, post) {
 		const char *msg = meta_str(post, "message");
 		const char *id = meta_str(post, "id");
-		if (msg && id && meta_text_equal(msg, job->text)) {
+		/* A photo post shows its picture; a post of the same text
+		 * without one is not our photo post. */
+		int picture_ok = !job->image || meta_str(post, "full_picture");
+		if (msg && id && picture_ok && meta_text_equal(msg, job->text)) {
 			set_ids(res, id, meta_str(post, "permalink_url"));
 			res->cls = PUB_OK;
 			res->message[0] = '\0';

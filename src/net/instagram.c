@@ -428,10 +428,7 @@ static void find_published(struct pub_ctx *ctx, const struct pub_job *job,
  * the container was made. */
 static time_t commit_since(struct pub_ctx *ctx, const struct pub_job *job)
 {
-	time_t t = job->commit_at;
-	if (!t)
-		t = (time_t)load_long(ctx, "container_at");
-	return pub_window_start(t);
+	return pub_window_start(ctx, job, (time_t)load_long(ctx, "container_at"));
 }
 
 /* ---- container status ---- */

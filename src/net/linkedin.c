@@ -1070,12 +1070,21 @@ static int li_find(struct pub_ctx *ctx, const struct pub_job *job,
 	} else {
 		json_t *root = json_loadb(resp.body, resp.body_len, 0, NULL);
 		json_t *elements = json_object_get(root, "elements");
-		time_t since = pub_window_start(job->commit_at ? job->commit_at
-						 : job->claimed_at);
+		time_t since = pub_window_start(ctx, job, job->claimed_at);
+		/* Our image, where we know its URN: a post with the same text
+		 * and another image (or none) is not ours. */
+		char *image_urn = job->image ? load_set(ctx, "image_urn") : NULL;
 		size_t i;
 		json_t *post;
 		int found = 0;
 		json_array_foreach(elements, i, post) {
+			json_t *media = json_object_get(
+				json_object_get(post, "content"), "media");
+			const char *media_id = jstr(media, "id");
+			if (image_urn && (!media_id || strcmp(media_id, image_urn) != 0))
+				continue;
+			if (!job->image && media_id)
+				continue;
 			const char *id = jstr(post, "id");
 			json_t *created = json_object_get(post, "createdAt");
 			if (!json_is_integer(created))
@@ -1091,6 +1100,7 @@ static int li_find(struct pub_ctx *ctx, const struct pub_job *job,
 			found = 1;
 			break;
 		}
+		free(image_urn);
 		if (!found && json_is_array(elements))
 			pub_result_set(res, PUB_TRANSIENT, "the post is not on the "
 				       "LinkedIn page");

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "ritual/http.h"
+
 #include "ritual/publisher.h"
 
 extern const struct publisher facebook_publisher;
@@ -45,7 +47,44 @@ int pub_result_set(struct pub_result *res, enum pub_class cls,
 	return 0;
 }
 
-time_t pub_window_start(time_t t)
+#define WINDOW_MARGIN 300          /* seconds before the commit, on its clock */
+#define WINDOW_MARGIN_BLIND 3600   /* the same when its clock is not known */
+#define CLOCK_MAX (30L * 86400)    /* a Date further off than this is ignored */
+
+/* The platform's clock less ours: as it was when the commit was marked,
+ * else as its newest answer says, else (a restart, say) from one GET of
+ * the API's base URL, sent without the token: any answer carries a Date. */
+static int platform_clock(struct pub_ctx *ctx, const struct pub_job *job,
+			  long *offset)
 {
-	return t > 300 ? t - 300 : 0;
+	if (job->commit_clock_known) {
+		*offset = job->commit_clock;
+		return 1;
+	}
+	if (http_clock_offset(ctx->http, ctx->account->api, offset))
+		return 1;
+	struct http_request req = {.method = "GET", .url = ctx->account->api};
+	struct http_response resp;
+	http_perform(ctx->http, &req, &resp);
+	http_response_free(&resp);
+	return http_clock_offset(ctx->http, ctx->account->api, offset);
+}
+
+time_t pub_window_start(struct pub_ctx *ctx, const struct pub_job *job,
+			time_t fallback)
+{
+	time_t t = job->first_commit_at ? job->first_commit_at
+		 : job->commit_at ? job->commit_at : fallback;
+	long offset = 0, margin = WINDOW_MARGIN;
+	if (!platform_clock(ctx, job, &offset) || offset > CLOCK_MAX ||
+	    offset < -CLOCK_MAX) {
+		offset = 0;
+		margin = WINDOW_MARGIN_BLIND;
+	}
+	/* t + offset - margin, kept inside [0, t] + offset without overflow */
+	if (t < 0)
+		t = 0;
+	long long w = (long long)(t > (time_t)(1LL << 40) ? (time_t)(1LL << 40) : t)
+		      + offset - margin;
+	return w > 0 ? (time_t)w : 0;
 }

@@ -79,8 +79,8 @@ static void test_claim_takes_due_ones_in_order_once(void **state)
 	assert_int_equal(store_claim(f->st, 1500, 0, &d, &err), 0);
 	assert_non_null(d);
 	assert_int_equal(d->post_id, first);
-	assert_string_equal(d->state, "sending");
-	assert_string_equal(d->phase, "prepare");
+	assert_int_equal(d->state, DL_SENDING);
+	assert_int_equal(d->phase, PHASE_PREPARE);
 	assert_int_equal(d->attempts, 1);
 	int64_t id = d->id;
 	store_deliveries_free(d, 1);
@@ -111,7 +111,7 @@ static void test_commit_phase_survives_a_crash(void **state)
 	assert_int_equal(store_open(f->path, STORE_CREATE, &f->st, &err), 0);
 	assert_int_equal(store_sending_list(f->st, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(v[0].phase, "commit");
+	assert_int_equal(v[0].phase, PHASE_COMMIT);
 	assert_int_equal(v[0].commit_at, 1001);
 	store_deliveries_free(v, n);
 	char *val;
@@ -121,13 +121,13 @@ static void test_commit_phase_survives_a_crash(void **state)
 	/* Reconcile later keeps the phase; claiming it is not a new attempt. */
 	assert_int_equal(store_finish_reconcile_later(f->st, id, 1002, "lost", &err), 0);
 	assert_int_equal(store_claim(f->st, 1002, 0, &d, &err), 0);
-	assert_string_equal(d->phase, "commit");
+	assert_int_equal(d->phase, PHASE_COMMIT);
 	assert_int_equal(d->attempts, 1);
 	/* Absent for sure: back to prepare, due now. */
 	assert_int_equal(store_finish_retry(f->st, id, 1003, "absent", 0, &err), 0);
 	store_deliveries_free(d, 1);
 	assert_int_equal(store_claim(f->st, 1003, 0, &d, &err), 0);
-	assert_string_equal(d->phase, "prepare");
+	assert_int_equal(d->phase, PHASE_PREPARE);
 	assert_int_equal(d->attempts, 1);
 	store_deliveries_free(d, 1);
 }
@@ -195,7 +195,7 @@ static void test_owner_actions(void **state)
 	/* cancel refuses while sending. */
 	assert_int_equal(store_post_cancel(f->st, a, &changed, &err), -1);
 	assert_non_null(strstr(err.msg, "being published"));
-	assert_int_equal(store_finish_final(f->st, d->id, "failed", "boom", &err), 0);
+	assert_int_equal(store_finish_final(f->st, d->id, DL_FAILED, "boom", &err), 0);
 	store_deliveries_free(d, 1);
 	assert_int_equal(store_post_retry(f->st, a, 5000, &changed, &err), 0);
 	assert_int_equal(changed, 1);
