@@ -40,7 +40,6 @@
 #define TROUBLE_RETRY 5         /* seconds before retrying a refused database write */
 #define TROUBLE_MAX 60          /* seconds: the longest of those waits */
 #define MAX_JUMPS 8             /* clock jumps remembered */
-#define EX_DB_GONE EX_NOINPUT   /* the database was deleted or replaced: restart */
 
 static volatile sig_atomic_t sig_stop, sig_hup, sig_int_count;
 static int sig_pipe[2] = {-1, -1};
@@ -885,7 +884,7 @@ static int db_gone(struct daemon *d)
 		return 0;  /* cannot tell (a permission): carry on */
 	log_error("database %s was %s while rituald ran; exiting (status %d) so "
 		  "that it restarts on the new file", path,
-		  access(path, F_OK) == 0 ? "replaced" : "deleted", EX_DB_GONE);
+		  access(path, F_OK) == 0 ? "replaced" : "deleted", EX_NOINPUT);
 	return 1;
 }
 
@@ -1016,7 +1015,7 @@ int daemon_main(const struct daemon_options *opt)
 	clock_read(&d->clk);
 	while (!sig_stop) {
 		if (db_gone(d)) {
-			status = EX_DB_GONE;
+			status = EX_NOINPUT;
 			break;
 		}
 		clock_watch(d);
@@ -1039,7 +1038,7 @@ int daemon_main(const struct daemon_options *opt)
 		}
 		while (!sig_stop) {
 			if (db_gone(d)) {
-				status = EX_DB_GONE;
+				status = EX_NOINPUT;
 				break;
 			}
 			clock_watch(d);
@@ -1056,7 +1055,7 @@ int daemon_main(const struct daemon_options *opt)
 			store_deliveries_free(dl, 1);
 			dl = NULL;
 		}
-		if (sig_stop || status == EX_DB_GONE)
+		if (sig_stop || status == EX_NOINPUT)
 			break;
 		sweep_hosted(d);
 		time_t now = time(NULL), when = 0;
@@ -1091,7 +1090,7 @@ int daemon_main(const struct daemon_options *opt)
 					   : d->trouble_sleep * 2 > TROUBLE_MAX
 						? TROUBLE_MAX : d->trouble_sleep * 2;
 			if (trouble_wait(d)) {
-				status = EX_DB_GONE;
+				status = EX_NOINPUT;
 				break;
 			}
 			continue;

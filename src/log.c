@@ -34,6 +34,8 @@ enum log_level log_get_level(void)
 }
 
 static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
+		     va_list ap) RT_PRINTF(3, 0);
+static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 		     va_list ap)
 {
 	static const char *names[] = {"error", "warning", "info", "debug"};
