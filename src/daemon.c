@@ -949,8 +949,7 @@ static int trouble_wait(struct daemon *d)
 			char drain[64];
 			while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
 				;
-			if (sig_stop || sig_hup)
-				return 0;
+			return 0;  /* SIGUSR1 too: "look at the queue now" */
 		}
 		if (r > 0 && d->inotify_fd >= 0 && (pfd[1].revents & POLLIN) &&
 		    db_changed(d) && db_gone(d))
