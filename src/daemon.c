@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ritual/clockjump.h"
 #include "ritual/config.h"
 #include "ritual/decide.h"
 #include "ritual/http.h"
@@ -38,6 +39,8 @@
 #define RECONCILE_MAX 10        /* read-backs before giving up to `unknown` */
 #define MAINTAIN_EVERY 3600     /* seconds between publishers' housekeeping */
 #define TROUBLE_RETRY 5         /* seconds before retrying a refused database write */
+#define TROUBLE_MAX 60          /* seconds: the longest of those waits */
+#define MAX_JUMPS 8             /* clock jumps remembered */
 
 static volatile sig_atomic_t sig_stop, sig_hup, sig_int_count;
 static int sig_pipe[2] = {-1, -1};
@@ -56,6 +59,11 @@ struct daemon {
 	int64_t *waiting;          /* --once: deliveries mid-way (PUB_WAIT) */
 	int unrecorded;            /* an outcome could not be written */
 	size_t nwaiting;
+	long trouble_sleep;        /* seconds of the current back-off; 0: none */
+	struct log_limit lim_claim, lim_wake, lim_recover;
+	struct clock_sample clk;   /* the clocks at the last turn of the loop */
+	struct clock_window jumps[MAX_JUMPS];  /* wall-clock jumps while running */
+	size_t njumps;
 };
 
 static void on_signal(int sig)
@@ -494,7 +502,8 @@ static int missed(struct daemon *d, const struct store_delivery *dl,
 	if (p->expires && now >= p->expires) {
 		sched_format_human(p->expires, when, sizeof(when));
 		msg = xasprintf("not published: the post expired at %s", when);
-	} else if (d->cfg->missed_after > 0 && now > dl->due + d->cfg->missed_after) {
+	} else if (d->cfg->missed_after > 0 && now > dl->due + d->cfg->missed_after &&
+		   !clock_jump_covers(d->jumps, d->njumps, dl->due)) {
 		sched_format_human(dl->due, when, sizeof(when));
 		msg = xasprintf("not published: it was due at %s, more than %ld "
 				"minutes ago (schedule.missed_after); run `ritual "
@@ -503,8 +512,10 @@ static int missed(struct daemon *d, const struct store_delivery *dl,
 	}
 	if (!msg)
 		return 0;
-	if (store_finish_final(d->st, dl->id, DL_MISSED, msg, &err) < 0)
+	if (store_finish_final(d->st, dl->id, DL_MISSED, msg, &err) < 0) {
 		log_error("%s", err.msg);
+		d->unrecorded = 1;  /* still `sending`: recover() moves it on */
+	}
 	log_warnx("post %ld on %s: %s", (long)p->id, dl->account, msg);
 	event(d, dl->id, "warning", msg);
 	free(msg);
@@ -685,33 +696,40 @@ static int recover(struct daemon *d, const char *why)
 	struct err err;
 	int bad = 0;
 	if (store_sending_list(d->st, &v, &n, &err) < 0) {
-		log_error("%s", err.msg);
+		log_limited(&d->lim_recover, LOG_LVL_ERROR, err.msg);
 		return -1;
 	}
 	time_t now = time(NULL);
 	for (size_t i = 0; i < n; i++) {
 		int rc;
+		/* Said once the write took: a refused one is retried, and
+		 * said again, until the disk has room. */
 		if (v[i].phase == PHASE_COMMIT) {
-			log_warnx("post %ld on %s was being published when %s; "
-				  "checking %s before anything else",
-				  (long)v[i].post_id, v[i].account, why, v[i].network);
 			rc = store_finish_reconcile_later(d->st, v[i].id, now,
 							  "interrupted while "
 							  "publishing", &err);
+			if (rc == 0)
+				log_warnx("post %ld on %s was being published when "
+					  "%s; checking %s before anything else",
+					  (long)v[i].post_id, v[i].account, why,
+					  v[i].network);
 		} else {
-			log_info("post %ld on %s was interrupted before publishing "
-				 "(%s); resuming", (long)v[i].post_id, v[i].account,
-				 why);
 			rc = store_finish_retry(d->st, v[i].id, now,
 						"interrupted before publishing", 0,
 						&err);
+			if (rc == 0)
+				log_info("post %ld on %s was interrupted before "
+					 "publishing (%s); resuming",
+					 (long)v[i].post_id, v[i].account, why);
 		}
 		if (rc < 0) {
-			log_error("%s", err.msg);
+			log_limited(&d->lim_recover, LOG_LVL_ERROR, err.msg);
 			bad = 1;
 		}
 	}
 	store_deliveries_free(v, n);
+	if (!bad)
+		log_limited_clear(&d->lim_recover);
 	return bad ? -1 : 0;
 }
 
@@ -850,12 +868,13 @@ static void reload(struct daemon *d)
 
 static int watch_db(struct daemon *d)
 {
-	char *dir = path_dirname(d->cfg->database);
-	d->db_name = xstrdup(path_basename(d->cfg->database));
+	char *dir = path_dirname(store_path(d->st));
+	d->db_name = xstrdup(path_basename(store_path(d->st)));
 	d->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (d->inotify_fd >= 0 &&
 	    inotify_add_watch(d->inotify_fd, dir,
-			      IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+			      IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE |
+			      IN_DELETE | IN_MOVED_FROM) < 0) {
 		log_warn("cannot watch %s; changes by `ritual` are noticed within "
 			 "%d s", dir, MAX_SLEEP);
 		close(d->inotify_fd);
@@ -920,6 +939,99 @@ static void log_next(struct daemon *d, time_t when, int any)
 	log_info("next delivery due %s", buf);
 }
 
+/*
+ * 1 when the database path no longer names the file rituald opened: it was
+ * deleted, or replaced (a restored copy moved over it). Writing on would go
+ * to an unlinked file that nobody reads, and posts queued in the new file
+ * would never go out; the caller exits so that a restart opens the new one.
+ */
+static int db_gone(struct daemon *d)
+{
+	dev_t dev;
+	ino_t ino;
+	struct stat sb;
+	const char *path = store_path(d->st);
+	if (store_file_identity(d->st, &dev, &ino) < 0)
+		return 0;
+	if (stat(path, &sb) == 0 && sb.st_dev == dev && sb.st_ino == ino)
+		return 0;
+	if (stat(path, &sb) < 0 && errno != ENOENT)
+		return 0;  /* cannot tell (a permission): carry on */
+	log_error("database %s was %s while rituald ran; exiting (status %d) so "
+		  "that it restarts on the new file", path,
+		  access(path, F_OK) == 0 ? "replaced" : "deleted", EX_NOINPUT);
+	return 1;
+}
+
+static void clock_read(struct clock_sample *c)
+{
+	struct timespec r, b;
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_BOOTTIME, &b);
+	c->real_ms = (int64_t)r.tv_sec * 1000 + r.tv_nsec / 1000000;
+	c->boot_ms = (int64_t)b.tv_sec * 1000 + b.tv_nsec / 1000000;
+	c->set = 1;
+}
+
+/* A wall clock that jumped forward while rituald ran (an NTP correction)
+ * skipped over due times that did not really pass by: remember the window
+ * so that missed() publishes those posts instead. */
+static void clock_watch(struct daemon *d)
+{
+	struct clock_sample cur;
+	struct clock_window w;
+	clock_read(&cur);
+	if (clock_jump_detect(&d->clk, &cur, CLOCK_JUMP_MIN, &w)) {
+		char size[48];
+		long n = 0;
+		struct err err;
+		long jump = (long)((cur.real_ms - d->clk.real_ms) -
+				   (cur.boot_ms - d->clk.boot_ms)) / 1000;
+		d->njumps = clock_jump_add(d->jumps, d->njumps, MAX_JUMPS, &w);
+		if (store_pending_due_count(d->st, w.from, w.to, &n, &err) < 0)
+			log_warnx("%s", err.msg);
+		clock_jump_format(jump, size, sizeof(size));
+		log_warnx("the clock jumped forward by %s while rituald ran; "
+			  "publishing the %ld post%s due in the jump instead of "
+			  "marking them missed", size, n, n == 1 ? "" : "s");
+	}
+	d->clk = cur;
+}
+
+/*
+ * The database refused a write (a full disk): wait d->trouble_sleep seconds
+ * whatever else happens, waking early only for a signal or the database
+ * file going away. inotify events are drained, not obeyed: most are the
+ * failed writes' own. Returns 1 when the database is gone.
+ */
+static int trouble_wait(struct daemon *d)
+{
+	double until = mono_now() + (double)d->trouble_sleep;
+	for (;;) {
+		double left = until - mono_now();
+		if (left <= 0 || sig_stop || sig_hup)
+			return 0;
+		struct pollfd pfd[2] = {
+			{.fd = sig_pipe[0], .events = POLLIN},
+			{.fd = d->inotify_fd, .events = POLLIN},
+		};
+		int r = poll(pfd, d->inotify_fd >= 0 ? 2 : 1, (int)(left * 1000) + 1);
+		if (r < 0 && errno != EINTR) {
+			log_warn("poll");
+			return 0;
+		}
+		if (r > 0 && (pfd[0].revents & POLLIN)) {
+			char drain[64];
+			while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
+				;
+			return 0;  /* SIGUSR1 too: "look at the queue now" */
+		}
+		if (r > 0 && d->inotify_fd >= 0 && (pfd[1].revents & POLLIN) &&
+		    db_changed(d) && db_gone(d))
+			return 1;
+	}
+}
+
 int daemon_main(const struct daemon_options *opt)
 {
 	struct daemon dd;
@@ -974,7 +1086,13 @@ int daemon_main(const struct daemon_options *opt)
 	recover(d, "rituald stopped");
 
 	time_t last_logged = -1;
+	clock_read(&d->clk);
 	while (!sig_stop) {
+		if (db_gone(d)) {
+			status = EX_NOINPUT;
+			break;
+		}
+		clock_watch(d);
 		if (sig_hup) {
 			sig_hup = 0;
 			reload(d);
@@ -993,11 +1111,17 @@ int daemon_main(const struct daemon_options *opt)
 				trouble = 1;
 		}
 		while (!sig_stop) {
+			if (db_gone(d)) {
+				status = EX_NOINPUT;
+				break;
+			}
+			clock_watch(d);
 			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {
-				log_error("%s", err.msg);
+				log_limited(&d->lim_claim, LOG_LVL_ERROR, err.msg);
 				trouble = 1;
 				break;
 			}
+			log_limited_clear(&d->lim_claim);
 			if (!dl)
 				break;
 			crash_point("claimed");
@@ -1005,14 +1129,16 @@ int daemon_main(const struct daemon_options *opt)
 			store_deliveries_free(dl, 1);
 			dl = NULL;
 		}
-		if (sig_stop)
+		if (sig_stop || status == EX_NOINPUT)
 			break;
 		sweep_hosted(d);
 		time_t now = time(NULL), when = 0;
 		int any = 0;
 		if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any, &err) < 0) {
-			log_error("%s", err.msg);
+			log_limited(&d->lim_wake, LOG_LVL_ERROR, err.msg);
 			trouble = 1;
+		} else {
+			log_limited_clear(&d->lim_wake);
 		}
 		trouble |= d->unrecorded;
 		if (opt->once && d->nwaiting == 0 && !d->unrecorded &&
@@ -1032,8 +1158,18 @@ int daemon_main(const struct daemon_options *opt)
 			long long left = (long long)when * 1000LL - now_ms;
 			timeout_ms = left < 0 ? 0 : left < timeout_ms ? left : timeout_ms;
 		}
-		if (trouble && timeout_ms > TROUBLE_RETRY * 1000LL)
-			timeout_ms = TROUBLE_RETRY * 1000LL;
+		if (trouble) {
+			/* A floor, not a ceiling: 5 s, doubling to a minute. */
+			d->trouble_sleep = d->trouble_sleep == 0 ? TROUBLE_RETRY
+					   : d->trouble_sleep * 2 > TROUBLE_MAX
+						? TROUBLE_MAX : d->trouble_sleep * 2;
+			if (trouble_wait(d)) {
+				status = EX_NOINPUT;
+				break;
+			}
+			continue;
+		}
+		d->trouble_sleep = 0;
 		struct pollfd pfd[2] = {
 			{.fd = sig_pipe[0], .events = POLLIN},
 			{.fd = d->inotify_fd, .events = POLLIN},

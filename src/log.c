@@ -34,6 +34,8 @@ enum log_level log_get_level(void)
 }
 
 static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
+		     va_list ap) RT_PRINTF(3, 0);
+static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 		     va_list ap)
 {
 	static const char *names[] = {"error", "warning", "info", "debug"};
@@ -86,4 +88,70 @@ void log_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(LOG_LVL_WARN, strerror(e), fmt, ap);
 	va_end(ap);
+}
+
+/* ---- repeated problems ---- */
+
+enum log_limit_verdict log_limit_check(struct log_limit *l, const char *problem,
+				       double mono, time_t wall)
+{
+	if (l->count > 0 && strncmp(l->key, problem, sizeof(l->key) - 1) == 0) {
+		l->count++;
+		if (mono - l->said_at < LOG_LIMIT_EVERY)
+			return LOG_LIMIT_QUIET;
+		l->said_at = mono;
+		return LOG_LIMIT_STILL;
+	}
+	snprintf(l->key, sizeof(l->key), "%s", problem);
+	l->count = 1;
+	l->since = wall;
+	l->said_at = mono;
+	return LOG_LIMIT_NEW;
+}
+
+long log_limit_clear(struct log_limit *l)
+{
+	long n = l->count;
+	l->count = 0;
+	l->said_at = 0;
+	return n;
+}
+
+static void log_at(enum log_level lvl, const char *fmt, ...) RT_PRINTF(2, 3);
+static void log_at(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_emit(lvl, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_limited(struct log_limit *l, enum log_level lvl, const char *problem)
+{
+	struct timespec mono;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	switch (log_limit_check(l, problem, (double)mono.tv_sec + mono.tv_nsec / 1e9,
+				time(NULL))) {
+	case LOG_LIMIT_NEW:
+		log_at(lvl, "%s", problem);
+		break;
+	case LOG_LIMIT_STILL: {
+		char since[16];
+		struct tm tm;
+		localtime_r(&l->since, &tm);
+		strftime(since, sizeof(since), "%H:%M", &tm);
+		log_at(lvl, "still: %s (%ld times since %s)", problem, l->count, since);
+		break;
+	}
+	case LOG_LIMIT_QUIET:
+		break;
+	}
+}
+
+void log_limited_clear(struct log_limit *l)
+{
+	long n = log_limit_clear(l);
+	if (n > 0)
+		log_at(LOG_LVL_INFO, "cleared after %ld time%s: %s", n,
+		       n == 1 ? "" : "s", l->key);
 }

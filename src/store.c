@@ -22,6 +22,9 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	int have_id;        /* dev/ino below are known */
+	dev_t dev;
+	ino_t ino;
 };
 
 /* Schema version 1. Later versions append to migrations[]. */
@@ -360,6 +363,11 @@ int store_open(const char *path, int flags, struct store **out,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
+	if (stat(path, &sb) == 0) {
+		st->have_id = 1;
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
+	}
 	sqlite3_busy_timeout(st->db, 5000);
 	if (!st->readonly &&
 	    exec_sql(st, "PRAGMA journal_mode=WAL", err, "setting WAL mode") < 0)
@@ -391,6 +399,15 @@ void store_close(struct store *st)
 const char *store_path(const struct store *st)
 {
 	return st->path;
+}
+
+int store_file_identity(const struct store *st, dev_t *dev, ino_t *ino)
+{
+	if (!st->have_id)
+		return -1;
+	*dev = st->dev;
+	*ino = st->ino;
+	return 0;
 }
 
 int store_data_version(struct store *st, int64_t *out, struct err *err)
@@ -1216,4 +1233,22 @@ void store_events_free(struct store_event *v, size_t n)
 		free(v[i].message);
 	}
 	free(v);
+}
+
+int store_pending_due_count(struct store *st, time_t from, time_t to,
+			    long *n, struct err *err)
+{
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT COUNT(*) FROM deliveries WHERE state = 'pending'"
+		" AND due >= ?1 AND due <= ?2", "ii", (int64_t)from, (int64_t)to);
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "counting the posts due");
+	}
+	*n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
 }

@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include "ritual/util.h"
 
@@ -44,6 +45,15 @@ enum store_open_flags {
 int store_open(const char *path, int flags, struct store **out, struct err *err);
 void store_close(struct store *st);
 const char *store_path(const struct store *st);
+
+/* The device and inode of the file store_open opened (stat of the path
+ * right after opening). The daemon compares them with the path later to
+ * notice the file deleted or replaced under it. -1 if unknown. */
+int store_file_identity(const struct store *st, dev_t *dev, ino_t *ino);
+
+/* How many deliveries still pending are due in [from, to] (*n). */
+int store_pending_due_count(struct store *st, time_t from, time_t to,
+			    long *n, struct err *err);
 
 /* Transactions for multi-statement work (the CLI's all-or-nothing import).
  * store_begin is BEGIN IMMEDIATE. Functions below that say "atomic" run

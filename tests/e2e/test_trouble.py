@@ -1,0 +1,238 @@
+"""Issue 9, item 4: rituald under trouble.
+
+- a full disk: a back-off with a floor, and a log that says a repeated
+  problem once a minute, not thousands of times a second;
+- the database deleted or replaced under a running rituald: it stops and
+  exits 66 (EX_NOINPUT) so that systemd restarts it on the new file;
+- a wall clock that jumps forward while rituald runs (libfaketime, only the
+  wall clock): the posts due in the jump are published, not missed; a
+  rituald started after the due time (the machine was off) still marks them
+  missed.
+
+The disk tests need root and tmpfs mounts; the clock tests need Debian's
+faketime package. Each is skipped otherwise.
+"""
+import datetime
+import os
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+import zoneinfo
+
+from harness import E2ETest, RITUALD, VALGRIND
+
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+EX_NOINPUT = 66
+TZ = zoneinfo.ZoneInfo("America/New_York")
+
+
+def can_mount():
+    """Root and tmpfs mounts (a folder of our own: other suites probe too)."""
+    if os.geteuid() != 0:
+        return False
+    d = tempfile.mkdtemp(prefix="ritual-trouble-probe-")
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d],
+                        capture_output=True).returncode == 0
+    if ok:
+        subprocess.run(["umount", d])
+    os.rmdir(d)
+    return ok
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[0] is the state (field 3); utime and stime are fields 14, 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_daemon_env(env, extra_env):
+    """env.start_daemon with extra environment variables (own helper: the
+    harness's faketime support lives on another branch)."""
+    e = dict(os.environ)
+    e.pop("RITUAL_CONFIG", None)
+    e.update(extra_env)
+    log = open(env.daemon_log, "a")
+    env.daemon = subprocess.Popen(VALGRIND + [RITUALD, "-c", env.config], stdout=log,
+                                  stderr=log, env=e)
+    log.close()
+    env.wait_for(lambda: "started" in env.log(), 10, "rituald start")
+    return env.daemon
+
+
+def all_states(env):
+    return [d["state"] for p in env.ritual_json("list", "--all", "--json")
+            for d in p["deliveries"]]
+
+
+@unittest.skipUnless(can_mount(), "needs root and tmpfs mounts")
+class FullDisk(E2ETest):
+
+    def small_disk(self, env, size):
+        dbdir = os.path.join(env.dir, "db")
+        os.makedirs(dbdir)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", dbdir],
+                       check=True)
+        self.addCleanup(subprocess.run, ["umount", "-l", dbdir])
+        with open(env.config) as f:
+            text = f.read()
+        with open(env.config, "w") as f:
+            f.write(text.replace('database = "queue.db";', 'database = "db/queue.db";'))
+        env.db = os.path.join(dbdir, "queue.db")
+        return dbdir
+
+    def fill(self, dbdir):
+        path = os.path.join(dbdir, "filler")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                os.write(fd, b"x" * 4096)
+        except OSError:
+            pass
+        os.close(fd)
+        return path
+
+    def test_full_disk_for_30s_is_quiet_cheap_and_loses_nothing(self):
+        env = self.make_env()
+        dbdir = self.small_disk(env, "2m")
+        env.import_sample()
+        env.due_now()
+        # Each publish takes a second, so that the disk fills mid-way.
+        env.fake.fault({"network": "facebook", "path_regex": "/photos$"},
+                       {"type": "delay", "seconds": 1}, times=-1)
+        proc = env.start_daemon()
+        filler = self.fill(dbdir)
+        env.wait_for(lambda: "disk is full" in env.log(), 30, "the full disk")
+        lines0 = env.log().count("\n")
+        cpu0 = cpu_seconds(proc.pid)
+        time.sleep(30)
+        self.assertIsNone(proc.poll(), env.log())
+        lines = env.log().count("\n") - lines0
+        cpu = cpu_seconds(proc.pid) - cpu0
+        print("\nfull disk, 30 s: %d log lines, %.2f s CPU" % (lines, cpu))
+        self.assertLessEqual(lines, 40, env.log()[-3000:])
+        self.assertLess(cpu, 3.0)
+        os.unlink(filler)
+        # The back-off is at most a minute, so all goes out within ~2.
+        env.wait_for(lambda: len(env.fake.posts()) >= 7, 150, "all posts after space is back")
+        env.wait_for(lambda: set(all_states(env)) == {"published"}, 30, "all recorded")
+        self.assertEqual(env.stop_daemon(), 0)
+        posts = env.fake.posts()
+        self.assertEqual(len(posts), 7, env.log())
+        self.assertEqual(len({p["raw_text"] for p in posts}), 7)
+        self.assertIn("cleared after", env.log())
+
+
+class DatabaseGone(E2ETest):
+
+    def wait_exit(self, env, timeout=15):
+        env.wait_for(lambda: env.daemon.poll() is not None, timeout, "rituald to exit")
+        rc = env.daemon.returncode
+        env.daemon = None
+        return rc
+
+    def test_database_deleted_exits_with_66_and_says_why(self):
+        env = self.make_env()
+        env.import_sample()
+        env.start_daemon()
+        env.wait_for(lambda: "next delivery due" in env.log(), 10, "rituald idle")
+        os.unlink(env.db)
+        rc = self.wait_exit(env)
+        self.assertEqual(rc, EX_NOINPUT, env.log())
+        self.assertIn("database %s was deleted while rituald ran; exiting" % env.db,
+                      env.log())
+
+    def test_database_replaced_by_a_copy_exits_then_publishes_each_post_once(self):
+        env = self.make_env()
+        env.import_sample()
+        first = [p["id"] for p in env.ritual_json("list", "--json")][:2]
+        env.due_now(first)
+        env.start_daemon()
+        env.wait_for(lambda: len(env.fake.posts()) >= 2, 30, "the first two posts")
+        env.wait_for(lambda: all_states(env).count("published") == 2, 10, "recorded")
+        # A copy (as a restore from a backup would make), moved over the file.
+        copy = env.db + ".new"
+        src, dst = sqlite3.connect(env.db), sqlite3.connect(copy)
+        src.backup(dst)
+        src.close()
+        dst.close()
+        os.rename(copy, env.db)
+        rc = self.wait_exit(env)
+        self.assertEqual(rc, EX_NOINPUT, env.log())
+        self.assertIn("database %s was replaced while rituald ran; exiting" % env.db,
+                      env.log())
+        # The owner queues the rest now: in the new file. A restart
+        # publishes them, and nothing twice.
+        env.due_now()
+        env.start_daemon()
+        env.wait_for(lambda: len(env.fake.posts()) >= 7, 60, "the other posts")
+        env.wait_for(lambda: set(all_states(env)) == {"published"}, 30, "all recorded")
+        self.assertEqual(env.stop_daemon(), 0)
+        posts = env.fake.posts()
+        self.assertEqual(len(posts), 7, env.log())
+        self.assertEqual(len({p["raw_text"] for p in posts}), 7)
+
+
+@unittest.skipUnless(os.path.exists(FAKETIME_LIB), "needs the faketime package")
+class ClockJump(E2ETest):
+    """Posts due at +3 h, +20 h and +40 h (missed_after is 6 h), then the
+    wall clock goes +2 days."""
+
+    OFFSETS = (3, 20, 40)
+
+    def setup_posts(self, env):
+        env.import_sample()
+        ids = [p["id"] for p in env.ritual_json("list", "--json")][:len(self.OFFSETS)]
+        now = datetime.datetime.now(TZ)
+        for pid, hours in zip(ids, self.OFFSETS):
+            when = (now + datetime.timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M")
+            env.ritual("reschedule", str(pid), when)
+        return ids
+
+    def faketime_env(self, env, offset):
+        spec = os.path.join(env.dir, "faketime.spec")
+        with open(spec, "w") as f:
+            f.write(offset + "\n")
+        return spec, {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": spec,
+                      "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+    def test_forward_jump_while_running_publishes_the_posts_due_in_it(self):
+        env = self.make_env()
+        ids = self.setup_posts(env)
+        spec, fenv = self.faketime_env(env, "+0")
+        proc = start_daemon_env(env, fenv)
+        env.wait_for(lambda: "next delivery due" in env.log(), 10, "rituald idle")
+        with open(spec, "w") as f:
+            f.write("+2d\n")
+        # Wake it now rather than at its next minute tick.
+        proc.send_signal(signal.SIGUSR1)
+        env.wait_for(lambda: len(env.fake.posts()) >= len(ids), 30, "the jumped posts")
+        for pid in ids:
+            env.wait_for(lambda: env.deliveries(pid)["facebook"]["state"] != "sending",
+                         10, "post %d recorded" % pid)
+            self.assertEqual(env.deliveries(pid)["facebook"]["state"], "published",
+                             env.log())
+        self.assertNotIn("missed", all_states(env))
+        self.assertIn("the clock jumped forward by 2 days 0 h while rituald ran; "
+                      "publishing the", env.log())
+        self.assertEqual(env.stop_daemon(), 0)
+
+    def test_started_after_the_due_time_still_marks_them_missed(self):
+        env = self.make_env()
+        ids = self.setup_posts(env)
+        spec, fenv = self.faketime_env(env, "+2d")
+        start_daemon_env(env, fenv)
+        for pid in ids:
+            env.wait_for(lambda: env.deliveries(pid)["facebook"]["state"] == "missed",
+                         30, "post %d missed" % pid)
+        self.assertEqual(env.fake.posts(), [])
+        self.assertNotIn("clock jumped", env.log())
+        self.assertEqual(env.stop_daemon(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
