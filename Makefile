@@ -19,6 +19,8 @@ DESTDIR  ?=
 
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
+# Debian's python3, whose python3-* packages the tests use
+PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 LIBS_PC  := libcurl libconfig sqlite3 jansson
 
 WARN     := -Wall -Wextra -Wno-format-truncation -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
@@ -117,7 +119,7 @@ bench: all
 # (memcheck; definite leaks and invalid accesses fail the run).
 valgrind: all
 	@command -v valgrind >/dev/null || { echo "valgrind: apt-get install valgrind"; exit 1; }
-	@RITUAL_VALGRIND=1 BUILD=$(BUILD) python3 tests/e2e/run.py
+	@RITUAL_VALGRIND=1 BUILD=$(BUILD) $(PYTHON) tests/e2e/run.py
 
 lint:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|strtok|atoi|atol)\s*\(' src/*.c src/net/*.c \
