@@ -26,6 +26,12 @@ LIBS_PC  := libcurl libconfig sqlite3 jansson
 WARN     := -Wall -Wextra -Wno-format-truncation -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
             -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
+# clang has no -Wformat-truncation, and its -Wformat-nonliteral (in
+# -Wformat=2) also flags the va_list formatters that take their format from
+# a checked caller (RT_PRINTF).
+ifneq ($(shell $(CC) --version 2>/dev/null | grep -c clang),0)
+WARN     := $(filter-out -Wno-format-truncation,$(WARN)) -Wno-format-nonliteral
+endif
 ifdef WERROR
 WARN     += -Werror
 endif
