@@ -131,11 +131,16 @@ class Incidents(E2ETest):
         pid = text_due(env)
         env.fake.fault(FEED, {"type": "meta_error", "code": 1, "message": UNEXPECTED,
                               "is_transient": True, "process": True}, times=1)
-        # The first read-back is lost too, so the decision falls to a later run.
+        # Every read-back is lost too: after ten of them the delivery is
+        # `unknown`, and never sent again by itself.
         env.fake.fault(FB_READ, {"type": "drop"}, times=-1)
         env.run_once(timeout=90)
+        self.assertEqual(env.deliveries(pid)["facebook"]["state"], "unknown", env.log()[-1500:])
+        self.assertEqual(len(calls(env, FEED)), 1)
         post_by_hand(env, "Gift cards are back for the holidays.")
         env.fake.clear_faults()
+        # The owner runs `ritual retry` without looking at the page.
+        env.ritual("retry", str(pid))
         settle(env, pid, "facebook")
         self.assert_published_once(env, pid, "facebook", "facebook", text=TEXT)
         self.assertEqual(len(on(env, "facebook")), 2, "ours and the owner's, nothing more")
@@ -393,11 +398,14 @@ class Incidents(E2ETest):
         env.fake.fault(commit, fail, times=1)
         env.fake.fault(read, {"type": "drop"}, times=-1)   # no read-back in the first run
         env.run_once(timeout=90)
+        self.assertEqual(env.deliveries(pid)[account]["state"], "unknown", env.log()[-1500:])
         self.assertEqual(len(on(env, network)), 1)
         first_id = on(env, network)[0]["id"]
         env.fake.clear_faults()
-        # Both clocks, the platform's and rituald's, 400 s later.
+        # Both clocks, the platform's and rituald's, 400 s later, the owner
+        # runs `ritual retry`.
         env.fake.clock(advance=400)
+        env.ritual("retry", str(pid), faketime="+400s")
         settle(env, pid, account, faketime="+400s")
         d = self.assert_published_once(env, pid, account, network)
         self.assertEqual(d["remote_id"], first_id)
