@@ -93,6 +93,8 @@ struct http_response {
 	enum http_fail fail;
 	char error[256];            /* transport error, for humans */
 	double seconds;             /* total time */
+	char signed_headers[256];   /* SigV4: the SignedHeaders list sent
+				     * ("host;x-amz-date"), else "" */
 };
 
 /*
