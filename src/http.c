@@ -186,6 +186,31 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return 0;
 }
 
+/* SigV4 requests: keep the SignedHeaders list of the request headers
+ * libcurl sent (nothing else of them: the signature stays here). */
+static int on_debug(CURL *e, curl_infotype type, char *data, size_t n,
+		    void *ud)
+{
+	(void)e;
+	struct xfer *x = ud;
+	static const char key[] = "SignedHeaders=";
+	if (type != CURLINFO_HEADER_OUT)
+		return 0;
+	for (size_t i = 0; i + sizeof(key) - 1 <= n; i++) {
+		if (memcmp(data + i, key, sizeof(key) - 1) != 0)
+			continue;
+		const char *v = data + i + sizeof(key) - 1;
+		size_t vl = 0;
+		while (v + vl < data + n && v[vl] != ',' && v[vl] != '\r' &&
+		       v[vl] != '\n' && v[vl] != ' ')
+			vl++;
+		snprintf(x->resp->signed_headers,
+			 sizeof(x->resp->signed_headers), "%.*s", (int)vl, v);
+		break;
+	}
+	return 0;
+}
+
 char *http_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, (int)strlen(s));
@@ -385,14 +410,28 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	}
 	/* No "Expect: 100-continue" round trip: it adds a second a request
-	 * on some servers and changes nothing for us. */
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	 * on some servers and changes nothing for us. A SigV4 request gets
+	 * no blank "Expect:" line: libcurl before 8.3.0 signs the headers
+	 * the caller removes (curl issue #11664), so a real S3 server
+	 * rebuilds another canonical request and answers 403
+	 * SignatureDoesNotMatch. There, curl may send its own
+	 * "Expect: 100-continue" (bodies over 1 MiB; added after signing,
+	 * never signed) and a zero timeout sends the body at once. */
+	if (req->aws_sigv4)
+		curl_easy_setopt(e, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+	else
+		hdrs = curl_slist_append(hdrs, "Expect:");
 	if (req->bearer) {
 		auth = xasprintf("Authorization: Bearer %s", req->bearer);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
-	for (const char *const *h = req->headers; h && *h; h++)
+	for (const char *const *h = req->headers; h && *h; h++) {
+		/* "Name:" removes a header; signed, it breaks SigV4 (above). */
+		size_t hl = strlen(*h);
+		if (req->aws_sigv4 && hl && (*h)[hl - 1] == ':')
+			continue;
 		hdrs = curl_slist_append(hdrs, *h);
+	}
 
 	if (req->nparts) {
 		mime = curl_mime_init(e);
@@ -444,6 +483,9 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	if (req->aws_sigv4) {
 		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, req->aws_sigv4);
 		curl_easy_setopt(e, CURLOPT_USERPWD, req->aws_credentials);
+		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(e, CURLOPT_DEBUGDATA, &x);
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 
