@@ -736,13 +736,10 @@ static int check_url(const char *u, int need_slash, int loopback_http,
 			return err_set(err, "\"%s\" has a bad port number", u);
 	}
 	if (!https) {
-		int loop = (hlen == 9 && strncasecmp(host, "127.0.0.1", 9) == 0) ||
-			   (hlen == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-			   (hlen == 5 && strncmp(host, "[::1]", 5) == 0);
-		if (!loop && loopback_http)
+		if (!host_is_loopback(host, hlen) && loopback_http)
 			return err_set(err, "\"%s\" uses plain http://; expected "
 				       "https:// (http:// is accepted only for "
-				       "127.0.0.1, localhost or [::1], for tests)", u);
+				       "127.x.y.z, localhost or [::1], for tests)", u);
 	}
 	if (need_slash && u[strlen(u) - 1] != '/')
 		return err_set(err, "\"%s\" does not end with \"/\"; expected the "

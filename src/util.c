@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -583,4 +584,76 @@ void crash_point(const char *name)
 	}
 	if (at && strcmp(at, name) == 0)
 		kill(getpid(), SIGKILL);
+}
+
+/* One dotted-quad part: 1-3 decimal digits, no leading zero, <= 255. */
+static int quad_part(const char *s, size_t n)
+{
+	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v <= 255 ? v : -1;
+}
+
+int host_is_loopback(const char *host, size_t len)
+{
+	if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
+		return 1;
+	if ((len == 5 && memcmp(host, "[::1]", 5) == 0) ||
+	    (len == 3 && memcmp(host, "::1", 3) == 0))
+		return 1;
+	/* exactly four decimal parts, the first 127 */
+	size_t start = 0;
+	int parts = 0, first = -1;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && host[i] != '.')
+			continue;
+		int v = quad_part(host + start, i - start);
+		if (v < 0 || ++parts > 4)
+			return 0;
+		if (parts == 1)
+			first = v;
+		start = i + 1;
+	}
+	return parts == 4 && first == 127;
+}
+
+char *str_escape_controls(const char *s, const char *keep)
+{
+	struct buf b = {0};
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p);
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t k = 1;
+		int esc = 0;
+		if (c < 0x20 || c == 0x7f) {
+			esc = !(keep && c != 0 && strchr(keep, (int)c));
+		} else if (c >= 0x80) {
+			/* length of a valid sequence here, else one bad byte */
+			size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+			if (want && i + want <= n && utf8_valid((const char *)p + i, want))
+				k = want;
+			else
+				esc = 1;
+			/* C1 controls U+0080..U+009F: C2 80..C2 9F */
+			if (k == 2 && c == 0xc2 && p[i + 1] <= 0x9f) {
+				buf_printf(&b, "\\u%04x", (unsigned)p[i + 1]);
+				i += 2;
+				continue;
+			}
+		}
+		if (esc) {
+			buf_printf(&b, "\\x%02x", c);
+		} else {
+			buf_append(&b, p + i, k);
+		}
+		i += k;
+	}
+	return buf_steal(&b);
 }

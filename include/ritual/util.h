@@ -93,6 +93,20 @@ char *path_absolute(const char *path);                /* against the cwd; no sym
 int utf8_valid(const char *s, size_t len);            /* 1 if valid UTF-8 */
 size_t utf8_length(const char *s);                    /* code points in a valid string */
 
+/* A copy of s that is safe to print on a terminal or in a log line:
+ * C0 controls (bytes 0x00-0x1f), DEL (0x7f) and bytes that are not part of
+ * valid UTF-8 become "\xNN"; C1 controls (U+0080-U+009F) become "\u00NN".
+ * Controls listed in keep (e.g. "\n\t", or NULL for none) pass through.
+ * Everything else is copied as is. Owned by the caller (free). */
+char *str_escape_controls(const char *s, const char *keep);
+
+/* Whether host (len bytes, as in a URL: IPv6 in brackets) names the
+ * loopback interface itself: an IPv4 literal 127.x.y.z in plain dotted
+ * decimal (four parts, no leading zeros), "localhost" (any case), or
+ * "[::1]" / "::1". Refused: names that merely start with "127." or
+ * contain "localhost", hex/octal/short IPv4 forms, IPv4-mapped IPv6. */
+int host_is_loopback(const char *host, size_t len);
+
 /* Trim ASCII whitespace in place at both ends; returns s. */
 char *str_trim(char *s);
 int str_casecmp_ascii(const char *a, const char *b);

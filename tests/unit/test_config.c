@@ -669,7 +669,7 @@ static void test_http_only_for_loopback(void **state)
 			      "media = { dir = \"x\"; url = \"https://m.example.com/ritual\"; };\n"), -1);
 	expect_at(f, 5, "api.graph: \"http://graph.facebook.com/v25.0\" uses plain "
 		  "http://; expected https:// (http:// is accepted only for "
-		  "127.0.0.1, localhost or [::1], for tests)");
+		  "127.x.y.z, localhost or [::1], for tests)");
 	expect_at(f, 6, "api.linkedin: \"http://10.0.0.1\" uses plain http://");
 	expect_at(f, 6, "api.instagram: \"ftp://x\" is not a URL");
 	expect_at(f, 7, "api.linkedin_oauth: ");
@@ -690,6 +690,15 @@ static void test_http_only_for_loopback(void **state)
 	expect_at(f, 5, "contains a query (?) or fragment (#)");
 	expect_at(f, 5, "api.linkedin: \"https://:443\" has no host name");
 	expect_at(f, 6, "has a bad port number");
+
+	/* a name that merely starts with "127." is not loopback */
+	assert_int_equal(load(f, HEAD FB_ACCOUNT
+			      "api = { graph = \"http://127.0.0.1.evil.example/v25.0\";\n"
+			      "  linkedin = \"http://localhost.evil.com\"; instagram = \"http://127.0.0.1.nip.io:80\"; };\n"), -1);
+	expect_at(f, 5, "api.graph: \"http://127.0.0.1.evil.example/v25.0\" uses plain http://");
+	expect_at(f, 6, "api.linkedin: \"http://localhost.evil.com\" uses plain http://");
+	expect_at(f, 6, "api.instagram: \"http://127.0.0.1.nip.io:80\" uses plain http://");
+	load_ok(f, HEAD FB_ACCOUNT "api = { graph = \"http://127.1.2.3:8080/v25.0\"; };\n");
 }
 
 static void test_business_links(void **state)
