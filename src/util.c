@@ -11,13 +11,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <jansson.h>
 
 static void oom(void)
 {
@@ -656,4 +660,46 @@ char *str_escape_controls(const char *s, const char *keep)
 		i += k;
 	}
 	return buf_steal(&b);
+}
+
+void free_wiped(void *p)
+{
+	if (!p)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+void *realloc_wiped(void *p, size_t n)
+{
+	if (!p)
+		return malloc(n);
+	if (n == 0) {
+		free_wiped(p);
+		return NULL;
+	}
+	size_t old = malloc_usable_size(p);
+	if (n <= old)
+		return p;  /* shrinking in place leaves nothing behind */
+	void *q = malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old);
+	free_wiped(p);
+	return q;
+}
+
+int process_harden(struct err *err)
+{
+	/* No core file, no ptrace by the same user, no /proc/PID/mem for
+	 * others: memory holds tokens while a request is in flight. */
+	struct rlimit none = {0, 0};
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		return err_set(err, "cannot switch core dumps off: %s", strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return err_set(err, "cannot make the process non-dumpable: %s",
+			       strerror(errno));
+	/* Parsed JSON can hold a token (Instagram's refresh answer). */
+	json_set_alloc_funcs(malloc, free_wiped);
+	return 0;
 }

@@ -83,6 +83,17 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 int read_secret_file(const char *path, char **out, struct err *err);
 void secret_free(char *s);
 
+/* free() that first overwrites the whole block (malloc_usable_size), and
+ * a realloc() that wipes the block it leaves: for memory that may have
+ * held a token (libcurl's and jansson's allocations go through these). */
+void free_wiped(void *p);
+void *realloc_wiped(void *p, size_t n);
+
+/* Called early in main() by rituald and ritual: RLIMIT_CORE 0,
+ * PR_SET_DUMPABLE 0 (no core file, no ptrace or /proc/PID/mem by the same
+ * user), and jansson frees through free_wiped. -1 with err on failure. */
+int process_harden(struct err *err);
+
 /* Path helpers; results owned by the caller. */
 char *path_dirname(const char *path);                 /* "a/b.c" -> "a", "b" -> "." */
 const char *path_basename(const char *path);          /* pointer into path */
