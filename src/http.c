@@ -33,9 +33,22 @@ struct http_client {
 	long commit_status;         /* see http_commit_status() */
 };
 
+static char *curl_strdup_wiped(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
 int http_global_init(struct err *err)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	/* libcurl copies the Authorization header, form bodies and S3 keys
+	 * into buffers of its own: every block it frees is wiped first. */
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, free_wiped,
+				 realloc_wiped, curl_strdup_wiped,
+				 calloc) != CURLE_OK)
 		return err_set(err, "cannot initialise libcurl");
 	return 0;
 }
@@ -74,13 +87,6 @@ void http_client_free(struct http_client *c)
 	free(c);
 }
 
-static int host_is_loopback(const char *host)
-{
-	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
-	       strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0 ||
-	       str_has_prefix(host, "127.");
-}
-
 char *http_url_host(const char *url)
 {
 	CURLU *u = curl_url();
@@ -109,7 +115,7 @@ int http_url_allowed(const char *url)
 		goto out;
 	if (strcmp(scheme, "https") == 0)
 		ok = 1;
-	else if (strcmp(scheme, "http") == 0 && host_is_loopback(host))
+	else if (strcmp(scheme, "http") == 0 && host_is_loopback(host, strlen(host)))
 		ok = 1;
 out:
 	curl_free(scheme);
@@ -522,18 +528,23 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(e, CURLOPT_USERPWD, NULL);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(hdrs);
+	curl_slist_free_all(hdrs);  /* curl's free: wiped, see http_global_init */
 	curl_mime_free(mime);
 	if (auth) {
 		explicit_bzero(auth, strlen(auth));
 		free(auth);
 	}
+	if (form)
+		explicit_bzero(form, strlen(form));
 	free(form);
 	return rc;
 }
 
 void http_response_free(struct http_response *resp)
 {
+	/* A body may carry a token (Instagram's refresh answer). */
+	if (resp->body)
+		explicit_bzero(resp->body, resp->body_len);
 	free(resp->body);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		free(resp->headers[i].name);
