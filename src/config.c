@@ -317,6 +317,8 @@ static const struct key media_keys[] = {
 	  .example = "\"https://media.example.com/ritual/\"" },
 	{ .name = "retention", .type = K_DUR, .flags = F_ZERO_OK,
 	  .off = CFG(media.retention), .dflt = 0, .example = "\"1d\"" },
+	{ .name = "keep_days", .type = K_INT, .off = CFG(media.keep_days),
+	  .dflt = 30, .min = 0, .max = 3650, .example = "30" },
 	{ 0 }
 };
 
@@ -341,6 +343,12 @@ static const struct key http_keys[] = {
 	  .dflt = 120, .example = "\"120s\"" },
 	{ .name = "max_response", .type = K_INT, .off = CFG(http.max_response),
 	  .dflt = 1048576, .min = 1024, .max = INT_MAX, .example = "1048576" },
+	{ 0 }
+};
+
+static const struct key notify_keys[] = {
+	{ .name = "heartbeat_url", .type = K_URL, .off = CFG(notify.heartbeat_url),
+	  .example = "\"https://hc-ping.com/your-check-uuid\"" },
 	{ 0 }
 };
 
@@ -372,6 +380,8 @@ static const struct key top_keys[] = {
 	  .example = "{ max_attempts = 8; }" },
 	{ .name = "http", .type = K_GROUP, .sub = http_keys,
 	  .example = "{ timeout = \"60s\"; }" },
+	{ .name = "notify", .type = K_GROUP, .sub = notify_keys,
+	  .example = "{ heartbeat_url = \"https://hc-ping.com/your-check-uuid\"; }" },
 	{ 0 }
 };
 
@@ -897,6 +907,31 @@ static void set_default(struct ctx *c, const struct key *k, void *base)
 	}
 }
 
+/*
+ * token_file = "credential:NAME": the file NAME in $CREDENTIALS_DIRECTORY,
+ * where systemd puts what the unit's LoadCredential=NAME:/path gives the
+ * service (read-only: for tokens that never need rewriting). Without that
+ * variable (the owner running `ritual` by hand), the path systemd uses
+ * for rituald.service, /run/credentials/rituald.service/NAME, with
+ * *fallback = 1.
+ */
+static int credential_path(const char *name, char **out, int *fallback,
+			   struct err *err)
+{
+	*out = NULL;
+	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return err_set(err, "\"credential:%s\" is not a credential name; "
+			       "expected \"credential:NAME\" with the NAME of the "
+			       "unit's LoadCredential=NAME:/path (no \"/\")", name);
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	*fallback = !dir || !*dir;
+	if (*fallback)
+		dir = "/run/credentials/rituald.service";
+	*out = xasprintf("%s/%s", dir, name);
+	return 0;
+}
+
 /* K_STR, K_LINK, K_URL, K_PATH, K_SECRET, K_TEMPLATE. */
 static void read_text(struct ctx *c, const config_setting_t *s,
 		      const struct key *k, void *base, const char *lbl)
@@ -934,6 +969,17 @@ static void read_text(struct ctx *c, const config_setting_t *s,
 		break;
 	case K_PATH:
 	case K_SECRET:
+		if (k->type == K_SECRET && strncmp(v, "credential:", 11) == 0) {
+			int fallback = 0;
+			if (credential_path(v + 11, &val, &fallback, &e) < 0)
+				goto bad;
+			/* Outside the unit (the owner's `ritual`) the file is
+			 * systemd's and may be absent or unreadable: only
+			 * reading the token says so. */
+			if (!fallback && check_secret_file(k->what, val, &e) < 0)
+				goto bad;
+			break;
+		}
 		val = path_resolve(c->dir, v);
 		if (k->type == K_SECRET && check_secret_file(k->what, val, &e) < 0)
 			goto bad;
@@ -1536,5 +1582,6 @@ void config_free(struct config *cfg)
 	free(cfg->media.s3_region);
 	free(cfg->media.s3_key_file);
 	free(cfg->media.url);
+	free(cfg->notify.heartbeat_url);
 	free(cfg);
 }
