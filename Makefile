@@ -122,11 +122,9 @@ demo: deps
 # file): the example goes to DOCDIR, see README "Set it up for real".
 UNIT_SED = -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
-$(BUILD)/rituald.service: etc/rituald.service.in Makefile
-	@mkdir -p $(dir $@)
-	sed $(UNIT_SED) etc/rituald.service.in > $@
-
-install: all $(BUILD)/rituald.service
+install: all
+	@mkdir -p $(BUILD)
+	sed $(UNIT_SED) etc/rituald.service.in > $(BUILD)/rituald.service
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)

@@ -1380,16 +1380,23 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 	}
 
 	const config_setting_t *media = config_setting_get_member(root, "media");
+	int media_host = 0;   /* the media group names where images go */
 	if (media && config_setting_is_group(media)) {
 		const config_setting_t *dir = config_setting_get_member(media, "dir");
 		const config_setting_t *s3 = config_setting_get_member(media, "s3");
-		if (dir && s3)
+		/* media = { keep_days = 30; } alone names no image host */
+		int host = dir || s3 || config_setting_get_member(media, "url") ||
+			   config_setting_get_member(media, "retention");
+		media_host = host;
+		if (!host)
+			;
+		else if (dir && s3)
 			problem(c, media, "media: both dir and s3 are set; expected "
 				"exactly one: a local folder (dir) or an S3 bucket (s3)");
 		else if (!dir && !s3)
 			problem(c, media, "media: neither dir nor s3 is set; expected "
 				"exactly one, e.g. dir = \"/var/www/ritual-media\";");
-		if (!config_setting_get_member(media, "url"))
+		if (host && !config_setting_get_member(media, "url"))
 			problem(c, media, "media: missing key \"url\"; expected the "
 				"public https:// address of the files, ending in \"/\", "
 				"e.g. url = \"https://media.example.com/ritual/\";");
@@ -1397,7 +1404,7 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 
 	/* Instagram fetches images only from a public URL (API-NOTES §2.2). */
 	const config_setting_t *accounts = config_setting_get_member(root, "accounts");
-	for (size_t i = 0; !media && accounts && i < cfg->naccounts; i++) {
+	for (size_t i = 0; (!media || !media_host) && accounts && i < cfg->naccounts; i++) {
 		if (cfg->accounts[i].network != NET_INSTAGRAM)
 			continue;
 		const config_setting_t *e =

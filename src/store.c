@@ -362,9 +362,11 @@ static int open_db(struct store *st, const char *path, int oflags,
 	int rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
 	if (rc == SQLITE_OK && (oflags & SQLITE_OPEN_READONLY)) {
 		/* the -shm problem shows only on the first read */
+		sqlite3_extended_result_codes(st->db, 1);
 		rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema",
 				  NULL, NULL, NULL);
-		if (rc != SQLITE_OK && (rc & 0xff) == SQLITE_CANTOPEN) {
+		if (rc == SQLITE_READONLY_DIRECTORY || rc == SQLITE_READONLY_CANTINIT ||
+		    (rc & 0xff) == SQLITE_CANTOPEN) {
 			char *wal = xasprintf("%s-wal", path);
 			int have_wal = access(wal, F_OK) == 0;
 			free(wal);
