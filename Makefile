@@ -15,13 +15,17 @@ BINDIR   ?= $(PREFIX)/bin
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR   ?= $(PREFIX)/share/doc/ritual
 DESTDIR  ?=
 
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 # Debian's python3, whose python3-* packages the tests use
 PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-LIBS_PC  := libcurl libconfig sqlite3 jansson
+LIBS_PC  := libcurl libconfig sqlite3 jansson libsystemd
 
 WARN     := -Wall -Wextra -Wno-format-truncation -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
             -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wno-unused-parameter
@@ -44,14 +48,30 @@ BUILD    ?= build
 SANFLAGS :=
 endif
 
+# Hardening, on by default (HARDEN=0 turns it off). It comes before the
+# given CPPFLAGS/CFLAGS/LDFLAGS (dpkg-buildflags), so that theirs win; a
+# _FORTIFY_SOURCE given there replaces ours. Sanitizer builds leave
+# fortify out (it hides the accesses ASan checks).
+HARDEN   ?= 1
+ifeq ($(HARDEN),1)
+ifndef SANITIZE
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
+HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+endif
+endif
+HARDEN_CFLAGS  := -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now
+endif
+
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 VERSION  := 0.1.0
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DRITUAL_VERSION=\"$(VERSION)\" $(WARN) $(SANFLAGS) -Iinclude $(PC_CFLAGS) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DRITUAL_VERSION=\"$(VERSION)\" $(WARN) $(SANFLAGS) -Iinclude $(PC_CFLAGS) \
+              $(HARDEN_CPPFLAGS) $(HARDEN_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
 
 CORE_SRC := $(filter-out src/ritual.c src/rituald.c,$(wildcard src/*.c src/net/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -104,19 +124,35 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh scripts/demo.sh
 
+# The unit is made from etc/rituald.service.in for this prefix: ExecStart
+# and ExecReload name the installed rituald, the config is under
+# SYSCONFDIR. Nothing is installed under SYSCONFDIR itself (the owner's
+# file): the example goes to DOCDIR, see README "Set it up for real".
+UNIT_SED = -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
 install: all
+	@mkdir -p $(BUILD)
+	sed $(UNIT_SED) etc/rituald.service.in > $(BUILD)/rituald.service
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/ritual $(DESTDIR)$(BINDIR)/ritual
 	install -m 0755 $(BUILD)/rituald $(DESTDIR)$(SBINDIR)/rituald
 	install -m 0644 man/ritual.1 $(DESTDIR)$(MANDIR)/man1/ritual.1
 	install -m 0644 man/ritual.conf.5 $(DESTDIR)$(MANDIR)/man5/ritual.conf.5
 	install -m 0644 man/rituald.8 $(DESTDIR)$(MANDIR)/man8/rituald.8
+	install -m 0644 $(BUILD)/rituald.service $(DESTDIR)$(UNITDIR)/rituald.service
+	install -m 0644 etc/ritual.sysusers $(DESTDIR)$(SYSUSERSDIR)/ritual.conf
+	install -m 0644 etc/ritual.tmpfiles $(DESTDIR)$(TMPFILESDIR)/ritual.conf
+	install -m 0644 etc/ritual.conf.example $(DESTDIR)$(DOCDIR)/ritual.conf.example
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ritual $(DESTDIR)$(SBINDIR)/rituald \
 	    $(DESTDIR)$(MANDIR)/man1/ritual.1 $(DESTDIR)$(MANDIR)/man5/ritual.conf.5 \
-	    $(DESTDIR)$(MANDIR)/man8/rituald.8
+	    $(DESTDIR)$(MANDIR)/man8/rituald.8 $(DESTDIR)$(UNITDIR)/rituald.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/ritual.conf $(DESTDIR)$(TMPFILESDIR)/ritual.conf \
+	    $(DESTDIR)$(DOCDIR)/ritual.conf.example
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 bench: all
 	@BUILD=$(BUILD) sh bench/run

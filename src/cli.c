@@ -9,6 +9,7 @@
 #include "ritual/cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -482,7 +483,7 @@ static int cmd_list(struct cli *c)
 		       "`ritual import DIR`\n", c->cfg->database);
 		return 0;
 	}
-	if ((rc = open_store(c, STORE_CREATE, &st)))
+	if ((rc = open_store(c, STORE_READONLY, &st)))
 		return rc;
 	struct store_post **v;
 	size_t n;
@@ -541,7 +542,7 @@ static int cmd_show(struct cli *c)
 	if (parse_id(c->argv[1], &id) < 0)
 		return EX_USAGE;
 	struct store *st;
-	if ((rc = open_store(c, 0, &st)))
+	if ((rc = open_store(c, STORE_READONLY, &st)))
 		return rc;
 	struct store_post *p;
 	struct err err;
@@ -933,6 +934,209 @@ static int cmd_help(struct cli *c)
 	return 0;
 }
 
+/* ---- status and backup ---- */
+
+#define STATUS_STALE 300   /* seconds without a heartbeat: not responding */
+
+static int pid_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+static int cmd_status(struct cli *c)
+{
+	int json = take_flag(c, "--json");
+	int rc = no_unknown_options(c, "status");
+	if (rc)
+		return rc;
+	if (c->argc != 1)
+		return usage_of("status");
+	if (access(c->cfg->database, F_OK) != 0) {
+		fprintf(stderr, "ritual: no database at %s yet: rituald never ran "
+			"and nothing is queued\n", c->cfg->database);
+		return EX_UNAVAILABLE;
+	}
+	struct store *st;
+	if ((rc = open_store(c, STORE_READONLY, &st)))
+		return rc;
+	struct err err;
+	struct store_daemon *dm = NULL;
+	struct store_account *acc = NULL;
+	struct store_post **v = NULL;
+	size_t nacc = 0, n = 0;
+	if (store_daemon_get(st, &dm, &err) < 0 ||
+	    store_accounts_list(st, &acc, &nacc, &err) < 0 ||
+	    store_posts_list(st, 0, &v, &n, &err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		store_daemon_free(dm);
+		store_accounts_free(acc, nacc);
+		store_close(st);
+		return EX_UNAVAILABLE;
+	}
+	time_t now = time(NULL);
+	const char *dstate = "never ran";
+	if (dm && !dm->running)
+		dstate = "stopped";
+	else if (dm && !pid_alive(dm->pid))
+		dstate = "dead";          /* it did not stop cleanly */
+	else if (dm && now - dm->beat > STATUS_STALE)
+		dstate = "not responding";
+	else if (dm)
+		dstate = "running";
+	int problems = strcmp(dstate, "running") != 0;
+
+	json_t *jd = json_object(), *ja = json_array(), *jn = json_array(),
+	       *jp = json_array();
+	char t1[40], t2[40];
+	json_object_set_new(jd, "state", json_string(dstate));
+	if (dm) {
+		fmt_iso(dm->beat, t1, sizeof(t1));
+		fmt_iso(dm->started, t2, sizeof(t2));
+		json_object_set_new(jd, "pid", json_integer(dm->pid));
+		json_object_set_new(jd, "version", json_string(dm->version));
+		json_object_set_new(jd, "last_loop", json_string(t1));
+		json_object_set_new(jd, "last_loop_age", json_integer((json_int_t)(now - dm->beat)));
+		json_object_set_new(jd, "started", json_string(t2));
+		if (dm->status)
+			json_object_set_new(jd, "status", json_string(dm->status));
+	}
+	for (size_t i = 0; i < c->cfg->naccounts; i++) {
+		const struct account *a = &c->cfg->accounts[i];
+		const struct store_account *sa = NULL;
+		for (size_t k = 0; k < nacc; k++)
+			if (strcmp(acc[k].name, a->name) == 0)
+				sa = &acc[k];
+		const char *state = "ok";
+		if (sa && sa->paused)
+			state = "paused";
+		else if (sa && sa->hold_until > now)
+			state = "on hold";
+		json_t *o = json_pack("{s:s, s:s, s:s, s:n}", "name", a->name,
+				      "network", network_name(a->network),
+				      "state", state, "token_days_left");
+		if (sa && sa->reason && strcmp(state, "ok") != 0)
+			json_object_set_new(o, "reason", json_string(sa->reason));
+		json_array_append_new(ja, o);
+		if (sa && sa->paused) {
+			problems = 1;
+			json_array_append_new(jp, json_pack("{s:s, s:s, s:s?}",
+				"kind", "paused", "account", a->name,
+				"message", sa->reason));
+		}
+	}
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < v[i]->ndeliveries; k++) {
+			const struct store_delivery *d = &v[i]->deliveries[k];
+			if ((d->state == DL_PENDING || d->state == DL_SENDING) &&
+			    shown < 10) {
+				shown++;
+				fmt_iso(d->state == DL_PENDING ? d->next_attempt : v[i]->due,
+					t1, sizeof(t1));
+				json_array_append_new(jn, json_pack("{s:I, s:s, s:s, s:s, s:s?}",
+					"post", (json_int_t)v[i]->id, "account", d->account,
+					"due", t1, "state", dl_state_name(d->state),
+					"title", v[i]->title));
+			} else if (d->state == DL_FAILED || d->state == DL_UNKNOWN ||
+				   d->state == DL_MISSED) {
+				problems = 1;
+				json_array_append_new(jp, json_pack("{s:s, s:I, s:s, s:s?}",
+					"kind", dl_state_name(d->state),
+					"post", (json_int_t)v[i]->id, "account", d->account,
+					"message", d->error));
+			}
+		}
+	}
+	if (json) {
+		json_t *all = json_pack("{s:o, s:o, s:o, s:o}", "rituald", jd,
+					"accounts", ja, "next", jn, "problems", jp);
+		rc = print_json(all);
+	} else {
+		if (dm) {
+			fmt_human(dm->beat, t1, sizeof(t1));
+			printf("rituald: %s (pid %ld, version %s, last loop %s, %lld s ago)\n",
+			       dstate, (long)dm->pid, dm->version, t1,
+			       (long long)(now - dm->beat));
+			if (dm->status && strcmp(dstate, "running") == 0)
+				printf("  %s\n", dm->status);
+		} else {
+			printf("rituald: never ran against %s\n", c->cfg->database);
+		}
+		printf("\n%-16s %-10s %-9s %s\n", "ACCOUNT", "NETWORK", "STATE",
+		       "TOKEN DAYS LEFT");
+		size_t i;
+		json_t *o;
+		json_array_foreach(ja, i, o) {
+			const char *reason = json_string_value(json_object_get(o, "reason"));
+			printf("%-16s %-10s %-9s %s%s%s\n",
+			       json_string_value(json_object_get(o, "name")),
+			       json_string_value(json_object_get(o, "network")),
+			       json_string_value(json_object_get(o, "state")), "?",
+			       reason ? "  " : "", reason ? reason : "");
+		}
+		printf("\nnext:\n");
+		if (json_array_size(jn) == 0)
+			printf("  nothing queued\n");
+		json_array_foreach(jn, i, o) {
+			const char *title = json_string_value(json_object_get(o, "title"));
+			printf("  post %lld to %s, %s%s%s\n",
+			       (long long)json_integer_value(json_object_get(o, "post")),
+			       json_string_value(json_object_get(o, "account")),
+			       json_string_value(json_object_get(o, "due")),
+			       title ? ": " : "", title ? title : "");
+		}
+		printf("\nproblems:\n");
+		if (json_array_size(jp) == 0)
+			printf("  none\n");
+		json_array_foreach(jp, i, o) {
+			const char *msg = json_string_value(json_object_get(o, "message"));
+			json_t *post = json_object_get(o, "post");
+			if (post)
+				printf("  post %lld on %s: %s: %s\n",
+				       (long long)json_integer_value(post),
+				       json_string_value(json_object_get(o, "account")),
+				       json_string_value(json_object_get(o, "kind")),
+				       msg ? msg : "");
+			else
+				printf("  account %s paused: %s\n",
+				       json_string_value(json_object_get(o, "account")),
+				       msg ? msg : "");
+		}
+		json_decref(jd);
+		json_decref(ja);
+		json_decref(jn);
+		json_decref(jp);
+	}
+	store_daemon_free(dm);
+	store_accounts_free(acc, nacc);
+	store_posts_free(v, n);
+	store_close(st);
+	if (rc)
+		return rc;
+	return problems ? 1 : 0;
+}
+
+static int cmd_backup(struct cli *c)
+{
+	int rc = no_unknown_options(c, "backup");
+	if (rc)
+		return rc;
+	if (c->argc != 2)
+		return usage_of("backup");
+	struct store *st;
+	if ((rc = open_store(c, STORE_READONLY, &st)))
+		return rc;
+	struct err err;
+	if (store_backup(st, c->argv[1], &err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		store_close(st);
+		return EX_CANTCREAT;
+	}
+	store_close(st);
+	printf("backed up %s to %s\n", c->cfg->database, c->argv[1]);
+	return 0;
+}
+
 static const struct command commands[] = {
 	{"add", "FILE...", "check post files and queue them, all or nothing",
 	 cmd_add, 1},
@@ -953,6 +1157,10 @@ static const struct command commands[] = {
 	 cmd_slots, 1},
 	{"check", "[--online]", "check the configuration (and, online, each token)",
 	 cmd_check, 1},
+	{"status", "[--json]", "rituald alive?, accounts, next posts, open problems",
+	 cmd_status, 1},
+	{"backup", "FILE", "a consistent copy of the database (safe while rituald runs)",
+	 cmd_backup, 1},
 	{"help", "[COMMAND]", "this list, or one command's usage", cmd_help, 0},
 	{NULL, NULL, NULL, NULL, 0},
 };

@@ -317,6 +317,8 @@ static const struct key media_keys[] = {
 	  .example = "\"https://media.example.com/ritual/\"" },
 	{ .name = "retention", .type = K_DUR, .flags = F_ZERO_OK,
 	  .off = CFG(media.retention), .dflt = 0, .example = "\"1d\"" },
+	{ .name = "keep_days", .type = K_INT, .off = CFG(media.keep_days),
+	  .dflt = 30, .min = 0, .max = 3650, .example = "30" },
 	{ 0 }
 };
 
@@ -341,6 +343,12 @@ static const struct key http_keys[] = {
 	  .dflt = 120, .example = "\"120s\"" },
 	{ .name = "max_response", .type = K_INT, .off = CFG(http.max_response),
 	  .dflt = 1048576, .min = 1024, .max = INT_MAX, .example = "1048576" },
+	{ 0 }
+};
+
+static const struct key notify_keys[] = {
+	{ .name = "heartbeat_url", .type = K_URL, .off = CFG(notify.heartbeat_url),
+	  .example = "\"https://hc-ping.com/your-check-uuid\"" },
 	{ 0 }
 };
 
@@ -372,6 +380,8 @@ static const struct key top_keys[] = {
 	  .example = "{ max_attempts = 8; }" },
 	{ .name = "http", .type = K_GROUP, .sub = http_keys,
 	  .example = "{ timeout = \"60s\"; }" },
+	{ .name = "notify", .type = K_GROUP, .sub = notify_keys,
+	  .example = "{ heartbeat_url = \"https://hc-ping.com/your-check-uuid\"; }" },
 	{ 0 }
 };
 
@@ -894,6 +904,31 @@ static void set_default(struct ctx *c, const struct key *k, void *base)
 	}
 }
 
+/*
+ * token_file = "credential:NAME": the file NAME in $CREDENTIALS_DIRECTORY,
+ * where systemd puts what the unit's LoadCredential=NAME:/path gives the
+ * service (read-only: for tokens that never need rewriting). Without that
+ * variable (the owner running `ritual` by hand), the path systemd uses
+ * for rituald.service, /run/credentials/rituald.service/NAME, with
+ * *fallback = 1.
+ */
+static int credential_path(const char *name, char **out, int *fallback,
+			   struct err *err)
+{
+	*out = NULL;
+	if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return err_set(err, "\"credential:%s\" is not a credential name; "
+			       "expected \"credential:NAME\" with the NAME of the "
+			       "unit's LoadCredential=NAME:/path (no \"/\")", name);
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	*fallback = !dir || !*dir;
+	if (*fallback)
+		dir = "/run/credentials/rituald.service";
+	*out = xasprintf("%s/%s", dir, name);
+	return 0;
+}
+
 /* K_STR, K_LINK, K_URL, K_PATH, K_SECRET, K_TEMPLATE. */
 static void read_text(struct ctx *c, const config_setting_t *s,
 		      const struct key *k, void *base, const char *lbl)
@@ -931,6 +966,17 @@ static void read_text(struct ctx *c, const config_setting_t *s,
 		break;
 	case K_PATH:
 	case K_SECRET:
+		if (k->type == K_SECRET && strncmp(v, "credential:", 11) == 0) {
+			int fallback = 0;
+			if (credential_path(v + 11, &val, &fallback, &e) < 0)
+				goto bad;
+			/* Outside the unit (the owner's `ritual`) the file is
+			 * systemd's and may be absent or unreadable: only
+			 * reading the token says so. */
+			if (!fallback && check_secret_file(k->what, val, &e) < 0)
+				goto bad;
+			break;
+		}
 		val = path_resolve(c->dir, v);
 		if (k->type == K_SECRET && check_secret_file(k->what, val, &e) < 0)
 			goto bad;
@@ -1331,16 +1377,23 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 	}
 
 	const config_setting_t *media = config_setting_get_member(root, "media");
+	int media_host = 0;   /* the media group names where images go */
 	if (media && config_setting_is_group(media)) {
 		const config_setting_t *dir = config_setting_get_member(media, "dir");
 		const config_setting_t *s3 = config_setting_get_member(media, "s3");
-		if (dir && s3)
+		/* media = { keep_days = 30; } alone names no image host */
+		int host = dir || s3 || config_setting_get_member(media, "url") ||
+			   config_setting_get_member(media, "retention");
+		media_host = host;
+		if (!host)
+			;
+		else if (dir && s3)
 			problem(c, media, "media: both dir and s3 are set; expected "
 				"exactly one: a local folder (dir) or an S3 bucket (s3)");
 		else if (!dir && !s3)
 			problem(c, media, "media: neither dir nor s3 is set; expected "
 				"exactly one, e.g. dir = \"/var/www/ritual-media\";");
-		if (!config_setting_get_member(media, "url"))
+		if (host && !config_setting_get_member(media, "url"))
 			problem(c, media, "media: missing key \"url\"; expected the "
 				"public https:// address of the files, ending in \"/\", "
 				"e.g. url = \"https://media.example.com/ritual/\";");
@@ -1348,7 +1401,7 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 
 	/* Instagram fetches images only from a public URL (API-NOTES §2.2). */
 	const config_setting_t *accounts = config_setting_get_member(root, "accounts");
-	for (size_t i = 0; !media && accounts && i < cfg->naccounts; i++) {
+	for (size_t i = 0; (!media || !media_host) && accounts && i < cfg->naccounts; i++) {
 		if (cfg->accounts[i].network != NET_INSTAGRAM)
 			continue;
 		const config_setting_t *e =
@@ -1555,5 +1608,6 @@ void config_free(struct config *cfg)
 	free(cfg->media.s3_region);
 	free(cfg->media.s3_key_file);
 	free(cfg->media.url);
+	free(cfg->notify.heartbeat_url);
 	free(cfg);
 }

@@ -31,6 +31,7 @@
 #include "ritual/mediahost.h"
 #include "ritual/publisher.h"
 #include "ritual/schedule.h"
+#include "ritual/service.h"
 #include "ritual/store.h"
 
 #define MAX_SLEEP 60            /* seconds: cap every sleep */
@@ -64,6 +65,8 @@ struct daemon {
 	struct clock_sample clk;   /* the clocks at the last turn of the loop */
 	struct clock_window jumps[MAX_JUMPS];  /* wall-clock jumps while running */
 	size_t njumps;
+	struct svc svc;            /* sd_notify state and the heartbeat */
+	time_t media_pruned_at;    /* last sweep of old images (media.keep_days) */
 };
 
 static void on_signal(int sig)
@@ -828,10 +831,14 @@ static void reload(struct daemon *d)
 	struct config *cfg = NULL;
 	struct diag diag = {0};
 	struct err err;
+	svc_reloading();
 	if (config_load(d->opt->config_path, &cfg, &diag) < 0) {
-		log_error("reload refused, keeping the running configuration:");
+		log_error("reload refused, keeping the running configuration: "
+			  "problems=%zu", diag.n);
 		for (size_t i = 0; i < diag.n; i++)
 			log_error("  %s", diag.msgs[i]);
+		svc_reloaded(&d->svc, diag.n ? diag.msgs[0] : "the configuration "
+			     "does not load");
 		diag_free(&diag);
 		sched_tz_use(d->cfg->timezone, &err);
 		return;
@@ -847,6 +854,7 @@ static void reload(struct daemon *d)
 	if (make_http(d, &err) < 0)
 		log_error("%s", err.msg);
 	log_info("configuration reloaded from %s", cfg->path);
+	svc_reloaded(&d->svc, NULL);
 	/* The owner may have fixed what paused an account (an API version, an
 	 * id): let each paused account try again; one refused call pauses it
 	 * again if not. */
@@ -936,7 +944,27 @@ static void log_next(struct daemon *d, time_t when, int any)
 	}
 	char buf[40];
 	sched_format_human(when, buf, sizeof(buf));
-	log_info("next delivery due %s", buf);
+	log_info("next delivery due %s next=%lld", buf, (long long)when);
+}
+
+/* Once a day: drop the image bytes of posts published more than
+ * media.keep_days ago (the database would grow by every image forever). */
+static void sweep_media(struct daemon *d, time_t now)
+{
+	struct err err;
+	long n = 0;
+	if (d->cfg->media.keep_days <= 0 || now - d->media_pruned_at < 86400)
+		return;
+	d->media_pruned_at = now;
+	if (store_media_prune(d->st, now - d->cfg->media.keep_days * 86400L, now,
+			      &n, &err) < 0) {
+		log_error("%s", err.msg);
+		return;
+	}
+	if (n > 0)
+		log_info("dropped the images of %ld post%s published over %ld "
+			 "days ago images=%ld keep_days=%ld", n, n == 1 ? "" : "s",
+			 d->cfg->media.keep_days, n, d->cfg->media.keep_days);
 }
 
 /*
@@ -1011,6 +1039,10 @@ static int trouble_wait(struct daemon *d)
 		double left = until - mono_now();
 		if (left <= 0 || sig_stop || sig_hup)
 			return 0;
+		svc_watchdog();
+		long wd_ms = svc_watchdog_ms();
+		if (wd_ms > 0 && left * 1000 > (double)wd_ms)
+			left = (double)wd_ms / 1000;
 		struct pollfd pfd[2] = {
 			{.fd = sig_pipe[0], .events = POLLIN},
 			{.fd = d->inotify_fd, .events = POLLIN},
@@ -1080,10 +1112,12 @@ int daemon_main(const struct daemon_options *opt)
 	}
 	watch_db(d);
 	log_info("rituald %s started: config %s, database %s, %zu account%s, "
-		 "time zone %s", RITUAL_VERSION, d->cfg->path, d->cfg->database,
-		 d->cfg->naccounts, d->cfg->naccounts == 1 ? "" : "s",
-		 d->cfg->timezone);
+		 "time zone %s pid=%ld version=%s", RITUAL_VERSION, d->cfg->path,
+		 d->cfg->database, d->cfg->naccounts,
+		 d->cfg->naccounts == 1 ? "" : "s", d->cfg->timezone,
+		 (long)getpid(), RITUAL_VERSION);
 	recover(d, "rituald stopped");
+	svc_start(&d->svc, d->st);
 
 	time_t last_logged = -1;
 	clock_read(&d->clk);
@@ -1116,6 +1150,7 @@ int daemon_main(const struct daemon_options *opt)
 				break;
 			}
 			clock_watch(d);
+			svc_watchdog();
 			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {
 				log_limited(&d->lim_claim, LOG_LVL_ERROR, err.msg);
 				trouble = 1;
@@ -1132,6 +1167,7 @@ int daemon_main(const struct daemon_options *opt)
 		if (sig_stop || status == EX_NOINPUT)
 			break;
 		sweep_hosted(d);
+		sweep_media(d, time(NULL));
 		time_t now = time(NULL), when = 0;
 		int any = 0;
 		if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any, &err) < 0) {
@@ -1141,6 +1177,7 @@ int daemon_main(const struct daemon_options *opt)
 			log_limited_clear(&d->lim_wake);
 		}
 		trouble |= d->unrecorded;
+		svc_loop(&d->svc, d->st, d->http, d->cfg, when, any, !trouble);
 		if (opt->once && d->nwaiting == 0 && !d->unrecorded &&
 		    (!any || when > now))
 			break;
@@ -1158,6 +1195,9 @@ int daemon_main(const struct daemon_options *opt)
 			long long left = (long long)when * 1000LL - now_ms;
 			timeout_ms = left < 0 ? 0 : left < timeout_ms ? left : timeout_ms;
 		}
+		long wd_ms = svc_watchdog_ms();  /* WATCHDOG=1 at least this often */
+		if (wd_ms > 0 && timeout_ms > wd_ms)
+			timeout_ms = wd_ms;
 		if (trouble) {
 			/* A floor, not a ceiling: 5 s, doubling to a minute. */
 			d->trouble_sleep = d->trouble_sleep == 0 ? TROUBLE_RETRY
@@ -1182,12 +1222,14 @@ int daemon_main(const struct daemon_options *opt)
 			while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
 				;
 		}
-		if (r > 0 && d->inotify_fd >= 0 && (pfd[1].revents & POLLIN) &&
-		    db_changed(d))
-			last_logged = -1;
+		/* A change of the file (a `ritual add`) shows in the next
+		 * wake; the same wake is not logged twice. */
+		if (r > 0 && d->inotify_fd >= 0 && (pfd[1].revents & POLLIN))
+			db_changed(d);
 	}
 	if (sig_stop)
 		log_info("stopping on signal");
+	svc_stopping(&d->svc, status == EX_NOINPUT ? NULL : d->st);
 out:
 	mediahost_free(d->media);
 	http_client_free(d->http);

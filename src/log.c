@@ -10,17 +10,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *log_ident = "ritual";
 static enum log_level log_level = LOG_LVL_INFO;
 static int log_journal = -1;
 
+/* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected
+ * to stdout/stderr; stderr is the journal only when it is still that
+ * stream (not redirected by a shell in between). */
+static int stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+	if (!v || sscanf(v, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
 void log_init(const char *ident, enum log_level verbosity)
 {
 	log_ident = ident;
 	log_level = verbosity;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_journal = stderr_is_journal();
 }
 
 void log_set_level(enum log_level verbosity)
@@ -45,7 +64,7 @@ static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 	if (lvl > log_level)
 		return;
 	if (log_journal < 0)
-		log_journal = getenv("JOURNAL_STREAM") != NULL;
+		log_journal = stderr_is_journal();
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* One line per message: a newline inside would forge a log line,
 	 * and platform messages may hold terminal escapes: every control

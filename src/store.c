@@ -9,6 +9,7 @@
 #include "ritual/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +81,21 @@ static const char *const migration_1 =
 	" message TEXT NOT NULL) STRICT;"
 	"CREATE INDEX events_delivery ON events(delivery_id);";
 
-static const char *const migrations[] = {migration_1};
+/* Schema version 2: rituald's heartbeat (one row, `ritual status`), and
+ * when an image's bytes were dropped after media.keep_days. */
+static const char *const migration_2 =
+	"CREATE TABLE daemon("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" pid INTEGER NOT NULL,"
+	" version TEXT NOT NULL,"
+	" started INTEGER NOT NULL,"
+	" beat INTEGER NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('running','stopped')),"
+	" next_wake INTEGER,"
+	" status TEXT) STRICT;"
+	"ALTER TABLE media ADD COLUMN pruned INTEGER;";
+
+static const char *const migrations[] = {migration_1, migration_2};
 
 /* Why the database's folder cannot be written, or NULL. */
 static const char *const state_names[] = {
@@ -332,6 +347,55 @@ fail:
 	return -1;
 }
 
+/*
+ * A read-only connection to a WAL database needs the -shm file: SQLite
+ * opens an existing one read-only, but cannot create a missing one (the
+ * last writer deletes it on close) in a folder this user cannot write,
+ * and reports SQLITE_CANTOPEN. Then no process has the database open for
+ * writing (a writer keeps -wal and -shm while it runs), so the file alone
+ * is the whole database: open it once more as immutable, which needs no
+ * -shm. Anything else is reported as it is.
+ */
+static int open_db(struct store *st, const char *path, int oflags,
+		   struct err *err)
+{
+	int rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
+	if (rc == SQLITE_OK && (oflags & SQLITE_OPEN_READONLY)) {
+		/* the -shm problem shows only on the first read */
+		sqlite3_extended_result_codes(st->db, 1);
+		rc = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_schema",
+				  NULL, NULL, NULL);
+		if (rc == SQLITE_READONLY_DIRECTORY || rc == SQLITE_READONLY_CANTINIT ||
+		    (rc & 0xff) == SQLITE_CANTOPEN) {
+			char *wal = xasprintf("%s-wal", path);
+			int have_wal = access(wal, F_OK) == 0;
+			free(wal);
+			if (!have_wal) {
+				sqlite3_close(st->db);
+				st->db = NULL;
+				struct buf u = {0};
+				buf_puts(&u, "file:");
+				for (const char *p = path; *p; p++) {
+					if (*p == '%' || *p == '?' || *p == '#')
+						buf_printf(&u, "%%%02X", (unsigned char)*p);
+					else
+						buf_printf(&u, "%c", *p);
+				}
+				buf_puts(&u, "?immutable=1");
+				char *uri = buf_steal(&u);
+				rc = sqlite3_open_v2(uri, &st->db,
+						     oflags | SQLITE_OPEN_URI, NULL);
+				free(uri);
+			}
+		}
+	}
+	if (rc == SQLITE_OK)
+		return 0;
+	if (!st->db)
+		return err_set(err, "%s: cannot open the database", path);
+	return db_err(st, err, "opening the database");
+}
+
 int store_open(const char *path, int flags, struct store **out,
 	       struct err *err)
 {
@@ -351,15 +415,21 @@ int store_open(const char *path, int flags, struct store **out,
 			goto fail_nodb;
 		}
 	}
+	/* SQLite creates a new file with 0644 & ~umask; create it first with
+	 * 0666 & ~umask, so that a group-writable umask (0007, for the ritual
+	 * group) gives a 0660 file. The -wal and -shm files take the mode of
+	 * the database file. */
+	if (!st->readonly && access(path, F_OK) != 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0)
+			close(fd);
+	}
 	int oflags = st->readonly ? SQLITE_OPEN_READONLY
 				  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	oflags |= SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
-		if (!st->db) {
-			err_set(err, "%s: cannot open the database", path);
+	if (open_db(st, path, oflags, err) < 0) {
+		if (!st->db)
 			goto fail_nodb;
-		}
-		db_err(st, err, "opening the database");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -736,6 +806,25 @@ int store_sending_list(struct store *st, struct store_delivery **out,
 	if (!s)
 		return -1;
 	return deliveries_collect(st, s, out, n, err);
+}
+
+int store_next_due(struct store *st, struct store_delivery **out,
+		   struct err *err)
+{
+	*out = NULL;
+	size_t n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " DELIVERY_COLS " FROM deliveries d WHERE d.state = "
+		"'pending' ORDER BY d.next_attempt, d.id LIMIT 1", "");
+	if (!s)
+		return -1;
+	if (deliveries_collect(st, s, out, &n, err) < 0)
+		return -1;
+	if (n == 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
 }
 
 /* ---- owner actions ---- */
@@ -1269,4 +1358,158 @@ int store_pending_due_count(struct store *st, time_t from, time_t to,
 	*n = (long)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return 0;
+}
+
+/* ---- rituald's heartbeat ---- */
+
+int store_daemon_beat(struct store *st, const struct store_daemon *b,
+		      struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"INSERT INTO daemon(id, pid, version, started, beat, state, "
+		"next_wake, status) VALUES (1,?,?,?,?,?,?,?) "
+		"ON CONFLICT(id) DO UPDATE SET pid = excluded.pid, "
+		"version = excluded.version, started = excluded.started, "
+		"beat = excluded.beat, state = excluded.state, "
+		"next_wake = excluded.next_wake, status = excluded.status",
+		"itiitTt", (int64_t)b->pid, b->version, (int64_t)b->started,
+		(int64_t)b->beat, b->running ? "running" : "stopped",
+		b->next_wake, b->status);
+	return run(st, err, s, "writing rituald's heartbeat");
+}
+
+int store_daemon_get(struct store *st, struct store_daemon **out,
+		     struct err *err)
+{
+	*out = NULL;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT pid, version, started, beat, state, next_wake, status "
+		"FROM daemon WHERE id = 1", "");
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		struct store_daemon *b = xcalloc(1, sizeof(*b));
+		b->pid = (pid_t)sqlite3_column_int64(s, 0);
+		b->version = col_text(s, 1);
+		b->started = col_time(s, 2);
+		b->beat = col_time(s, 3);
+		const unsigned char *state = sqlite3_column_text(s, 4);
+		b->running = state && strcmp((const char *)state, "running") == 0;
+		b->next_wake = col_time(s, 5);
+		b->status = col_text(s, 6);
+		*out = b;
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "reading rituald's heartbeat");
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+void store_daemon_free(struct store_daemon *b)
+{
+	if (!b)
+		return;
+	free(b->version);
+	free(b->status);
+	free(b);
+}
+
+/* ---- old images ---- */
+
+int store_media_prune(struct store *st, time_t before, time_t now,
+		      long *n, struct err *err)
+{
+	*n = 0;
+	/* Only images whose every post is over for good: each delivery
+	 * published or canceled, the last publication before `before`. A
+	 * failed, missed or unknown delivery may still be retried, and a
+	 * retry needs the image. */
+	sqlite3_stmt *s = prep(st, err,
+		"UPDATE media SET data = X'', pruned = ? "
+		"WHERE pruned IS NULL AND length(data) > 0 "
+		"AND EXISTS (SELECT 1 FROM posts p WHERE p.media_id = media.id) "
+		"AND NOT EXISTS (SELECT 1 FROM posts p JOIN deliveries d "
+		"  ON d.post_id = p.id WHERE p.media_id = media.id "
+		"  AND (d.state NOT IN ('published','canceled') "
+		"   OR (d.state = 'published' AND "
+		"       coalesce(d.published_at, p.due) >= ?))) "
+		"AND EXISTS (SELECT 1 FROM posts p JOIN deliveries d "
+		"  ON d.post_id = p.id WHERE p.media_id = media.id "
+		"  AND d.state = 'published')",
+		"ii", (int64_t)now, (int64_t)before);
+	if (run(st, err, s, "dropping old images") < 0)
+		return -1;
+	*n = (long)sqlite3_changes(st->db);
+	return 0;
+}
+
+/* ---- backup ---- */
+
+int store_backup(struct store *st, const char *dest, struct err *err)
+{
+	char *tmp = xasprintf("%s.tmp-%ld", dest, (long)getpid());
+	sqlite3 *out = NULL;
+	int rc = -1;
+
+	if (access(dest, F_OK) == 0) {
+		err_set(err, "%s already exists; choose a new file name (a backup "
+			"never overwrites a file)", dest);
+		goto done;
+	}
+	if (sqlite3_open_v2(tmp, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		err_set(err, "%s: cannot create the backup: %s", dest,
+			out ? sqlite3_errmsg(out) : "out of memory");
+		goto done;
+	}
+	sqlite3_busy_timeout(out, 5000);
+	sqlite3_backup *b = sqlite3_backup_init(out, "main", st->db, "main");
+	if (!b) {
+		err_set(err, "%s: cannot start the backup: %s", dest,
+			sqlite3_errmsg(out));
+		goto done;
+	}
+	/* All pages in one step: one read transaction on the source, so the
+	 * copy is one consistent state even while rituald writes. */
+	int r;
+	for (int tries = 0; tries < 50; tries++) {
+		r = sqlite3_backup_step(b, -1);
+		if (r != SQLITE_BUSY && r != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(100);
+	}
+	sqlite3_backup_finish(b);
+	if (r != SQLITE_DONE) {
+		err_set(err, "%s: the backup failed: %s (sqlite %d)", dest,
+			sqlite3_errstr(r), r);
+		goto done;
+	}
+	/* A single file that needs nothing beside it: leave WAL mode. */
+	if (sqlite3_exec(out, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		err_set(err, "%s: cannot finish the backup: %s", dest,
+			sqlite3_errmsg(out));
+		goto done;
+	}
+	if (sqlite3_close(out) != SQLITE_OK) {
+		err_set(err, "%s: cannot finish the backup", dest);
+		out = NULL;
+		goto done;
+	}
+	out = NULL;
+	/* link(2) refuses an existing name: no race with a file created
+	 * since the check above. */
+	if (link(tmp, dest) < 0) {
+		err_set(err, "%s: %s", dest, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (out)
+		sqlite3_close(out);
+	unlink(tmp);
+	free(tmp);
+	return rc;
 }

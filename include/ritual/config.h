@@ -81,6 +81,8 @@ struct media_host {
 	char *s3_key_file;    /* absolute; "ACCESS_KEY:SECRET" or two lines */
 	char *url;            /* public base URL ending in "/", or NULL when unset */
 	long retention;       /* seconds to keep a file after publishing; default 0 */
+	long keep_days;       /* media.keep_days: days to keep a published post's
+			       * image bytes in the database; default 30, 0 = forever */
 };
 
 struct config {
@@ -131,6 +133,12 @@ struct config {
 		long upload_timeout;  /* http.upload_timeout s, default 120 */
 		long max_response;    /* http.max_response bytes, default 1048576 */
 	} http;
+
+	/* notify = { ... }: telling the owner (issue 10). */
+	struct {
+		char *heartbeat_url;  /* fetched after each healthy loop, at most
+				       * once a minute; NULL = none */
+	} notify;
 };
 
 /*

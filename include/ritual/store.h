@@ -30,14 +30,26 @@
 #include <time.h>
 #include "ritual/util.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
 enum store_open_flags {
 	STORE_CREATE = 1,   /* create the file (and run migrations) if missing */
-	STORE_READONLY = 2  /* open read-only (list/show/preview) */
+	STORE_READONLY = 2  /* open read-only (list/show/preview/status/backup) */
 };
+
+/*
+ * Files: a new database is created with mode 0666 & ~umask (its -wal and
+ * -shm files take the database's mode), so a service with UMask=0007 in a
+ * setgid folder gives its group read and write access.
+ *
+ * STORE_READONLY opens with SQLITE_OPEN_READONLY and never writes (no
+ * journal_mode change, no migration): it works on a file and folder this
+ * user cannot write. When the database is in WAL mode and no writer has
+ * it open (no -wal file) and the -shm file cannot be created, it is
+ * opened as immutable (nothing else is writing it at that moment).
+ */
 
 /* Open (and migrate) the database at path. *out owned by the caller
  * (store_close). Messages name the file and, for a read-only file or
@@ -155,6 +167,10 @@ void store_media_free(struct store_media *m);
 int store_sending_list(struct store *st, struct store_delivery **out,
 		       size_t *n, struct err *err);
 void store_deliveries_free(struct store_delivery *v, size_t n);
+/* The pending delivery with the earliest next attempt (*out, one element,
+ * store_deliveries_free(*out, 1)), or *out = NULL when none is pending. */
+int store_next_due(struct store *st, struct store_delivery **out,
+		   struct err *err);
 
 /* --- owner actions (atomic) --- */
 
@@ -259,5 +275,42 @@ struct store_event {
 int store_events_list(struct store *st, int64_t delivery_id,
 		      struct store_event **out, size_t *n, struct err *err);
 void store_events_free(struct store_event *v, size_t n);
+
+/* --- rituald's heartbeat (one row; `ritual status`) --- */
+
+struct store_daemon {
+	pid_t pid;
+	char *version;
+	time_t started;           /* when this rituald started */
+	time_t beat;              /* its last loop (written at most once a minute) */
+	int running;              /* 0 once it stopped cleanly */
+	time_t next_wake;         /* next delivery due; 0 = none */
+	char *status;             /* "next: post 12 to instagram, Mon 09:00"; may be NULL */
+};
+/* Write (insert or replace) the heartbeat row. */
+int store_daemon_beat(struct store *st, const struct store_daemon *b,
+		      struct err *err);
+/* *out = NULL when rituald never ran against this database; else owned by
+ * the caller (store_daemon_free). */
+int store_daemon_get(struct store *st, struct store_daemon **out,
+		     struct err *err);
+void store_daemon_free(struct store_daemon *b);
+
+/* --- housekeeping --- */
+
+/* Drop the bytes of images whose posts are over for good (each delivery
+ * published or canceled, at least one published, the last before
+ * `before`); the media row stays (name, size) with pruned = now. Failed,
+ * missed and unknown posts keep their images (a retry needs them).
+ * *n = how many images were dropped. Atomic. */
+int store_media_prune(struct store *st, time_t before, time_t now,
+		      long *n, struct err *err);
+
+/* A consistent copy of the whole database into the new file dest (SQLite's
+ * online backup API, one read transaction: safe while rituald writes).
+ * dest must not exist; the copy is a single file (journal mode DELETE),
+ * created with 0666 & ~umask. Restore: stop rituald, move the copy over
+ * the database file (removing any -wal/-shm beside it), start rituald. */
+int store_backup(struct store *st, const char *dest, struct err *err);
 
 #endif

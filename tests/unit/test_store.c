@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ritual/store.h"
@@ -76,7 +77,8 @@ static void test_claim_takes_due_ones_in_order_once(void **state)
 	int64_t first = add_post(f->st, 1000, FB);
 	assert_int_equal(store_claim(f->st, 999, 0, &d, &err), 0);
 	assert_null(d);
-	assert_int_equal(store_claim(f->st, 1500, 0, &d, &err), 0);
+	assert_int_equal(store_claim(f->st, 10000, 0, &d, &err), 0);
+	assert_non_null(d);
 	assert_non_null(d);
 	assert_int_equal(d->post_id, first);
 	assert_int_equal(d->state, DL_SENDING);
@@ -255,6 +257,111 @@ static void test_missing_database_read_only(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+/* One post with an image, due at due, for facebook; *media set. */
+static int64_t add_image_post(struct store *st, time_t due, int64_t *media)
+{
+	struct err err;
+	int64_t id;
+	char kind[] = "tip", body[] = "Body", src[] = "/p/i.post";
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(store_media_put(st, "image/jpeg", 10, 10, "i.jpg", "JPEGDATA",
+					 8, media, &err), 0);
+	struct store_post p = {.kind = kind, .body = body, .source = src,
+			       .media_id = *media, .due = due, .created = due - 100};
+	assert_int_equal(store_post_insert(st, &p, &id, &err), 0);
+	assert_int_equal(store_delivery_insert(st, id, "facebook", "facebook", "text",
+					       due, NULL, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	return id;
+}
+
+static size_t media_len(struct store *st, int64_t id)
+{
+	struct err err;
+	struct store_media *m;
+	assert_int_equal(store_media_get(st, id, &m, &err), 0);
+	size_t n = m->len;
+	store_media_free(m);
+	return n;
+}
+
+static void test_media_prune_drops_only_old_published_images(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_delivery *d;
+	int64_t m_old, m_new, m_pending, m_failed;
+	long n;
+	add_image_post(f->st, 1000, &m_old);
+	add_image_post(f->st, 1001, &m_new);
+	add_image_post(f->st, 1002, &m_failed);
+	add_image_post(f->st, 999999, &m_pending);  /* not due at 10000 */
+	/* published at 2000 and 5000 (as recorded); the third fails */
+	assert_int_equal(store_claim(f->st, 10000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_int_equal(store_finish_published(f->st, d->id, "r1", NULL, 2000, &err), 0);
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_claim(f->st, 10000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_int_equal(store_finish_published(f->st, d->id, "r2", NULL, 5000, &err), 0);
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_claim(f->st, 10000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_int_equal(store_finish_final(f->st, d->id, DL_FAILED, "no", &err), 0);
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_media_prune(f->st, 3000, 6000, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(media_len(f->st, m_old), 0);
+	assert_int_equal(media_len(f->st, m_new), 8);
+	assert_int_equal(media_len(f->st, m_failed), 8);
+	assert_int_equal(media_len(f->st, m_pending), 8);
+	/* again: nothing more */
+	assert_int_equal(store_media_prune(f->st, 3000, 6000, &n, &err), 0);
+	assert_int_equal(n, 0);
+}
+
+static void test_daemon_heartbeat_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_daemon *b;
+	assert_int_equal(store_daemon_get(f->st, &b, &err), 0);
+	assert_null(b);
+	struct store_daemon w = {.pid = 42, .version = "9.9", .started = 100,
+				 .beat = 160, .running = 1, .next_wake = 500,
+				 .status = "next: post 1 to facebook"};
+	assert_int_equal(store_daemon_beat(f->st, &w, &err), 0);
+	w.beat = 220;
+	w.running = 0;
+	w.status = NULL;
+	assert_int_equal(store_daemon_beat(f->st, &w, &err), 0);
+	assert_int_equal(store_daemon_get(f->st, &b, &err), 0);
+	assert_non_null(b);
+	assert_int_equal(b->pid, 42);
+	assert_string_equal(b->version, "9.9");
+	assert_int_equal(b->beat, 220);
+	assert_int_equal(b->running, 0);
+	assert_null(b->status);
+	store_daemon_free(b);
+}
+
+static void test_new_database_takes_the_umask(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store *st2;
+	char path[200];
+	struct stat sb;
+	snprintf(path, sizeof(path), "%s/shared.db", f->dir);
+	mode_t old = umask(007);
+	int rc = store_open(path, STORE_CREATE, &st2, &err);
+	umask(old);
+	assert_int_equal(rc, 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0660);
+	store_close(st2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +373,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_finish_requires_the_expected_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_database_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_media_prune_drops_only_old_published_images, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_daemon_heartbeat_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_database_takes_the_umask, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
