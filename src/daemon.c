@@ -285,7 +285,8 @@ static void pause_account(struct daemon *d, const struct account *a,
 	if (store_account_pause(d->st, a->name, reason, stamp, time(NULL), &err) < 0)
 		log_error("%s", err.msg);
 	free(stamp);
-	log_error("account %s paused: %s", a->name, reason);
+	log_error("account %s paused: %s account=%s state=paused", a->name,
+		  reason, a->name);
 }
 
 /* Read-back bookkeeping kept in the delivery's progress. */
@@ -362,9 +363,10 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 					    res->permalink[0] ? res->permalink : NULL,
 					    now, &err);
 		if (rc == 0) {
-			log_info("published post %ld to %s (account %s): id %s %s",
+			log_info("published post %ld to %s (account %s): id %s %s "
+				 "post=%ld account=%s state=published remote_id=%s",
 				 id, dl->network, who, res->remote_id,
-				 res->permalink);
+				 res->permalink, id, who, res->remote_id);
 			msg = xasprintf("published: %s %s", res->remote_id,
 					res->permalink);
 			event(d, dl->id, "info", msg);
@@ -388,8 +390,10 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 		long wait = backoff_delay(d->cfg, dl->attempts);
 		rc = store_finish_retry(d->st, dl->id, now + wait, res->message, 1,
 					&err);
-		log_warnx("post %ld on %s: attempt %ld failed, retrying in %lds: %s",
-			  id, who, dl->attempts, wait, res->message);
+		log_warnx("post %ld on %s: attempt %ld failed, retrying in %lds: %s "
+			  "post=%ld account=%s state=pending attempt=%ld retry_in=%ld",
+			  id, who, dl->attempts, wait, res->message, id, who,
+			  dl->attempts, wait);
 		event(d, dl->id, "warning", res->message);
 		break;
 	}
@@ -435,7 +439,8 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 	}
 	case ACT_FAILED:
 		rc = store_finish_final(d->st, dl->id, DL_FAILED, res->message, &err);
-		log_error("post %ld on %s failed: %s", id, who, res->message);
+		log_error("post %ld on %s failed: %s post=%ld account=%s state=failed",
+			  id, who, res->message, id, who);
 		event(d, dl->id, "error", res->message);
 		break;
 	case ACT_GAVE_UP:
@@ -449,7 +454,8 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 					"Run `ritual retry %ld` to try again",
 					dl->attempts, res->message, id);
 		rc = store_finish_final(d->st, dl->id, DL_FAILED, msg, &err);
-		log_error("post %ld on %s failed: %s", id, who, msg);
+		log_error("post %ld on %s failed: %s post=%ld account=%s state=failed",
+			  id, who, msg, id, who);
 		event(d, dl->id, "error", msg);
 		break;
 	case ACT_UNKNOWN:
@@ -466,13 +472,14 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 					"publishes it again, `ritual cancel %ld` keeps "
 					"it as it is", res->message, dl->network, id, id);
 		rc = store_finish_final(d->st, dl->id, DL_UNKNOWN, msg, &err);
-		log_error("post %ld on %s: outcome unknown: %s", id, who, msg);
+		log_error("post %ld on %s: outcome unknown: %s post=%ld account=%s "
+			  "state=unknown", id, who, msg, id, who);
 		event(d, dl->id, "error", msg);
 		break;
 	}
 	if (rc < 0) {
-		log_error("post %ld on %s: could not record the outcome: %s", id,
-			  who, err.msg);
+		log_error("post %ld on %s: could not record the outcome: %s post=%ld "
+			  "account=%s", id, who, err.msg, id, who);
 		d->unrecorded = 1;
 	}
 	free(msg);
@@ -519,7 +526,8 @@ static int missed(struct daemon *d, const struct store_delivery *dl,
 		log_error("%s", err.msg);
 		d->unrecorded = 1;  /* still `sending`: recover() moves it on */
 	}
-	log_warnx("post %ld on %s: %s", (long)p->id, dl->account, msg);
+	log_warnx("post %ld on %s: %s post=%ld account=%s state=missed",
+		  (long)p->id, dl->account, msg, (long)p->id, dl->account);
 	event(d, dl->id, "warning", msg);
 	free(msg);
 	return 1;
