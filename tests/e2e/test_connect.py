@@ -123,7 +123,8 @@ class Connect:
         return out, err
 
 
-class ConnectTest(E2ETest):
+class ConnectBase(E2ETest):
+    """Helpers: an installation with app credentials and the fake's consent set up."""
     networks = ()
 
     def env_for(self, networks=(), **kw):
@@ -180,6 +181,9 @@ class ConnectTest(E2ETest):
 
     def recorded(self, env, since=0):
         return [(r["method"], r["path"]) for r in env.fake.requests(since_seq=since)]
+
+
+class ConnectTest(ConnectBase):
 
     # -- Facebook --
 
