@@ -1378,7 +1378,7 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 				"e.g. url = \"https://media.example.com/ritual/\";");
 	}
 
-	/* Instagram fetches images only from a public URL (API-NOTES §2.2). */
+	/* Instagram fetches images only from a public URL (docs/api-notes.md §Instagram publishing). */
 	const config_setting_t *accounts = config_setting_get_member(root, "accounts");
 	for (size_t i = 0; !media && accounts && i < cfg->naccounts; i++) {
 		if (cfg->accounts[i].network != NET_INSTAGRAM)

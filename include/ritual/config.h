@@ -41,7 +41,7 @@ const char *kind_name(enum post_kind k);
 /* Case-insensitive; returns -1 for an unknown name. */
 int kind_from_name(const char *name, enum post_kind *out);
 
-/* Instagram's two login flavours (API-NOTES.md 2.1). */
+/* Instagram's two login flavours (docs/api-notes.md §Instagram logins). */
 enum ig_login {
 	IG_LOGIN_FACEBOOK = 0, /* graph.facebook.com, Page token, never expires */
 	IG_LOGIN_INSTAGRAM     /* graph.instagram.com, 60-day token, refreshed */
