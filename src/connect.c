@@ -1467,8 +1467,8 @@ int connect_config_edit(const char *text, int line, const struct connect_kv *kv,
 					p = q;
 					continue;
 				}
-				last = p;
 				p = text[p] == '"' ? skip_string(text, p) : p + 1;
+				last = p - 1;   /* a string: its closing quote */
 			}
 			size_t at = last + 1;
 			buf_append(&b, text, at);
@@ -1522,8 +1522,8 @@ int connect_config_edit(const char *text, int line, const struct connect_kv *kv,
 					p = q;
 					continue;
 				}
-				last = p;
 				p = t[p] == '"' ? skip_string(t, p) : p + 1;
+				last = p - 1;
 			}
 			size_t at = last + 1;
 			buf_append(&nb, t, at);
