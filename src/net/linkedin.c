@@ -478,8 +478,9 @@ int li_classify(const struct pub_ctx *ctx, long status, const char *body,
 		       "the LinkedIn token of account '%s' %s (%s) while %s. "
 		       "LinkedIn tokens last 60 days: create a new one in the "
 		       "LinkedIn developer portal and write it to %s (chmod 600); "
-		       "ritual resumes when the file changes",
-		       a->name, state, said, what, a->token_file);
+		       "ritual resumes when the file changes (in one command: "
+		       "`ritual connect linkedin --account %s`)",
+		       a->name, state, said, what, a->token_file, a->name);
 	} else if (status == 403) {
 		int member = li_is_member(a->author);
 		li_set(res, PUB_AUTH, body, len,

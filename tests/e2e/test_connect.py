@@ -264,6 +264,8 @@ class ConnectTest(ConnectBase):
         env.run_once()
         accts = env.ritual("list", "--all").stdout
         self.assertEqual(env.fake.posts(), [])
+        # The pause notice names the command that renews the token.
+        self.assertIn("`ritual connect facebook --account facebook`", env.log())
         return accts
 
     def test_facebook_missing_permission_names_the_scope(self):
