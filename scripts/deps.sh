@@ -11,7 +11,26 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
 		|| missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# npm (for the tests' real S3 server) may come from NodeSource, not dpkg.
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+# The real SigV4-verifying S3 server of tests/e2e/test_s3.py, installed in
+# build/node/ (git-ignored). Bounded: without network it fails, not hangs.
+S3RVER_VERSION=4.0.4
+s3rver() {
+	dir="$(dirname "$0")/../build/node"
+	[ -f "$dir/node_modules/@20minutes/s3rver/lib/cli.js" ] && return 0
+	echo "deps: installing @20minutes/s3rver@$S3RVER_VERSION into build/node/"
+	mkdir -p "$dir" || return 1
+	if ! timeout 300 npm install --prefix "$dir" "@20minutes/s3rver@$S3RVER_VERSION" \
+		--no-audit --no-fund --loglevel=error --fetch-retries=1 \
+		--fetch-timeout=30000 >"$dir/npm.log" 2>&1; then
+		echo "deps: npm could not install @20minutes/s3rver@$S3RVER_VERSION" \
+			"(no network, or the npm registry unreachable?); see" \
+			"build/node/npm.log" >&2
+		return 1
+	fi
+}
+[ -z "$missing" ] && { s3rver; exit; }
 if [ "$(id -u)" -ne 0 ]; then
 	echo "ritual needs these Debian packages:$missing" >&2
 	echo "run: sudo apt-get install -y$missing" >&2
@@ -23,3 +42,4 @@ apt-get update -qq >/dev/null || { echo "deps: apt-get update failed" >&2; exit 
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null \
 	|| { echo "deps: apt-get install failed:$missing" >&2; exit 1; }
+s3rver

@@ -216,6 +216,22 @@ static int parse_when(const char *s, time_t now, time_t *out, const char *tz)
 	return 0;
 }
 
+/* Text from outside (post files, platforms, paths) for the terminal:
+ * control characters and bytes that are not UTF-8 escaped ("\x1b").
+ * Results live in a small ring, so several fit in one printf. NULL in,
+ * NULL out. */
+static const char *esc(const char *s)
+{
+	static char *ring[8];
+	static unsigned at;
+	if (!s)
+		return NULL;
+	at = (at + 1) % RT_ARRAY_LEN(ring);
+	free(ring[at]);
+	ring[at] = str_escape_controls(s, NULL);
+	return ring[at];
+}
+
 /* ---- queueing ---- */
 
 static void print_queued(const struct queue_batch *b, const int64_t *ids)
@@ -227,7 +243,7 @@ static void print_queued(const struct queue_batch *b, const int64_t *ids)
 		fmt_human(it->due, when, sizeof(when));
 		printf("  #%-4lld %s  %-5s %s%s%s  ->", (long long)ids[i], when,
 		       kind_name(it->pf->kind), it->pf->title ? "\"" : "",
-		       it->pf->title ? it->pf->title : path_basename(it->pf->path),
+		       esc(it->pf->title ? it->pf->title : path_basename(it->pf->path)),
 		       it->pf->title ? "\"" : "");
 		for (size_t k = 0; k < it->ntargets; k++)
 			printf(" %s", it->targets[k].account->name);
@@ -255,7 +271,7 @@ static int queue_files(struct cli *c, char *const *files, size_t n)
 	if (queue_prepare(c->cfg, &c->slots, st, files, n, now, &b, &diag) < 0) {
 		store_rollback(st);
 		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.msgs[i]);
+			fprintf(stderr, "%s\n", esc(diag.msgs[i]));
 		fprintf(stderr, "ritual: nothing queued: %zu problem%s; fix %s and "
 			"run the command again\n", diag.n, diag.n == 1 ? "" : "s",
 			diag.n == 1 ? "it" : "them");
@@ -266,7 +282,7 @@ static int queue_files(struct cli *c, char *const *files, size_t n)
 	store_rollback(st);
 	int64_t *ids = xcalloc(b->n ? b->n : 1, sizeof(*ids));
 	if (queue_commit(st, b, now, ids, &err) < 0) {
-		fprintf(stderr, "ritual: nothing queued: %s\n", err.msg);
+		fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
 		rc = EX_CANTCREAT;
 	} else {
 		print_queued(b, ids);
@@ -308,53 +324,119 @@ static int cmd_import(struct cli *c)
 
 /* ---- reading ---- */
 
+/* A JSON string of s; bytes that are not UTF-8 (a file name can hold any)
+ * become the text "\xNN", since JSON strings are Unicode. NULL for NULL. */
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	if (utf8_valid(s, n))
+		return json_stringn(s, n);
+	struct buf b = {0};
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+		if (k && i + k <= n && utf8_valid(s + i, k)) {
+			buf_append(&b, s + i, k);
+			i += k;
+		} else {
+			buf_printf(&b, "\\x%02x", c);
+			i++;
+		}
+	}
+	json_t *j = json_stringn(b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return j;
+}
+
+/* json_object_set_new that reports a failure (a NULL value included). */
+static int jset(json_t *o, const char *key, json_t *v)
+{
+	return v && json_object_set_new(o, key, v) == 0 ? 0 : -1;
+}
+
 static json_t *delivery_json(const struct store_delivery *d)
 {
 	char next[40];
 	fmt_iso(d->next_attempt, next, sizeof(next));
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s?, s:s?, s:s?}",
-			      "account", d->account, "network", d->network,
+	json_t *o = json_pack("{s:o, s:o, s:s, s:I, s:o?, s:o?, s:o?}",
+			      "account", jstr(d->account), "network", jstr(d->network),
 			      "state", dl_state_name(d->state), "attempts",
 			      (json_int_t)d->attempts,
-			      "remote_id", d->remote_id, "permalink", d->permalink,
-			      "error", d->error);
+			      "remote_id", jstr(d->remote_id), "permalink",
+			      jstr(d->permalink), "error", jstr(d->error));
+	if (!o)
+		return NULL;
+	int bad = 0;
 	if (d->state == DL_PENDING)
-		json_object_set_new(o, "next_attempt", json_string(next));
+		bad |= jset(o, "next_attempt", json_string(next));
 	if (d->state == DL_PENDING && d->phase == PHASE_COMMIT)
-		json_object_set_new(o, "awaiting_readback", json_true());
+		bad |= jset(o, "awaiting_readback", json_true());
 	if (d->published_at) {
 		char pub[40];
 		fmt_iso(d->published_at, pub, sizeof(pub));
-		json_object_set_new(o, "published_at", json_string(pub));
+		bad |= jset(o, "published_at", json_string(pub));
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
 	}
 	return o;
 }
 
+/* NULL when the JSON cannot be built (print_json reports it). */
 static json_t *post_json(const struct store_post *p)
 {
 	char due[40];
 	fmt_iso(p->due, due, sizeof(due));
-	json_t *o = json_pack("{s:I, s:s, s:s?, s:s, s:s?}", "id", (json_int_t)p->id,
-			      "kind", p->kind, "title", p->title, "due", due,
-			      "source", p->source);
+	json_t *o = json_pack("{s:I, s:o, s:o?, s:s, s:o?}", "id", (json_int_t)p->id,
+			      "kind", jstr(p->kind), "title", jstr(p->title), "due", due,
+			      "source", jstr(p->source));
+	if (!o)
+		return NULL;
+	int bad = 0;
 	if (p->expires) {
 		char ex[40];
 		fmt_iso(p->expires, ex, sizeof(ex));
-		json_object_set_new(o, "expires", json_string(ex));
+		bad |= jset(o, "expires", json_string(ex));
 	}
 	json_t *arr = json_array();
-	for (size_t i = 0; i < p->ndeliveries; i++)
-		json_array_append_new(arr, delivery_json(&p->deliveries[i]));
-	json_object_set_new(o, "deliveries", arr);
+	bad |= jset(o, "deliveries", arr);
+	for (size_t i = 0; !bad && i < p->ndeliveries; i++) {
+		json_t *d = delivery_json(&p->deliveries[i]);
+		bad |= !d || json_array_append_new(arr, d) < 0;
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
 static int print_json(json_t *v)
 {
-	int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
-	fputc('\n', stdout);
+	if (!v) {
+		fprintf(stderr, "ritual: cannot build the JSON output (out of "
+			"memory, or a text jansson refused); nothing printed\n");
+		return EX_SOFTWARE;
+	}
+	char *text = json_dumps(v, JSON_INDENT(2));
 	json_decref(v);
-	return rc < 0 ? EX_IOERR : 0;
+	if (!text) {
+		fprintf(stderr, "ritual: cannot write the JSON output; nothing "
+			"printed\n");
+		return EX_SOFTWARE;
+	}
+	int rc = fputs(text, stdout) < 0 || fputc('\n', stdout) == EOF ||
+		 fflush(stdout) != 0;
+	free(text);
+	if (rc) {
+		fprintf(stderr, "ritual: cannot write to standard output: %s\n",
+			strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
 }
 
 /* Paused accounts and deliveries needing the owner, shown loudly. */
@@ -368,12 +450,12 @@ static void print_alerts(struct store *st, struct store_post **v, size_t n)
 		for (size_t i = 0; i < na; i++) {
 			if (acc[i].paused)
 				printf("!! account %s is PAUSED: %s\n\n", acc[i].name,
-				       acc[i].reason ? acc[i].reason : "");
+				       acc[i].reason ? esc(acc[i].reason) : "");
 			else if (acc[i].hold_until > now) {
 				char w[40];
 				fmt_human(acc[i].hold_until, w, sizeof(w));
 				printf("!  account %s waits until %s: %s\n\n", acc[i].name,
-				       w, acc[i].reason ? acc[i].reason : "");
+				       w, acc[i].reason ? esc(acc[i].reason) : "");
 			}
 		}
 		store_accounts_free(acc, na);
@@ -383,7 +465,7 @@ static void print_alerts(struct store *st, struct store_post **v, size_t n)
 			if (v[i]->deliveries[k].state == DL_UNKNOWN)
 				printf("!! post %lld on %s: OUTCOME UNKNOWN: %s\n\n",
 				       (long long)v[i]->id, v[i]->deliveries[k].account,
-				       v[i]->deliveries[k].error ? v[i]->deliveries[k].error : "");
+				       v[i]->deliveries[k].error ? esc(v[i]->deliveries[k].error) : "");
 }
 
 static int cmd_list(struct cli *c)
@@ -415,8 +497,13 @@ static int cmd_list(struct cli *c)
 	}
 	if (json) {
 		json_t *arr = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, post_json(v[i]));
+		for (size_t i = 0; arr && i < n; i++) {
+			json_t *o = post_json(v[i]);
+			if (!o || json_array_append_new(arr, o) < 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		}
 		rc = print_json(arr);
 	} else {
 		print_alerts(st, v, n);
@@ -433,7 +520,7 @@ static int cmd_list(struct cli *c)
 			const char *title = v[i]->title ? v[i]->title
 							: path_basename(v[i]->source);
 			printf("%-5lld %-25s %-5s %-36.36s", (long long)v[i]->id, due,
-			       v[i]->kind, title);
+			       v[i]->kind, esc(title));
 			for (size_t k = 0; k < v[i]->ndeliveries; k++)
 				printf(" %s:%s", v[i]->deliveries[k].account,
 				       dl_state_name(v[i]->deliveries[k].state));
@@ -474,13 +561,13 @@ static int cmd_show(struct cli *c)
 	fmt_human(p->due, due, sizeof(due));
 	fmt_iso(p->due, iso, sizeof(iso));
 	printf("post %lld: %s \"%s\"\n", (long long)p->id, p->kind,
-	       p->title ? p->title : "");
+	       p->title ? esc(p->title) : "");
 	printf("  due:     %s (%s)%s\n", due, iso, p->from_slot ? ", a slot" : "");
 	if (p->expires) {
 		fmt_human(p->expires, due, sizeof(due));
 		printf("  expires: %s\n", due);
 	}
-	printf("  from:    %s\n", p->source);
+	printf("  from:    %s\n", esc(p->source));
 	for (size_t k = 0; k < p->ndeliveries; k++) {
 		const struct store_delivery *d = &p->deliveries[k];
 		printf("\n  %s (%s): %s%s, %ld attempt%s\n", d->account, d->network,
@@ -495,20 +582,20 @@ static int cmd_show(struct cli *c)
 			printf("    next attempt: %s\n", next);
 		}
 		if (d->remote_id)
-			printf("    id:        %s\n", d->remote_id);
+			printf("    id:        %s\n", esc(d->remote_id));
 		if (d->permalink)
-			printf("    permalink: %s\n", d->permalink);
+			printf("    permalink: %s\n", esc(d->permalink));
 		if (d->error)
 			printf("    %s: %s\n",
 			       d->state == DL_PUBLISHED ? "note" : "error",
-			       d->error);
+			       esc(d->error));
 		struct store_event *ev;
 		size_t ne;
 		if (store_events_list(st, d->id, &ev, &ne, &err) == 0) {
 			for (size_t i = 0; i < ne; i++) {
 				char at[40];
 				fmt_human(ev[i].at, at, sizeof(at));
-				printf("    %s  %s\n", at, ev[i].message);
+				printf("    %s  %s\n", at, esc(ev[i].message));
 			}
 			store_events_free(ev, ne);
 		}
@@ -581,7 +668,7 @@ static int cmd_preview(struct cli *c)
 	free(file);
 	if (prc < 0) {
 		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.msgs[i]);
+			fprintf(stderr, "%s\n", esc(diag.msgs[i]));
 		diag_free(&diag);
 		return EX_DATAERR;
 	}
@@ -594,7 +681,7 @@ static int cmd_preview(struct cli *c)
 	}
 	if (rc)
 		fprintf(stderr, "ritual preview: %s is not for account %s (see its "
-			"To: line)\n", what, acct);
+			"To: line)\n", esc(what), acct);
 	queue_batch_free(b);
 	return rc;
 }
@@ -801,7 +888,7 @@ static int check_online(struct cli *c)
 		else if (res.days_left >= 0)
 			snprintf(days, sizeof(days), "%ldd", res.days_left);
 		printf("%-12s %-9s %-7s %s\n", a->name, res.ok ? "OK" : "PROBLEM",
-		       days, res.detail);
+		       days, esc(res.detail));
 		if (!res.ok && res.fix[0])
 			printf("%-12s %-9s %-7s fix: %s\n", "", "", "", res.fix);
 		bad |= !res.ok;

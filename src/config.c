@@ -759,13 +759,10 @@ static int check_url(const char *u, int need_slash, int loopback_http,
 			return err_set(err, "\"%s\" has a bad port number", u);
 	}
 	if (!https) {
-		int loop = (hlen == 9 && strncasecmp(host, "127.0.0.1", 9) == 0) ||
-			   (hlen == 9 && strncasecmp(host, "localhost", 9) == 0) ||
-			   (hlen == 5 && strncmp(host, "[::1]", 5) == 0);
-		if (!loop && loopback_http)
+		if (!host_is_loopback(host, hlen) && loopback_http)
 			return err_set(err, "\"%s\" uses plain http://; expected "
 				       "https:// (http:// is accepted only for "
-				       "127.0.0.1, localhost or [::1], for tests)", u);
+				       "127.x.y.z, localhost or [::1], for tests)", u);
 	}
 	if (need_slash && u[strlen(u) - 1] != '/')
 		return err_set(err, "\"%s\" does not end with \"/\"; expected the "
@@ -1400,61 +1397,82 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 
 /*
  * libconfig 1.5 calls exit() when an @include names a folder (its scanner
- * fails on read). Walk the @include lines first, and refuse anything that
- * is not a regular file, with its line. Returns the number of problems.
+ * fails on read), and blocks for ever on a FIFO. Before libconfig opens
+ * anything, walk the file and its @include lines (nested too, any size:
+ * the file is streamed line by line), and refuse anything that is not a
+ * regular file, with its line. The file itself is opened non-blocking and
+ * checked with fstat, so a FIFO never blocks. Returns the number of
+ * problems; 0 also when a file cannot be opened (libconfig reports that).
  */
 static int check_includes(const char *file, const char *dir, int depth,
-			  struct diag *diag)
+			  const char *from, int from_line, struct diag *diag)
 {
-	unsigned char *data;
-	size_t len;
-	struct err err;
-	int bad = 0, line = 1;
+	int bad = 0, line = 0;
 	if (depth > 10) {
 		diag_add(diag, "%s: @include nested more than 10 deep", file);
 		return 1;
 	}
-	if (read_file(file, &data, &len, 4u << 20, &err) < 0)
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
 		return 0;  /* libconfig reports it */
-	if (memchr(data, '\0', len)) {
-		/* libconfig and this scan would read such a file differently. */
-		diag_add(diag, "%s: contains a NUL byte; expected a text file",
-			 file);
-		free(data);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		if (from)
+			diag_add(diag, "%s:%d: @include \"%s\" is not a file; "
+				 "expected the name of a file next to the "
+				 "configuration", from, from_line, file);
+		else
+			diag_add(diag, "%s: is not a regular file; expected the "
+				 "configuration file", file);
 		return 1;
 	}
-	for (char *p = (char *)data; p && *p; line++) {
-		char *eol = strchr(p, '\n');
-		if (eol)
-			*eol = '\0';
-		char *q = p + strspn(p, " \t");
-		if (strncmp(q, "@include", 8) == 0) {
-			q += 8 + strspn(q + 8, " \t");
-			char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
-			if (!end || memchr(q + 1, '\\', (size_t)(end - q - 1))) {
-				/* A name libconfig might read otherwise (escapes). */
-				diag_add(diag, "%s:%d: @include needs a plain file name "
-					 "in double quotes", file, line);
-				bad++;
-			} else {
-				char *name = xstrndup(q + 1, (size_t)(end - q - 1));
-				char *full = path_resolve(dir, name);
-				struct stat sb;
-				if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-					diag_add(diag, "%s:%d: @include \"%s\" is not a file; "
-						 "expected the name of a file next to the "
-						 "configuration", file, line, name);
-					bad++;
-				} else if (stat(full, &sb) == 0) {
-					bad += check_includes(full, dir, depth + 1, diag);
-				}
-				free(full);
-				free(name);
-			}
-		}
-		p = eol ? eol + 1 : NULL;
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return 0;
 	}
-	free(data);
+	char *p = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&p, &cap, f)) >= 0) {
+		line++;
+		if (memchr(p, '\0', (size_t)n)) {
+			/* libconfig and this scan would read such a file differently. */
+			diag_add(diag, "%s:%d: contains a NUL byte; expected a text "
+				 "file", file, line);
+			bad++;
+			break;
+		}
+		char *q = p + strspn(p, " \t");
+		if (strncmp(q, "@include", 8) != 0)
+			continue;
+		q += 8 + strspn(q + 8, " \t");
+		char *end = *q == '"' ? strchr(q + 1, '"') : NULL;
+		if (!end || memchr(q + 1, '\\', (size_t)(end - q - 1))) {
+			/* A name libconfig might read otherwise (escapes). */
+			diag_add(diag, "%s:%d: @include needs a plain file name "
+				 "in double quotes", file, line);
+			bad++;
+			continue;
+		}
+		char *name = xstrndup(q + 1, (size_t)(end - q - 1));
+		char *full = path_resolve(dir, name);
+		struct stat sb;
+		if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			/* not opened at all: a FIFO would wait for a writer */
+			diag_add(diag, "%s:%d: @include \"%s\" is not a file; "
+				 "expected the name of a file next to the "
+				 "configuration", file, line, name);
+			bad++;
+		} else if (stat(full, &sb) == 0) {
+			bad += check_includes(full, dir, depth + 1, file, line, diag);
+		}
+		free(full);
+		free(name);
+	}
+	free(p);
+	fclose(f);
 	return bad;
 }
 
@@ -1477,7 +1495,8 @@ int config_load_flags(const char *path, unsigned flags, struct config **out,
 	cfg->path = path_absolute(path);
 	c.dir = path_dirname(cfg->path);
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block here; check_includes refuses it */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		diag_add(diag, "%s: cannot read the configuration: %s", path,
 			 strerror(errno));
@@ -1486,7 +1505,7 @@ int config_load_flags(const char *path, unsigned flags, struct config **out,
 	close(fd);
 
 	config_set_include_dir(&lc, c.dir);
-	if (check_includes(path, c.dir, 0, diag) > 0)
+	if (check_includes(path, c.dir, 0, NULL, 0, diag) > 0)
 		goto cleanup;
 	if (!config_read_file(&lc, path)) {
 		/* an error in an @include'd file names it as found: next to us */

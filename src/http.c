@@ -33,9 +33,22 @@ struct http_client {
 	long commit_status;         /* see http_commit_status() */
 };
 
+static char *curl_strdup_wiped(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
 int http_global_init(struct err *err)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	/* libcurl copies the Authorization header, form bodies and S3 keys
+	 * into buffers of its own: every block it frees is wiped first. */
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, free_wiped,
+				 realloc_wiped, curl_strdup_wiped,
+				 calloc) != CURLE_OK)
 		return err_set(err, "cannot initialise libcurl");
 	return 0;
 }
@@ -74,13 +87,6 @@ void http_client_free(struct http_client *c)
 	free(c);
 }
 
-static int host_is_loopback(const char *host)
-{
-	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
-	       strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0 ||
-	       str_has_prefix(host, "127.");
-}
-
 char *http_url_host(const char *url)
 {
 	CURLU *u = curl_url();
@@ -109,7 +115,7 @@ int http_url_allowed(const char *url)
 		goto out;
 	if (strcmp(scheme, "https") == 0)
 		ok = 1;
-	else if (strcmp(scheme, "http") == 0 && host_is_loopback(host))
+	else if (strcmp(scheme, "http") == 0 && host_is_loopback(host, strlen(host)))
 		ok = 1;
 out:
 	curl_free(scheme);
@@ -182,6 +188,31 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	if (x->c->opt.abort_cb && x->c->opt.abort_cb(x->c->opt.abort_ud)) {
 		x->aborted = 1;
 		return 1;
+	}
+	return 0;
+}
+
+/* SigV4 requests: keep the SignedHeaders list of the request headers
+ * libcurl sent (nothing else of them: the signature stays here). */
+static int on_debug(CURL *e, curl_infotype type, char *data, size_t n,
+		    void *ud)
+{
+	(void)e;
+	struct xfer *x = ud;
+	static const char key[] = "SignedHeaders=";
+	if (type != CURLINFO_HEADER_OUT)
+		return 0;
+	for (size_t i = 0; i + sizeof(key) - 1 <= n; i++) {
+		if (memcmp(data + i, key, sizeof(key) - 1) != 0)
+			continue;
+		const char *v = data + i + sizeof(key) - 1;
+		size_t vl = 0;
+		while (v + vl < data + n && v[vl] != ',' && v[vl] != '\r' &&
+		       v[vl] != '\n' && v[vl] != ' ')
+			vl++;
+		snprintf(x->resp->signed_headers,
+			 sizeof(x->resp->signed_headers), "%.*s", (int)vl, v);
+		break;
 	}
 	return 0;
 }
@@ -385,14 +416,28 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	}
 	/* No "Expect: 100-continue" round trip: it adds a second a request
-	 * on some servers and changes nothing for us. */
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	 * on some servers and changes nothing for us. A SigV4 request gets
+	 * no blank "Expect:" line: libcurl before 8.3.0 signs the headers
+	 * the caller removes (curl issue #11664), so a real S3 server
+	 * rebuilds another canonical request and answers 403
+	 * SignatureDoesNotMatch. There, curl may send its own
+	 * "Expect: 100-continue" (bodies over 1 MiB; added after signing,
+	 * never signed) and a zero timeout sends the body at once. */
+	if (req->aws_sigv4)
+		curl_easy_setopt(e, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+	else
+		hdrs = curl_slist_append(hdrs, "Expect:");
 	if (req->bearer) {
 		auth = xasprintf("Authorization: Bearer %s", req->bearer);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
-	for (const char *const *h = req->headers; h && *h; h++)
+	for (const char *const *h = req->headers; h && *h; h++) {
+		/* "Name:" removes a header; signed, it breaks SigV4 (above). */
+		size_t hl = strlen(*h);
+		if (req->aws_sigv4 && hl && (*h)[hl - 1] == ':')
+			continue;
 		hdrs = curl_slist_append(hdrs, *h);
+	}
 
 	if (req->nparts) {
 		mime = curl_mime_init(e);
@@ -444,6 +489,9 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	if (req->aws_sigv4) {
 		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, req->aws_sigv4);
 		curl_easy_setopt(e, CURLOPT_USERPWD, req->aws_credentials);
+		curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(e, CURLOPT_DEBUGDATA, &x);
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 
@@ -480,18 +528,23 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(e, CURLOPT_USERPWD, NULL);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(hdrs);
+	curl_slist_free_all(hdrs);  /* curl's free: wiped, see http_global_init */
 	curl_mime_free(mime);
 	if (auth) {
 		explicit_bzero(auth, strlen(auth));
 		free(auth);
 	}
+	if (form)
+		explicit_bzero(form, strlen(form));
 	free(form);
 	return rc;
 }
 
 void http_response_free(struct http_response *resp)
 {
+	/* A body may carry a token (Instagram's refresh answer). */
+	if (resp->body)
+		explicit_bzero(resp->body, resp->body_len);
 	free(resp->body);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		free(resp->headers[i].name);

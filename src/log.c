@@ -47,13 +47,14 @@ static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 	if (log_journal < 0)
 		log_journal = getenv("JOURNAL_STREAM") != NULL;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	/* One line per message: a newline inside would forge a log line. */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	/* One line per message: a newline inside would forge a log line,
+	 * and platform messages may hold terminal escapes: every control
+	 * character is shown escaped ("\x1b"). */
+	char *safe = str_escape_controls(msg, NULL);
+	char *safe_suffix = suffix ? str_escape_controls(suffix, NULL) : NULL;
 	if (log_journal) {
-		fprintf(stderr, "<%d>%s%s%s\n", prio[lvl], msg, suffix ? ": " : "",
-			suffix ? suffix : "");
+		fprintf(stderr, "<%d>%s%s%s\n", prio[lvl], safe, suffix ? ": " : "",
+			suffix ? safe_suffix : "");
 	} else {
 		char ts[32];
 		struct timespec now;
@@ -62,9 +63,11 @@ static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 		localtime_r(&now.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S", &tm);
 		fprintf(stderr, "%s %s[%s] %s%s%s\n", ts, log_ident, names[lvl],
-			msg, suffix ? ": " : "", suffix ? suffix : "");
+			safe, suffix ? ": " : "", suffix ? safe_suffix : "");
 	}
 	fflush(stderr);
+	free(safe);
+	free(safe_suffix);
 }
 
 #define LOG_FN(name, lvl)                                   \

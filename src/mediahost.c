@@ -31,7 +31,9 @@
  *  - S3 answers: PUT 200/201/204 and DELETE 200/204/404 are success.
  *    Otherwise the message has the HTTP status, S3's <Code> and <Message>
  *    (found by plain string search; entities decoded; at most 300 bytes)
- *    and a hint chosen from the code.
+ *    and a hint chosen from the code. The codes that name the key, the
+ *    bucket or the region (s3_code_is_config) return MEDIAHOST_CONFIG:
+ *    sending the same request again cannot help.
  */
 #include "ritual/mediahost.h"
 
@@ -408,13 +410,19 @@ done:
 
 /* What to check, from S3's error code (NULL when unknown). */
 static const char *s3_hint(const struct mediahost *h, long status,
-			   const char *code, int deleting, char *buf, size_t len)
+			   const char *code, const char *signed_headers,
+			   int deleting, char *buf, size_t len)
 {
 	const char *c = code ? code : "";
 	if (strcmp(c, "SignatureDoesNotMatch") == 0)
-		snprintf(buf, len, "the secret in the key file %s does not belong "
-			 "to its access key; copy both again from the storage "
-			 "provider's console", h->key_file);
+		snprintf(buf, len, "either the secret in the key file %s does "
+			 "not belong to its access key (copy both again from the "
+			 "storage provider's console), or the server rebuilt "
+			 "another request than ritual signed (signed headers: "
+			 "%s; a proxy in front of the storage that changes "
+			 "them?)", h->key_file,
+			 signed_headers && *signed_headers ? signed_headers
+							   : "unknown");
 	else if (strcmp(c, "InvalidAccessKeyId") == 0)
 		snprintf(buf, len, "the access key in %s is unknown at %s; check "
 			 "it and media.s3.endpoint", h->key_file, h->endpoint);
@@ -447,6 +455,21 @@ static const char *s3_hint(const struct mediahost *h, long status,
 	return buf;
 }
 
+/* S3 error codes that only the owner can fix (the key file, the bucket,
+ * the region): trying again sends the same refused request. */
+static int s3_code_is_config(const char *code)
+{
+	static const char *const cfg_codes[] = {
+		"SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied",
+		"NoSuchBucket", "AuthorizationHeaderMalformed",
+		"PermanentRedirect", "IllegalLocationConstraintException",
+	};
+	for (size_t i = 0; code && i < RT_ARRAY_LEN(cfg_codes); i++)
+		if (strcmp(code, cfg_codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* "S3 PUT of NAME to bucket B at E failed: HTTP 403 SignatureDoesNotMatch
  * (The request signature...); hint". */
 static int s3_fail(const struct mediahost *h, const char *what,
@@ -473,14 +496,16 @@ static int s3_fail(const struct mediahost *h, const char *what,
 		buf_printf(&b, " (%s)", msg);
 	if (!code && !msg)
 		buf_puts(&b, " without an S3 error code");
-	const char *hn = s3_hint(h, r->status, code, deleting, hint, sizeof(hint));
+	const char *hn = s3_hint(h, r->status, code, r->signed_headers,
+				 deleting, hint, sizeof(hint));
+	int rc = s3_code_is_config(code) ? MEDIAHOST_CONFIG : -1;
 	err_set(err, "S3 %s of %s %s bucket %s at %s failed: %s%s%s", what,
 		name, deleting ? "in" : "to", h->bucket, h->endpoint, b.data,
 		hn ? "; " : "", hn ? hn : "");
 	buf_free(&b);
 	free(code);
 	free(msg);
-	return -1;
+	return rc;
 }
 
 /* ------------------------------------------------------------ storing */
@@ -541,7 +566,7 @@ static int s3_store(struct mediahost *h, const char *name, const void *data,
 		goto out;
 	}
 	if (r.status != 200 && r.status != 201 && r.status != 204) {
-		s3_fail(h, "PUT", name, &r, 0, err);
+		rc = s3_fail(h, "PUT", name, &r, 0, err);
 		goto out;
 	}
 	rc = 0;
@@ -664,8 +689,9 @@ int mediahost_put(struct mediahost *h, const char *name, const void *data,
 	if (len >= (size_t)FETCH_MAX)
 		return err_set(err, "the image %s is too large to host "
 			       "(%zu bytes; at most %ld)", name, len, FETCH_MAX - 1);
-	if (store(h, name, data, len, mime, err) < 0)
-		return -1;
+	int rc = store(h, name, data, len, mime, err);
+	if (rc < 0)
+		return rc;
 	char *u = mediahost_url(h, name);
 	if (fetch_back(h, u, data, len, mime, err) < 0) {
 		free(u);
@@ -710,7 +736,7 @@ int mediahost_remove(struct mediahost *h, const char *name, struct err *err)
 		goto out;
 	}
 	if (r.status != 200 && r.status != 204 && r.status != 404) {
-		s3_fail(h, "DELETE", name, &r, 1, err);
+		rc = s3_fail(h, "DELETE", name, &r, 1, err);
 		goto out;
 	}
 	rc = 0;
@@ -736,7 +762,9 @@ int mediahost_check(struct mediahost *h, struct err *err)
 		err_set(err, "media check: no random bytes for a file name");
 		goto out;
 	}
-	if (store(h, name, check_jpeg, sizeof(check_jpeg), "image/jpeg", &e) < 0) {
+	int st = store(h, name, check_jpeg, sizeof(check_jpeg), "image/jpeg", &e);
+	if (st < 0) {
+		rc = st;
 		err_set(err, "media check, step 1 of 3 (store a test image in %s) "
 			"failed: %s", place, e.msg);
 		goto out;
@@ -750,7 +778,8 @@ int mediahost_check(struct mediahost *h, struct err *err)
 			"media.url) failed: %s (%s)", e.msg, where);
 		goto out;
 	}
-	if (mediahost_remove(h, name, &e) < 0) {
+	if ((st = mediahost_remove(h, name, &e)) < 0) {
+		rc = st;
 		err_set(err, "media check, step 3 of 3 (remove the test image) "
 			"failed: %s", e.msg);
 		goto out;

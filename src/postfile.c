@@ -748,6 +748,47 @@ void postfile_free(struct post_file *p)
 	free(p);
 }
 
+/*
+ * The first control character in a valid UTF-8 line of n bytes (its line
+ * end already cut): C0 controls other than tab, DEL, and C1 controls
+ * (U+0080..U+009F). They could move a terminal's cursor or recolour it
+ * when the text is shown, and no platform wants them. Returns 1 and the
+ * 1-based column (in characters) and the code point, 0 when clean.
+ */
+static int find_control(const char *s, size_t n, size_t *col, unsigned *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t chars = 0;
+	for (size_t i = 0; i < n; i++) {
+		if ((u[i] & 0xC0) != 0x80)
+			chars++;
+		if ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7F) {
+			*cp = u[i];
+			*col = chars;
+			return 1;
+		}
+		if (u[i] == 0xC2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F) {
+			*cp = u[i + 1];
+			*col = chars;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void control_problem(struct parser *ps, int line, size_t col, unsigned cp)
+{
+	if (cp == '\r')
+		problem(ps, line, "column %zu: a carriage return (U+000D) inside "
+			"the line; save the file with Unix (LF) or Windows (CRLF) "
+			"line ends", col);
+	else
+		problem(ps, line, "column %zu: a control character (U+%04X%s); "
+			"remove it: a post may hold tabs and line ends but no "
+			"other control characters", col, cp,
+			cp == 0x1B ? ", ESC: a terminal colour code?" : "");
+}
+
 int postfile_parse_buffer(const char *path, const char *data, size_t len,
 			  struct post_file **out, struct diag *diag)
 {
@@ -794,6 +835,12 @@ int postfile_parse_buffer(const char *path, const char *data, size_t len,
 				bad_line = line;
 			else
 				bad_more++;
+		}
+		size_t ctl_col;
+		unsigned ctl_cp;
+		if (text_ok && find_control(p, n, &ctl_col, &ctl_cp)) {
+			control_problem(&ps, line, ctl_col, ctl_cp);
+			text_ok = 0;  /* no further checks of this header's value */
 		}
 
 		if (in_header) {

@@ -10,6 +10,7 @@
 #include "ritual/config.h"
 #include "ritual/daemon.h"
 #include "ritual/schedule.h"
+#include "ritual/util.h"
 
 static void usage(FILE *f)
 {
@@ -38,6 +39,13 @@ int main(int argc, char **argv)
 	};
 	struct daemon_options opt = {0};
 	int check = 0, c;
+	struct err herr = {{0}};
+
+	/* Before any token is read: no core file, not dumpable. */
+	if (process_harden(&herr) < 0) {
+		fprintf(stderr, "rituald: %s\n", herr.msg);
+		return EX_OSERR;
+	}
 
 	opt.config_path = getenv("RITUAL_CONFIG");
 	while ((c = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {

@@ -851,17 +851,35 @@ int store_post_retry(struct store *st, int64_t id, time_t now, int *changed,
 		"i", id);
 	if (run(st, err, s, "retrying a post") < 0)
 		goto fail;
-	/* An unknown delivery keeps its progress: the owner checked the page
-	 * and says it is not there, but a container id is still useful. */
+	/* An unknown delivery keeps its progress (the first commit mark, the
+	 * platform's clock, a container id) and its commit mark: rituald
+	 * reads the account back once more before it sends anything, so a
+	 * retry of a post that did go out settles on it instead of posting it
+	 * twice. Only the read-back counters start again. */
 	s = prep(st, err,
-		"UPDATE deliveries SET state = 'pending', phase = 'prepare', "
-		"attempts = 0, next_attempt = ?, due = MAX(due, ?) "
-		"WHERE post_id = ? AND state IN ('failed','unknown','missed')",
+		"DELETE FROM progress WHERE key IN ('reconcile_tries',"
+		"'reconcile_absent') AND delivery_id IN (SELECT id FROM "
+		"deliveries WHERE post_id = ? AND state = 'unknown')", "i", id);
+	if (run(st, err, s, "retrying a post") < 0)
+		goto fail;
+	s = prep(st, err,
+		"UPDATE deliveries SET state = 'pending', attempts = 0, "
+		"next_attempt = ?, due = MAX(due, ?) "
+		"WHERE post_id = ? AND state = 'unknown'",
 		"iii", (int64_t)now, (int64_t)now, id);
 	if (run(st, err, s, "retrying a post") < 0)
 		goto fail;
+	int n = sqlite3_changes(st->db);
+	s = prep(st, err,
+		"UPDATE deliveries SET state = 'pending', phase = 'prepare', "
+		"attempts = 0, next_attempt = ?, due = MAX(due, ?) "
+		"WHERE post_id = ? AND state IN ('failed','missed')",
+		"iii", (int64_t)now, (int64_t)now, id);
+	if (run(st, err, s, "retrying a post") < 0)
+		goto fail;
+	n += sqlite3_changes(st->db);
 	if (changed)
-		*changed = sqlite3_changes(st->db);
+		*changed = n;
 	return store_commit(st, err);
 fail:
 	store_rollback(st);

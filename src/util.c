@@ -11,12 +11,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <jansson.h>
 
 static void oom(void)
 {
@@ -583,4 +588,118 @@ void crash_point(const char *name)
 	}
 	if (at && strcmp(at, name) == 0)
 		kill(getpid(), SIGKILL);
+}
+
+/* One dotted-quad part: 1-3 decimal digits, no leading zero, <= 255. */
+static int quad_part(const char *s, size_t n)
+{
+	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
+		return -1;
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v <= 255 ? v : -1;
+}
+
+int host_is_loopback(const char *host, size_t len)
+{
+	if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
+		return 1;
+	if ((len == 5 && memcmp(host, "[::1]", 5) == 0) ||
+	    (len == 3 && memcmp(host, "::1", 3) == 0))
+		return 1;
+	/* exactly four decimal parts, the first 127 */
+	size_t start = 0;
+	int parts = 0, first = -1;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && host[i] != '.')
+			continue;
+		int v = quad_part(host + start, i - start);
+		if (v < 0 || ++parts > 4)
+			return 0;
+		if (parts == 1)
+			first = v;
+		start = i + 1;
+	}
+	return parts == 4 && first == 127;
+}
+
+char *str_escape_controls(const char *s, const char *keep)
+{
+	struct buf b = {0};
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p);
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t k = 1;
+		int esc = 0;
+		if (c < 0x20 || c == 0x7f) {
+			esc = !(keep && c != 0 && strchr(keep, (int)c));
+		} else if (c >= 0x80) {
+			/* length of a valid sequence here, else one bad byte */
+			size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+			if (want && i + want <= n && utf8_valid((const char *)p + i, want))
+				k = want;
+			else
+				esc = 1;
+			/* C1 controls U+0080..U+009F: C2 80..C2 9F */
+			if (k == 2 && c == 0xc2 && p[i + 1] <= 0x9f) {
+				buf_printf(&b, "\\u%04x", (unsigned)p[i + 1]);
+				i += 2;
+				continue;
+			}
+		}
+		if (esc) {
+			buf_printf(&b, "\\x%02x", c);
+		} else {
+			buf_append(&b, p + i, k);
+		}
+		i += k;
+	}
+	return buf_steal(&b);
+}
+
+void free_wiped(void *p)
+{
+	if (!p)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+void *realloc_wiped(void *p, size_t n)
+{
+	if (!p)
+		return malloc(n);
+	if (n == 0) {
+		free_wiped(p);
+		return NULL;
+	}
+	size_t old = malloc_usable_size(p);
+	if (n <= old)
+		return p;  /* shrinking in place leaves nothing behind */
+	void *q = malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old);
+	free_wiped(p);
+	return q;
+}
+
+int process_harden(struct err *err)
+{
+	/* No core file, no ptrace by the same user, no /proc/PID/mem for
+	 * others: memory holds tokens while a request is in flight. */
+	struct rlimit none = {0, 0};
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		return err_set(err, "cannot switch core dumps off: %s", strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return err_set(err, "cannot make the process non-dumpable: %s",
+			       strerror(errno));
+	/* Parsed JSON can hold a token (Instagram's refresh answer). */
+	json_set_alloc_funcs(malloc, free_wiped);
+	return 0;
 }

@@ -62,7 +62,10 @@ struct http_request {
 	size_t nform;
 	const struct http_part *parts;   /* multipart/form-data */
 	size_t nparts;
-	/* AWS SigV4 (S3): "aws:amz:REGION:s3" and "ACCESS:SECRET", or NULL. */
+	/* AWS SigV4 (S3): "aws:amz:REGION:s3" and "ACCESS:SECRET", or NULL.
+	 * Then header lines that remove a header ("Name:") are dropped, since
+	 * libcurl < 8.3 would sign them, and the body never waits for
+	 * "100 Continue". */
 	const char *aws_sigv4;
 	const char *aws_credentials;
 	int commit;                 /* fresh connection, closed after */
@@ -93,6 +96,8 @@ struct http_response {
 	enum http_fail fail;
 	char error[256];            /* transport error, for humans */
 	double seconds;             /* total time */
+	char signed_headers[256];   /* SigV4: the SignedHeaders list sent
+				     * ("host;x-amz-date"), else "" */
 };
 
 /*

@@ -46,6 +46,14 @@ void mediahost_free(struct mediahost *h);
 #define MEDIAHOST_NAME_SIZE 48
 void mediahost_name(const char *ext, char *buf, size_t len);
 
+/* What mediahost_put, mediahost_remove and mediahost_check return instead
+ * of -1 when S3 refused the configuration itself: SignatureDoesNotMatch,
+ * InvalidAccessKeyId, AccessDenied, NoSuchBucket, or a wrong region
+ * (AuthorizationHeaderMalformed, PermanentRedirect). The message says what
+ * to fix in media.s3 or its key file; sending again cannot help. Every
+ * other failure (5xx, SlowDown, timeouts, the fetch-back) is -1. */
+#define MEDIAHOST_CONFIG (-2)
+
 /* Store data under name, then fetch it back through the public URL and
  * compare. *url (caller frees) is the public URL. Messages say which step
  * failed (writing the folder, the S3 PUT with its HTTP status and S3 error

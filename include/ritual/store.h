@@ -168,7 +168,9 @@ int store_post_cancel(struct store *st, int64_t id, int *changed,
 /* Set the post's due time and that of its pending deliveries. */
 int store_post_reschedule(struct store *st, int64_t id, time_t due,
 			  int *changed, struct err *err);
-/* failed/unknown/missed deliveries -> pending, due now (attempts reset). */
+/* failed/missed deliveries -> pending, due now (attempts reset); unknown
+ * ones -> pending too, but keeping their commit mark, so that rituald
+ * reads the account back before it sends anything again. */
 int store_post_retry(struct store *st, int64_t id, time_t now, int *changed,
 		     struct err *err);
 

@@ -83,6 +83,17 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 int read_secret_file(const char *path, char **out, struct err *err);
 void secret_free(char *s);
 
+/* free() that first overwrites the whole block (malloc_usable_size), and
+ * a realloc() that wipes the block it leaves: for memory that may have
+ * held a token (libcurl's and jansson's allocations go through these). */
+void free_wiped(void *p);
+void *realloc_wiped(void *p, size_t n);
+
+/* Called early in main() by rituald and ritual: RLIMIT_CORE 0,
+ * PR_SET_DUMPABLE 0 (no core file, no ptrace or /proc/PID/mem by the same
+ * user), and jansson frees through free_wiped. -1 with err on failure. */
+int process_harden(struct err *err);
+
 /* Path helpers; results owned by the caller. */
 char *path_dirname(const char *path);                 /* "a/b.c" -> "a", "b" -> "." */
 const char *path_basename(const char *path);          /* pointer into path */
@@ -92,6 +103,20 @@ char *path_absolute(const char *path);                /* against the cwd; no sym
 /* UTF-8. */
 int utf8_valid(const char *s, size_t len);            /* 1 if valid UTF-8 */
 size_t utf8_length(const char *s);                    /* code points in a valid string */
+
+/* A copy of s that is safe to print on a terminal or in a log line:
+ * C0 controls (bytes 0x00-0x1f), DEL (0x7f) and bytes that are not part of
+ * valid UTF-8 become "\xNN"; C1 controls (U+0080-U+009F) become "\u00NN".
+ * Controls listed in keep (e.g. "\n\t", or NULL for none) pass through.
+ * Everything else is copied as is. Owned by the caller (free). */
+char *str_escape_controls(const char *s, const char *keep);
+
+/* Whether host (len bytes, as in a URL: IPv6 in brackets) names the
+ * loopback interface itself: an IPv4 literal 127.x.y.z in plain dotted
+ * decimal (four parts, no leading zeros), "localhost" (any case), or
+ * "[::1]" / "::1". Refused: names that merely start with "127." or
+ * contain "localhost", hex/octal/short IPv4 forms, IPv4-mapped IPv6. */
+int host_is_loopback(const char *host, size_t len);
 
 /* Trim ASCII whitespace in place at both ends; returns s. */
 char *str_trim(char *s);

@@ -633,9 +633,20 @@ static int make_container(struct pub_ctx *ctx, const struct pub_job *job,
 		name = xstrdup(buf);
 	}
 	char *image_url = NULL;
-	if (mediahost_put(host, name, job->image, job->image_len,
-			  job->image_mime ? job->image_mime : "image/jpeg",
-			  &image_url, &err) < 0) {
+	int put = mediahost_put(host, name, job->image, job->image_len,
+				job->image_mime ? job->image_mime : "image/jpeg",
+				&image_url, &err);
+	if (put == MEDIAHOST_CONFIG) {
+		/* The storage refused the key or the bucket: held until the
+		 * owner fixes media.s3 (a retry sends the same request). */
+		pub_result_set(res, PUB_CONFIG,
+			       "the image storage refused ritual's media.s3 "
+			       "settings (nothing was sent to Instagram; fix them, "
+			       "then reload rituald or run `ritual retry`): %s",
+			       err.msg);
+		goto out_name;
+	}
+	if (put < 0) {
 		pub_result_set(res, PUB_TRANSIENT,
 			       "the image could not be put where Instagram fetches "
 			       "it (nothing was sent to Instagram): %s", err.msg);
@@ -988,6 +999,7 @@ static int ig_check(struct pub_ctx *ctx, struct pub_check *out)
 	struct err err = {{0}};
 	struct mediahost *own = NULL;
 	struct mediahost *host = media_host(ctx, &own, &err);
+	int mc;
 	if (!host) {
 		out->ok = 0;
 		append(out->detail, sizeof(out->detail), "; %s",
@@ -996,11 +1008,16 @@ static int ig_check(struct pub_ctx *ctx, struct pub_check *out)
 		snprintf(out->fix, sizeof(out->fix), "set the media group in the "
 			 "config: a folder your web server publishes, or an S3 "
 			 "bucket (see README)");
-	} else if (mediahost_check(host, &err) < 0) {
+	} else if ((mc = mediahost_check(host, &err)) < 0) {
 		out->ok = 0;
 		append(out->detail, sizeof(out->detail), "; media host: %s", err.msg);
-		snprintf(out->fix, sizeof(out->fix), "make media.url serve the "
-			 "media files to anyone, over https, without a login");
+		if (mc == MEDIAHOST_CONFIG)
+			snprintf(out->fix, sizeof(out->fix), "fix media.s3 or its "
+				 "key file as the message says");
+		else
+			snprintf(out->fix, sizeof(out->fix), "make media.url serve "
+				 "the media files to anyone, over https, without "
+				 "a login");
 	} else {
 		append(out->detail, sizeof(out->detail), "; media URL reachable");
 	}

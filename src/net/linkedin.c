@@ -178,7 +178,9 @@ static char *li_url(const struct pub_ctx *ctx, const char *fmt, ...)
 }
 
 /* One /rest call with the headers every call needs. json: a body to send
- * as application/json, or NULL. */
+ * as application/json, or NULL. A finder (a "q=" parameter, e.g. the
+ * q=author posts listing) also says X-RestLi-Method: FINDER, as LinkedIn's
+ * documentation sample and its own client do. */
 static int li_call(const struct pub_ctx *ctx, const char *method,
 		   const char *url, const char *json, int commit,
 		   struct http_response *resp)
@@ -186,7 +188,11 @@ static int li_call(const struct pub_ctx *ctx, const char *method,
 	char version[80];
 	snprintf(version, sizeof(version), "LinkedIn-Version: %s",
 		 ctx->cfg->api.linkedin_version);
+	const char *query = strchr(url, '?');
+	int finder = query && (strncmp(query + 1, "q=", 2) == 0 ||
+			       strstr(query, "&q=") != NULL);
 	const char *const headers[] = {version, "X-Restli-Protocol-Version: 2.0.0",
+				       finder ? "X-RestLi-Method: FINDER" : NULL,
 				       NULL};
 	struct http_request req = {.method = method, .url = url,
 				   .bearer = ctx->token, .headers = headers,

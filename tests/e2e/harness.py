@@ -36,6 +36,26 @@ LI_PERSON = "urn:li:person:abc123XYZ"
 S3_BUCKET = "ritual-media"
 S3_REGION = "us-east-1"
 S3_ACCESS_KEY = "AKIDRITUALTEST"
+# libfaketime (Debian package faketime), for running rituald with a shifted clock.
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+def faketime_env(spec):
+    """Environment variables that run a program under libfaketime.
+
+    spec: a FAKETIME string, e.g. "+400s" or "-10m" (relative: the clock
+    keeps ticking from the real time shifted by that much) or "@2026-03-02
+    09:00:00" (starts there and ticks). None: {} (the real clock). Raises
+    unittest.SkipTest when libfaketime is not installed.
+    """
+    if spec is None:
+        return {}
+    if not os.path.exists(FAKETIME_LIB):
+        raise unittest.SkipTest("libfaketime not installed (Debian package faketime)")
+    return {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": str(spec),
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            # ASan wants to be first in the link order; libfaketime is preloaded.
+            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
 
 
 def sha256_file(path):
@@ -88,6 +108,13 @@ class Fake:
 
     def tokens(self, **spec):
         return self.call("POST", "/_fake/tokens", spec)
+
+    def clear_faults(self):
+        return self.call("DELETE", "/_fake/faults")
+
+    def clock(self, **spec):
+        """POST /_fake/clock: {"advance": s} or {"offset": s}; {} reads it."""
+        return self.call("POST", "/_fake/clock", spec)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -142,7 +169,10 @@ class Env:
                 "access_key": S3_ACCESS_KEY, "secret_key": self.tokens["s3_secret"],
                 "region": S3_REGION, "public_read": True}}}
         for k, v in (fake_extra or {}).items():
-            fake_cfg.setdefault(k, {}).update(v)
+            if isinstance(v, dict):
+                fake_cfg.setdefault(k, {}).update(v)
+            else:                       # a top-level value, e.g. "clock_offset": -600
+                fake_cfg[k] = v
         self.fake = Fake(self.dir, fake_cfg)
         self.media_dir = None
         if media == "dir":
@@ -202,9 +232,10 @@ accounts = ( %s );
         return self.fake.base + "/v25.0"
 
     # -- ritual --
-    def ritual(self, *args, expect=0, env=None):
+    def ritual(self, *args, expect=0, env=None, faketime=None):
         e = dict(os.environ)
         e.pop("RITUAL_CONFIG", None)
+        e.update(faketime_env(faketime))
         e.update(env or {})
         p = subprocess.run(VALGRIND + [RITUAL, "-c", self.config] + list(args), capture_output=True,
                            text=True, env=e, timeout=60)
@@ -235,16 +266,23 @@ accounts = ( %s );
         return path
 
     # -- rituald --
-    def run_once(self, timeout=60):
+    def run_once(self, timeout=60, faketime=None):
+        """rituald --once; faketime: run it under libfaketime with that
+        FAKETIME spec (e.g. "+400s": rituald's clock 400 s ahead)."""
+        e = dict(os.environ)
+        e.update(faketime_env(faketime))
         with open(self.daemon_log, "a") as log:
             p = subprocess.run(VALGRIND + [RITUALD, "-c", self.config, "--once", "-v"], stdout=log,
-                               stderr=log, timeout=timeout)
+                               stderr=log, timeout=timeout, env=e)
         return p.returncode
 
-    def start_daemon(self, *extra):
+    def start_daemon(self, *extra, faketime=None):
+        """Start rituald in the background; faketime as for run_once."""
+        e = dict(os.environ)
+        e.update(faketime_env(faketime))
         log = open(self.daemon_log, "a")
         self.daemon = subprocess.Popen(VALGRIND + [RITUALD, "-c", self.config] + list(extra),
-                                       stdout=log, stderr=log)
+                                       stdout=log, stderr=log, env=e)
         # Wait for the start-up line so tests do not race the claim loop.
         self.wait_for(lambda: "started" in self.log(), 10, "rituald start")
         return self.daemon

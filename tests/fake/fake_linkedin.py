@@ -206,6 +206,25 @@ def check_version(state, req):
     return base, None
 
 
+def check_finder_method(state, req):
+    """A finder call (any `q=` parameter) must say X-RestLi-Method: FINDER.
+
+    LinkedIn's documentation samples and its own client send it; the fake
+    refuses a finder without it (400, *invented* body in LinkedIn's error
+    shape) so a client that forgets it fails in tests. `require_finder_method:
+    false` in the linkedin config turns the check off.
+    """
+    if "q" not in req.query or req.method != "GET":
+        return None
+    if not _cfg(state).get("require_finder_method", True):
+        return None
+    method = (req.header("x-restli-method") or "").strip()
+    if method.upper() == "FINDER":
+        return None
+    return li_error(400, "Finder request (q=%s) requires the header X-RestLi-Method: FINDER"
+                    % first(req.query.get("q")), "ILLEGAL_ARGUMENT")
+
+
 def _is_org(urn):
     return str(urn).startswith("urn:li:organization:")
 
@@ -247,6 +266,9 @@ def handle(state, req):
     if err:
         return err
     tok, tcfg, err = authenticate(state, req)
+    if err:
+        return err
+    err = check_finder_method(state, req)
     if err:
         return err
     segs = req.segments()[1:]          # after "rest"

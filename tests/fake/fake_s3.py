@@ -13,6 +13,9 @@ Authentication: `Authorization: AWS4-HMAC-SHA256 Credential=AK/DATE/REGION/s3/aw
 SignedHeaders=..., Signature=...` with x-amz-date, or a presigned URL
 (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders,
 X-Amz-Signature). The signature is recomputed exactly as in the AWS SigV4 docs.
+A header named in SignedHeaders that did not arrive is a mismatch (403
+SignatureDoesNotMatch), as on AWS, MinIO and s3rver: a client that signs a
+header it then removes (libcurl < 8.3 with a blank "Expect:") is refused.
 
 Config section "s3": {"buckets": {"<name>": {"access_key", "secret_key", "region",
 "public_read": bool}}, "require_content_sha256": false}.
@@ -287,6 +290,9 @@ def authenticate(state, req, bucket, bcfg):
     secret = bcfg.get("secret_key", "")
     scope = "%s/%s/%s/aws4_request" % (cdate, region, service)
     creq, sts = None, None
+    # S3 rebuilds the canonical request from the headers that arrived: a
+    # signed header that was not sent can never match.
+    missing = [h for h in signed_list if h not in req.headers]
     candidates = [canonical_uri(req.path)]
     if req.path not in candidates:
         candidates.append(req.path)        # client encoded differently: accept the path as sent
@@ -295,7 +301,7 @@ def authenticate(state, req, bucket, bcfg):
         s = string_to_sign(amz_date, scope, cr)
         if creq is None:
             creq, sts = cr, s
-        if hmac.compare_digest(signature(secret, cdate, region, s), provided.lower()):
+        if not missing and hmac.compare_digest(signature(secret, cdate, region, s), provided.lower()):
             break
     else:
         return False, s3_error(403, "SignatureDoesNotMatch",

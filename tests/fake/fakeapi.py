@@ -505,6 +505,19 @@ class Fault:
         return d
 
 
+def config_clock_offset(config):
+    """The config's "clock_offset" (seconds the platforms' clock is off the real one)."""
+    try:
+        return float((config or {}).get("clock_offset") or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def http_date(ts):
+    """RFC 7231 IMF-fixdate: 'Tue, 01 Dec 2026 21:16:02 GMT'."""
+    return email.utils.formatdate(ts, usegmt=True)
+
+
 class State:
     """Everything the fake remembers, guarded by one RLock (`lock`)."""
 
@@ -519,7 +532,7 @@ class State:
         self.seq = 0
         self.conn_seq = 0
         self.fault_seq = 0
-        self.clock_offset = 0.0
+        self.clock_offset = config_clock_offset(self.config)
         self.port = 0
         self.held = []               # list of dicts {"event", "action"}
         self.log_lock = threading.Lock()
@@ -527,7 +540,13 @@ class State:
 
     # -- time and ids ------------------------------------------------------
     def now(self):
-        """Current (possibly shifted, see POST /_fake/clock) unix time."""
+        """The platforms' current unix time: the real clock plus `clock_offset`.
+
+        The offset starts at the config's "clock_offset" (e.g. -600: the
+        platforms' clock is 10 minutes behind the real one), can be moved with
+        POST /_fake/clock, and goes back to the config's value on reset. It
+        drives every Date header, created times and `since=` filters.
+        """
         return time.time() + self.clock_offset
 
     def next_id(self, name, start, step=1):
@@ -639,7 +658,7 @@ class State:
             self.posts = []
             self.faults = []
             self.seq = 0
-            self.clock_offset = 0.0
+            self.clock_offset = config_clock_offset(self.config)
             for mod in NETWORK_MODULES:
                 if hasattr(mod, "reset"):
                     mod.reset(self)
@@ -774,6 +793,13 @@ def _fault_response(state, req, action, real):
     if t == "malformed":
         return Response(status, action.get("body", '{"id": "12'), extra, jtype)
     if t == "html":
+        if not action.get("body") and status in (502, 503, 504):
+            # What a proxy in front of the API sends (nginx's own page).
+            title = "%d %s" % (status, REASONS[status])
+            return Response(status, "<html>\r\n<head><title>%s</title></head>\r\n<body>\r\n"
+                            "<center><h1>%s</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                            "</body>\r\n</html>\r\n" % (title, title), extra,
+                            "text/html")
         html = action.get("body") or (
             "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Error</title></head><body>"
             "<h1>Sorry, something went wrong.</h1><p>We're working on getting this fixed as "
@@ -876,6 +902,8 @@ def control(state, req):
         if m == "POST":
             with state.lock:
                 deep_merge(state.config, body)
+                if "clock_offset" in body:
+                    state.clock_offset = config_clock_offset(state.config)
                 for mod in NETWORK_MODULES:
                     if hasattr(mod, "config_changed"):
                         mod.config_changed(state)
@@ -1014,7 +1042,7 @@ class Handler(BaseHTTPRequestHandler):
         names = {k.lower() for k, _ in resp.headers}
         hdrs = list(resp.headers)
         if "date" not in names:
-            hdrs.append(("Date", time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime())))
+            hdrs.append(("Date", http_date(self.state.now())))
         hdrs = [(k, v) for k, v in hdrs if k.lower() not in ("content-length", "connection")]
         if resp.status not in (204, 304) or resp.body:
             hdrs.append(("Content-Length", str(len(resp.body))))

@@ -8,6 +8,7 @@ as its last line (exit status 0 only if nothing failed).
     python3 tests/fake/selftest.py [-v]
 """
 
+import email.utils
 import hashlib
 import hmac
 import http.client
@@ -724,6 +725,8 @@ LI_HDRS = {"LinkedIn-Version": "202601", "X-Restli-Protocol-Version": "2.0.0"}
 
 def li(method, path, token=LI_ORG_TOKEN, version="202601", extra=None, **kw):
     hdrs = {"X-Restli-Protocol-Version": "2.0.0"}
+    if re.search(r"[?&]q=", path):
+        hdrs["X-RestLi-Method"] = "FINDER"   # as ritual sends it; see test_finder_method
     if version:
         hdrs["LinkedIn-Version"] = version
     if token:
@@ -761,7 +764,7 @@ def test_linkedin(tmp):
     check("li below min -> 426 padded", r.status == 426 and "20241101" in r.json["message"])
     r = call("GET", "/rest/posts?author=%s&q=author" % q(LI_ORG, safe=""),
              headers={"linkedin-version": "202601", "x-restli-protocol-version": "2.0.0",
-                      "authorization": "Bearer " + LI_ORG_TOKEN})
+                      "x-restli-method": "finder", "authorization": "Bearer " + LI_ORG_TOKEN})
     check("li header names case-insensitive", r.status == 200, r.body)
     r = li("GET", "/rest/posts?author=x&q=author", extra={"X-Restli-Protocol-Version": "1.0.0"})
     check("li restli header required", r.status == 400)
@@ -1056,6 +1059,14 @@ def test_s3(tmp):
     hdrs["Authorization"] = hdrs["Authorization"][:-1] + ("0" if hdrs["Authorization"][-1] != "0" else "1")
     r = call("PUT", qpath, body=img, headers=hdrs)
     check("s3 altered signature -> 403", r.status == 403 and xml_code(r) == "SignatureDoesNotMatch")
+    # A signed header that was not sent (libcurl < 8.3 signs a removed
+    # "Expect:"): S3 rebuilds the request without it -> mismatch.
+    hdrs = sigv4_headers("PUT", qpath, img, extra={"expect": ""})
+    del hdrs["expect"]
+    r = call("PUT", qpath, body=img, headers=hdrs)
+    check("s3 signed header not sent -> 403 SignatureDoesNotMatch", r.status == 403
+          and xml_code(r) == "SignatureDoesNotMatch" and b"<CanonicalRequest>" in r.body
+          and "expect" in hdrs["Authorization"], r.body[:300])
     r = call("PUT", qpath, body=bytes(bad), headers=sigv4_headers("PUT", qpath, img))
     check("s3 body != x-amz-content-sha256 -> 400", r.status == 400 and xml_code(r) == "XAmzContentSHA256Mismatch")
     r = call("PUT", "/ritual-media/u.jpg", body=img, headers=sigv4_headers("PUT", "/ritual-media/u.jpg", img, unsigned=True))
@@ -1143,7 +1154,147 @@ def make_config(tmp):
     }
 
 
-TESTS = [test_core, test_facebook, test_faults, test_instagram, test_linkedin, test_s3]
+def test_truth(tmp):
+    """Issue 8 item 7: answers after processing, honest usage, the offset clock; FINDER."""
+    ctl("POST", "reset")
+    q = urllib.parse.quote
+    img = open(os.path.join(tmp, "media", "square.jpg"), "rb").read()
+
+    def photo(msg):
+        body, ctype = multipart({"message": msg}, {"source": ("a.jpg", "image/jpeg", img)})
+        return fb("POST", "/%s/photos" % PAGE, body=body, headers={"Content-Type": ctype})
+
+    # a. processed, then an error answer: the post exists all the same.
+    m_photos = {"network": "facebook", "method": "POST", "path_regex": "/photos$"}
+    m_feed = {"network": "facebook", "method": "POST", "path_regex": "/feed$"}
+    for code in (1, 2):
+        fault(m_photos, {"type": "meta_error", "code": code, "message": "An unexpected error has occurred. "
+                         "Please retry your request later.", "is_transient": True, "process": True})
+        r = photo("after500 %d" % code)
+        e = (r.json or {}).get("error", {})
+        check("processed 500 code %d" % code, r.status == 500 and e.get("code") == code
+              and e.get("is_transient") is True and "unexpected" in e.get("message", ""), r.body)
+        check("processed 500 code %d: photo exists" % code,
+              [p["text"] for p in posts("facebook")][-1:] == ["after500 %d" % code])
+    fault(m_feed, {"type": "html", "status": 502, "process": True})
+    r = fb("POST", "/%s/feed" % PAGE, form={"message": "behind proxy"})
+    check("processed proxy 502 page", r.status == 502 and r.h("content-type").startswith("text/html")
+          and b"<h1>502 Bad Gateway</h1>" in r.body and posts("facebook")[-1]["text"] == "behind proxy", r.body)
+    fault(m_feed, {"type": "noid", "process": True})
+    r = fb("POST", "/%s/feed" % PAGE, form={"message": "no id"})
+    check("processed 200 without id", r.status == 200 and r.json == {}
+          and posts("facebook")[-1]["text"] == "no id", r.body)
+    fault(m_photos, {"type": "drop_after"})
+    try:
+        photo("dropped")
+        dropped = False
+    except (http.client.HTTPException, OSError):
+        dropped = True
+    check("processed then dropped", dropped and posts("facebook")[-1]["text"] == "dropped")
+    # Instagram media_publish, processed then 500 code 1
+    url = "http://127.0.0.1:%d/media/square.jpg" % PORT
+    cid = ig("POST", "/%s/media" % IG_USER, json_body={"image_url": url, "caption": "ig after"}).json["id"]
+    for _ in range(2):
+        ig("GET", "/%s?fields=status_code" % cid)
+    fault({"network": "instagram", "path_regex": "/media_publish$"},
+          {"type": "meta_error", "code": 1, "process": True})
+    r = ig("POST", "/%s/media_publish" % IG_USER, form={"creation_id": cid})
+    check("ig publish processed then 500", r.status == 500 and [p["text"] for p in posts("instagram")] == ["ig after"],
+          r.body)
+    # LinkedIn /rest/posts, processed then 500, and 201 without x-restli-id
+    m_li = {"network": "linkedin", "method": "POST", "path_regex": "^/rest/posts$"}
+    fault(m_li, {"type": "linkedin_error", "status": 500, "process": True})
+    r = li("POST", "/rest/posts", json_body=li_post_body(LI_ORG, "li after 500"))
+    check("li processed then 500", r.status == 500 and r.h("x-restli-id") is None
+          and posts("linkedin")[-1]["raw_text"] == "li after 500", r.body)
+    fault(m_li, {"type": "noid", "status": 201, "process": True})
+    r = li("POST", "/rest/posts", json_body=li_post_body(LI_ORG, "li no id"))
+    check("li processed 201 without x-restli-id", r.status == 201 and r.h("x-restli-id") is None
+          and posts("linkedin")[-1]["raw_text"] == "li no id", r.body)
+
+    # FINDER: a q= call without X-RestLi-Method: FINDER is refused, LinkedIn's error shape.
+    path = "/rest/posts?author=%s&q=author&count=5" % q(LI_ORG, safe="")
+    r = li("GET", path, extra={"X-RestLi-Method": ""})
+    check("li finder without X-RestLi-Method -> 400", r.status == 400
+          and r.json.get("status") == 400 and r.json.get("code") == "ILLEGAL_ARGUMENT"
+          and "X-RestLi-Method: FINDER" in r.json.get("message", ""), r.body)
+    r = call("GET", path, headers={"LinkedIn-Version": "202601", "X-Restli-Protocol-Version": "2.0.0",
+                                   "Authorization": "Bearer " + LI_ORG_TOKEN})
+    check("li finder header absent -> 400", r.status == 400, r.body)
+    r = li("GET", path)
+    check("li finder with FINDER -> 200", r.status == 200 and len(r.json["elements"]) == 2, r.body)
+    r = li("GET", "/rest/posts/%s" % q(posts("linkedin")[-1]["id"], safe=""))
+    check("li get by urn needs no FINDER", r.status == 200, r.body)
+
+    # b. usage headers: a sliding hour of calls against calls_per_hour.
+    ctl("POST", "reset")
+    ctl("POST", "config", {"meta": {"calls_per_hour": 10}})
+
+    def usage():
+        r = fb("GET", "/me")
+        return (json.loads(r.h("x-app-usage"))["call_count"],
+                json.loads(r.h("x-business-use-case-usage"))[PAGE][0]["call_count"])
+    got = [usage() for _ in range(3)]
+    check("usage counts recent calls", got == [(10, 10), (20, 20), (30, 30)], got)
+    ctl("POST", "clock", {"advance": 1800})
+    check("usage within the hour", usage() == (40, 40))
+    ctl("POST", "clock", {"advance": 1801})
+    check("usage: calls older than an hour drop out", usage() == (20, 20))
+    ctl("POST", "reset")
+    check("usage after reset", usage() == (10, 10))
+    ctl("POST", "config", {"meta": {"calls_per_hour": None}})
+
+    # c. the offset clock: Date headers, created times, since= filters.
+    ctl("POST", "reset")
+    ctl("POST", "config", {"clock_offset": -600})
+    check("clock offset from config", ctl("POST", "clock", {})["offset"] == -600)
+    before = time.time()
+    r = fb("GET", "/me")
+    d = email.utils.parsedate_to_datetime(r.h("date")).timestamp()
+    check("Date header RFC 7231", re.fullmatch(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT",
+                                              r.h("date") or "") is not None, r.h("date"))
+    check("Date header on the offset clock", before - 602 <= d <= time.time() - 598, (before, d))
+    li_d = email.utils.parsedate_to_datetime(li("GET", path).h("date")).timestamp()
+    check("LinkedIn Date on the offset clock", abs(li_d - (time.time() - 600)) < 3)
+    photo("skewed photo")
+    fb("POST", "/%s/feed" % PAGE, form={"message": "skewed text"})
+    r = fb("GET", "/%s/posts?fields=id,message,created_time" % PAGE)
+    times = [calendar_utc(x["created_time"]) for x in r.json["data"]]
+    check("fb created_time on the offset clock", len(times) == 2
+          and all(abs(t - (time.time() - 600)) < 5 for t in times), (times, time.time()))
+    real_now = int(time.time())
+    r = fb("GET", "/%s/posts?since=%d" % (PAGE, real_now - 300))
+    check("fb since= on the offset clock (real now - 5 min is the platform's future)", r.json["data"] == [], r.body)
+    r = fb("GET", "/%s/posts?since=%d" % (PAGE, real_now - 900))
+    check("fb since= 15 min back finds both", len(r.json["data"]) == 2, r.body)
+    cid = ig("POST", "/%s/media" % IG_USER, json_body={"image_url": url, "caption": "skewed ig"}).json["id"]
+    for _ in range(2):
+        ig("GET", "/%s?fields=status_code" % cid)
+    ig("POST", "/%s/media_publish" % IG_USER, form={"creation_id": cid})
+    r = ig("GET", "/%s/media?fields=id,timestamp,caption" % IG_USER)
+    ts = calendar_utc(r.json["data"][0]["timestamp"])
+    check("ig timestamp on the offset clock", abs(ts - (time.time() - 600)) < 5, r.body)
+    li("POST", "/rest/posts", json_body=li_post_body(LI_ORG, "skewed li"))
+    el = li("GET", path).json["elements"][0]
+    check("li createdAt/publishedAt on the offset clock", el["createdAt"] == el["publishedAt"]
+          and abs(el["createdAt"] / 1000 - (time.time() - 600)) < 5, el)
+    ctl("POST", "clock", {"offset": 0})
+    check("clock moved by the control API", abs(email.utils.parsedate_to_datetime(
+        fb("GET", "/me").h("date")).timestamp() - time.time()) < 3)
+    ctl("POST", "reset")
+    check("reset restores the config's offset", ctl("POST", "clock", {})["offset"] == -600)
+    ctl("POST", "config", {"clock_offset": None})
+    check("removing clock_offset from the config", ctl("POST", "clock", {})["offset"] == 0)
+    ctl("POST", "reset")
+
+
+def calendar_utc(meta_time):
+    """Unix time of a Meta '2026-03-02T09:00:03+0000' timestamp."""
+    import calendar
+    return calendar.timegm(time.strptime(meta_time, "%Y-%m-%dT%H:%M:%S+0000"))
+
+
+TESTS = [test_core, test_facebook, test_faults, test_instagram, test_linkedin, test_s3, test_truth]
 
 
 def main():

@@ -437,6 +437,38 @@ static void test_include_is_found_next_to_the_config(void **state)
 	assert_true(str_has_prefix(f->diag.msgs[0], want));
 }
 
+/* An @include checked however large the file holding it: libconfig exit()s
+ * on a folder and blocks on a FIFO, so nothing may reach it unchecked. */
+static void test_include_in_a_large_file_still_checked(void **state)
+{
+	struct fx *f = *state;
+	char path[PATH_MAX + 64], want[PATH_MAX + 128];
+	struct buf big = {0};
+	while (big.len < (5u << 20))
+		buf_puts(&big, "# a long comment line to make this file large......\n");
+	buf_puts(&big, "@include \"sub\"\n@include \"pipe\"\n");
+	put_file(f, "big.inc", big.data, 0600);
+	buf_free(&big);
+	put_dir(f, "sub");
+	snprintf(path, sizeof(path), "%s/pipe", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(load(f, HEAD FB_ACCOUNT "@include \"big.inc\"\n"), -1);
+	assert_int_equal(f->diag.n, 2);
+	snprintf(want, sizeof(want), "%s/big.inc:", f->dir);
+	assert_true(str_has_prefix(f->diag.msgs[0], want));
+	assert_non_null(strstr(f->diag.msgs[0], ": @include \"sub\" is not a file"));
+	assert_non_null(strstr(f->diag.msgs[1], ": @include \"pipe\" is not a file"));
+
+	/* the configuration itself a FIFO: refused, not waited on */
+	struct diag d = {0};
+	struct config *c = NULL;
+	assert_int_equal(config_load(path, &c, &d), -1);
+	assert_int_equal(d.n, 1);
+	snprintf(want, sizeof(want), "%s: is not a regular file", path);
+	assert_true(str_has_prefix(d.msgs[0], want));
+	diag_free(&d);
+}
+
 /* ---- errors, each with its line ----------------------------------------- */
 
 static void test_missing_file(void **state)
@@ -669,7 +701,7 @@ static void test_http_only_for_loopback(void **state)
 			      "media = { dir = \"x\"; url = \"https://m.example.com/ritual\"; };\n"), -1);
 	expect_at(f, 5, "api.graph: \"http://graph.facebook.com/v25.0\" uses plain "
 		  "http://; expected https:// (http:// is accepted only for "
-		  "127.0.0.1, localhost or [::1], for tests)");
+		  "127.x.y.z, localhost or [::1], for tests)");
 	expect_at(f, 6, "api.linkedin: \"http://10.0.0.1\" uses plain http://");
 	expect_at(f, 6, "api.instagram: \"ftp://x\" is not a URL");
 	expect_at(f, 7, "api.linkedin_oauth: ");
@@ -690,6 +722,15 @@ static void test_http_only_for_loopback(void **state)
 	expect_at(f, 5, "contains a query (?) or fragment (#)");
 	expect_at(f, 5, "api.linkedin: \"https://:443\" has no host name");
 	expect_at(f, 6, "has a bad port number");
+
+	/* a name that merely starts with "127." is not loopback */
+	assert_int_equal(load(f, HEAD FB_ACCOUNT
+			      "api = { graph = \"http://127.0.0.1.evil.example/v25.0\";\n"
+			      "  linkedin = \"http://localhost.evil.com\"; instagram = \"http://127.0.0.1.nip.io:80\"; };\n"), -1);
+	expect_at(f, 5, "api.graph: \"http://127.0.0.1.evil.example/v25.0\" uses plain http://");
+	expect_at(f, 6, "api.linkedin: \"http://localhost.evil.com\" uses plain http://");
+	expect_at(f, 6, "api.instagram: \"http://127.0.0.1.nip.io:80\" uses plain http://");
+	load_ok(f, HEAD FB_ACCOUNT "api = { graph = \"http://127.1.2.3:8080/v25.0\"; };\n");
 }
 
 static void test_business_links(void **state)
@@ -1118,6 +1159,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_instagram_api_follows_its_login, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relative_paths_resolve_against_the_config_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_is_found_next_to_the_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_include_in_a_large_file_still_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_error_names_the_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key_suggests_the_closest, setup, teardown),

@@ -707,8 +707,12 @@ static void test_s3_wrong_secret(void **state)
 
 	mediahost_name("jpg", name, sizeof(name));
 	assert_int_equal(mediahost_put(h, name, IMG, sizeof(IMG), "image/jpeg",
-				       &pub, &e), -1);
+				       &pub, &e), MEDIAHOST_CONFIG);
 	assert_null(pub);
+	/* Both causes, and the headers libcurl really signed. */
+	assert_has(e.msg, "does not belong to its access key");
+	assert_has(e.msg, "signed headers: content-type;host;"
+		   "x-amz-content-sha256;x-amz-date;");
 	assert_has(e.msg, "S3 PUT");
 	assert_has(e.msg, "HTTP 403");
 	assert_has(e.msg, "SignatureDoesNotMatch");
@@ -721,7 +725,7 @@ static void test_s3_wrong_secret(void **state)
 	free(objs);
 
 	/* DELETE reports the same way. */
-	assert_int_equal(mediahost_remove(h, name, &e), -1);
+	assert_int_equal(mediahost_remove(h, name, &e), MEDIAHOST_CONFIG);
 	assert_has(e.msg, "S3 DELETE");
 	assert_has(e.msg, "SignatureDoesNotMatch");
 	assert_lacks(e.msg, SECRET_WRONG);
@@ -742,7 +746,7 @@ static void test_s3_other_errors(void **state)
 	struct config *c = cfg_s3("ritual-media", "us-east-1", kf);
 	struct mediahost *h = host_ok(c);
 	assert_int_equal(mediahost_put(h, name, IMG, sizeof(IMG), "image/jpeg",
-				       NULL, &e), -1);
+				       NULL, &e), MEDIAHOST_CONFIG);
 	assert_has(e.msg, "InvalidAccessKeyId");
 	assert_lacks(e.msg, SECRET_OK);
 	mediahost_free(h);
@@ -753,7 +757,7 @@ static void test_s3_other_errors(void **state)
 	c = cfg_s3("ritual-media", "eu-west-3", kf);
 	h = host_ok(c);
 	assert_int_equal(mediahost_put(h, name, IMG, sizeof(IMG), "image/jpeg",
-				       NULL, &e), -1);
+				       NULL, &e), MEDIAHOST_CONFIG);
 	assert_has(e.msg, "HTTP 400 AuthorizationHeaderMalformed");
 	assert_has(e.msg, "media.s3.region");
 	mediahost_free(h);
@@ -833,6 +837,130 @@ static void test_s3_check(void **state)
 	cfg_free(c);
 }
 
+/* POST body (JSON) to the fake's control path; asserts a 2xx answer. */
+static void fake_ctl(const char *method, const char *path, const char *body)
+{
+	char *url = xasprintf("%s/_fake/%s", F.base, path);
+	struct http_request req = {.method = method, .url = url,
+				   .content_type = body ? "application/json" : NULL,
+				   .body = body, .body_len = body ? strlen(body) : 0};
+	struct http_response r;
+	if (http_perform(F.http, &req, &r) < 0)
+		fail_msg("%s /_fake/%s: %s", method, path, r.error);
+	if (r.status < 200 || r.status > 299)
+		fail_msg("%s /_fake/%s: HTTP %ld %s", method, path, r.status, r.body);
+	http_response_free(&r);
+	free(url);
+}
+
+/* The next S3 PUT answers status with an S3 XML error of that code. */
+static void s3_fault(long status, const char *code)
+{
+	char *json = xasprintf(
+		"{\"match\": {\"network\": \"s3\", \"method\": \"PUT\"}, "
+		"\"times\": 1, \"action\": {\"type\": \"error\", "
+		"\"status\": %ld, \"content_type\": \"application/xml\", "
+		"\"body\": \"<?xml version=\\\"1.0\\\" encoding=\\\"UTF-8\\\"?>"
+		"<Error><Code>%s</Code><Message>injected</Message></Error>\"}}",
+		status, code);
+	fake_ctl("POST", "faults", json);
+	free(json);
+}
+
+/* The class of every S3 answer: only the ones that name the key, the
+ * bucket or the region are MEDIAHOST_CONFIG; the storage's own trouble
+ * stays -1 (transient). */
+static void test_s3_error_classes(void **state)
+{
+	(void)state;
+	static const struct {
+		long status;
+		const char *code;
+		int want;
+	} cases[] = {
+		{404, "NoSuchBucket", MEDIAHOST_CONFIG},
+		{403, "AccessDenied", MEDIAHOST_CONFIG},
+		{403, "InvalidAccessKeyId", MEDIAHOST_CONFIG},
+		{403, "SignatureDoesNotMatch", MEDIAHOST_CONFIG},
+		{301, "PermanentRedirect", MEDIAHOST_CONFIG},
+		{503, "SlowDown", -1},
+		{500, "InternalError", -1},
+		{503, "ServiceUnavailable", -1},
+		{403, "RequestTimeTooSkewed", -1},
+		{400, "EntityTooLarge", -1},
+	};
+	const char *kf = key_file("cls.key", "AKIDMEDIA:" SECRET_OK "\n", 0600);
+	struct config *c = cfg_s3("ritual-media", "us-east-1", kf);
+	struct mediahost *h = host_ok(c);
+	char name[MEDIAHOST_NAME_SIZE];
+
+	fake_ctl("DELETE", "faults", NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct err e = {""};
+		mediahost_name("jpg", name, sizeof(name));
+		s3_fault(cases[i].status, cases[i].code);
+		int rc = mediahost_put(h, name, IMG, sizeof(IMG), "image/jpeg",
+				       NULL, &e);
+		if (rc != cases[i].want)
+			fail_msg("%s: got %d, expected %d: %s", cases[i].code,
+				 rc, cases[i].want, e.msg);
+		assert_has(e.msg, cases[i].code);
+	}
+	/* The real AccessDenied: a key the fake knows, of another bucket;
+	 * and the check reports the same class at step 1. */
+	mediahost_free(h);
+	cfg_free(c);
+	kf = key_file("other.key", "AKIDPRIV:" SECRET_PRIV "\n", 0600);
+	c = cfg_s3("ritual-media", "us-east-1", kf);
+	h = host_ok(c);
+	struct err e = {""};
+	assert_int_equal(mediahost_put(h, name, IMG, sizeof(IMG), "image/jpeg",
+				       NULL, &e), MEDIAHOST_CONFIG);
+	assert_has(e.msg, "AccessDenied");
+	assert_has(e.msg, "grant it s3:PutObject");
+	assert_int_equal(mediahost_check(h, &e), MEDIAHOST_CONFIG);
+	assert_has(e.msg, "step 1 of 3");
+	assert_has(e.msg, "AccessDenied");
+	assert_lacks(e.msg, SECRET_PRIV);
+	mediahost_free(h);
+	cfg_free(c);
+}
+
+/* What libcurl signed is exactly what it sent: no removed or blank header
+ * (libcurl < 8.3 signs a blank "Expect:", curl #11664) in SignedHeaders,
+ * seen in the request as the fake received it. */
+static void test_s3_signed_headers(void **state)
+{
+	(void)state;
+	const char *kf = key_file("sig.key", "AKIDMEDIA:" SECRET_OK "\n", 0600);
+	struct config *c = cfg_s3("ritual-media", "us-east-1", kf);
+	struct mediahost *h = host_ok(c);
+	struct err e = {""};
+	char name[MEDIAHOST_NAME_SIZE];
+
+	fake_ctl("POST", "reset", "{}");
+	mediahost_name("jpg", name, sizeof(name));
+	if (mediahost_put(h, name, IMG, sizeof(IMG), "image/jpeg", NULL, &e) < 0)
+		fail_msg("put: %s", e.msg);
+	assert_int_equal(mediahost_remove(h, name, &e), 0);
+
+	char *url = xasprintf("%s/_fake/requests?network=s3", F.base);
+	struct http_request req = {.method = "GET", .url = url};
+	struct http_response r;
+	if (http_perform(F.http, &req, &r) < 0)
+		fail_msg("GET /_fake/requests: %s", r.error);
+	assert_int_equal(r.status, 200);
+	assert_has(r.body, "SignedHeaders=content-type;host;"
+		   "x-amz-content-sha256;x-amz-date,");
+	assert_has(r.body, "SignedHeaders=host;x-amz-content-sha256;"
+		   "x-amz-date,");
+	assert_lacks(r.body, "expect;");
+	http_response_free(&r);
+	free(url);
+	mediahost_free(h);
+	cfg_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -851,6 +979,8 @@ int main(void)
 		cmocka_unit_test(test_s3_other_errors),
 		cmocka_unit_test(test_s3_not_public),
 		cmocka_unit_test(test_s3_check),
+		cmocka_unit_test(test_s3_error_classes),
+		cmocka_unit_test(test_s3_signed_headers),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

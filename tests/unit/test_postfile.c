@@ -436,6 +436,45 @@ static void test_missing_body(void **state)
 	diag_free(&d);
 }
 
+static void test_control_characters(void **state)
+{
+	(void)state;
+	/* an ANSI colour code in the title: would recolour a terminal */
+	expect_only("Kind: tip\nTitle: Red \x1b[31malert\n\nOk\n",
+		    P ":2: column 12: a control character (U+001B, ESC: a "
+		    "terminal colour code?); remove it: a post may hold tabs and "
+		    "line ends but no other control characters");
+	/* in the body, after a multi-byte character: columns count characters */
+	expect_only("Kind: tip\n\nCaf\xc3\xa9 \x07" "bell\n",
+		    P ":3: column 6: a control character (U+0007); remove it: a "
+		    "post may hold tabs and line ends but no other control "
+		    "characters");
+	/* a bare CR (old Mac line end, or one that overwrites the line) */
+	expect_only("Kind: tip\n\nOne\rTwo\n",
+		    P ":3: column 4: a carriage return (U+000D) inside the line; "
+		    "save the file with Unix (LF) or Windows (CRLF) line ends");
+	/* DEL and a C1 control (U+009B, the 8-bit CSI) */
+	struct diag d = parse_bad("Kind: tip\n\nA\x7f\nB \xc2\x9b" "31m\n");
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.msgs[0], P ":3: column 2: a control character "
+			    "(U+007F); remove it: a post may hold tabs and line "
+			    "ends but no other control characters");
+	assert_non_null(strstr(d.msgs[1], P ":4: column 3: a control character "
+			       "(U+009B)"));
+	diag_free(&d);
+	/* form feed and vertical tab too, even at the end of a body line */
+	d = parse_bad("Kind: tip\n\nA\f\n");
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], P ":3: column 2: a control character (U+000C)"));
+	diag_free(&d);
+	/* allowed: tabs, CRLF line ends, U+00A0 (not a control) */
+	struct post_file *p = parse_ok("Kind: tip\r\nTitle: A\tB\r\n\r\n"
+				       "x\ty \xc2\xa0" "z\r\n");
+	assert_string_equal(p->title, "A\tB");
+	assert_string_equal(p->body, "x\ty \xc2\xa0" "z");
+	postfile_free(p);
+}
+
 static void test_invalid_utf8(void **state)
 {
 	(void)state;
@@ -778,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_buffer_over_one_mib),
 		cmocka_unit_test(test_parse_file),
 		cmocka_unit_test(test_parse_file_errors),
+		cmocka_unit_test(test_control_characters),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

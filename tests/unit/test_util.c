@@ -1,0 +1,123 @@
+/*
+ * test_util.c - small shared helpers (util.c): the loopback rule that
+ * decides where plain http:// may go, and the escaping of outside text
+ * before it reaches a terminal or a log.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ritual/http.h"
+#include "ritual/util.h"
+
+static const struct {
+	const char *host;
+	int loopback;
+} hosts[] = {
+	{"127.0.0.1", 1},
+	{"127.1.2.3", 1},
+	{"127.255.255.254", 1},
+	{"[::1]", 1},
+	{"::1", 1},
+	{"localhost", 1},
+	{"LOCALHOST", 1},
+	{"127.0.0.1.nip.io", 0},
+	{"127.0.0.1.evil.example", 0},
+	{"127.evil", 0},
+	{"127.", 0},
+	{"127.0.0", 0},
+	{"127.1", 0},            /* short form: refused, write 127.0.0.1 */
+	{"127.0.0.1.", 0},
+	{"127.0.0.01", 0},       /* leading zero reads as octal in some parsers */
+	{"127.0.0.256", 0},
+	{"0x7f000001", 0},
+	{"2130706433", 0},
+	{"1.2.3.4", 0},
+	{"128.0.0.1", 0},
+	{"localhost.evil.com", 0},
+	{"evil-localhost", 0},
+	{"localhost.", 0},
+	{"[::ffff:127.0.0.1]", 0},
+	{"[::2]", 0},
+	{"", 0},
+};
+
+static void test_host_is_loopback_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < RT_ARRAY_LEN(hosts); i++) {
+		int got = host_is_loopback(hosts[i].host, strlen(hosts[i].host));
+		if (got != hosts[i].loopback)
+			fail_msg("host_is_loopback(\"%s\") = %d, expected %d",
+				 hosts[i].host, got, hosts[i].loopback);
+	}
+}
+
+static const struct {
+	const char *url;
+	int allowed;
+} urls[] = {
+	{"https://graph.facebook.com/v19.0/", 1},
+	{"https://127.0.0.1.nip.io/", 1},
+	{"http://127.0.0.1:8080/v19.0/", 1},
+	{"http://127.1.2.3/", 1},
+	{"http://localhost:9/", 1},
+	{"http://[::1]:8080/", 1},
+	{"http://127.0.0.1.evil.example/", 0},
+	{"http://127.0.0.1.nip.io:8080/", 0},
+	{"http://127.evil/", 0},
+	{"http://localhost.evil.com/", 0},
+	{"http://1.2.3.4/", 0},
+	{"http://[::ffff:127.0.0.1]/", 0},
+	{"ftp://127.0.0.1/", 0},
+};
+
+static void test_http_url_allowed_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < RT_ARRAY_LEN(urls); i++) {
+		int got = http_url_allowed(urls[i].url);
+		if (got != urls[i].allowed)
+			fail_msg("http_url_allowed(\"%s\") = %d, expected %d",
+				 urls[i].url, got, urls[i].allowed);
+	}
+}
+
+static void check_escape(const char *in, const char *keep, const char *want)
+{
+	char *got = str_escape_controls(in, keep);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_escape_controls(void **state)
+{
+	(void)state;
+	check_escape("plain caf\xc3\xa9 \xe2\x82\xac", NULL,
+		     "plain caf\xc3\xa9 \xe2\x82\xac");
+	check_escape("red\x1b[31malert\x1b[0m", NULL, "red\\x1b[31malert\\x1b[0m");
+	check_escape("a\tb\nc\rd\x7f", NULL, "a\\x09b\\x0ac\\x0dd\\x7f");
+	check_escape("a\tb\nc\rd", "\n\t", "a\tb\nc\\x0dd");
+	check_escape("c1 \xc2\x9b" "31m", NULL, "c1 \\u009b31m");
+	check_escape("nbsp \xc2\xa0 ok", NULL, "nbsp \xc2\xa0 ok");
+	check_escape("bad \xff\xfe and \xc3", NULL, "bad \\xff\\xfe and \\xc3");
+	check_escape("over \xc0\xaf", NULL, "over \\xc0\\xaf");
+	check_escape("", NULL, "");
+	check_escape(NULL, NULL, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_host_is_loopback_table),
+		cmocka_unit_test(test_http_url_allowed_table),
+		cmocka_unit_test(test_escape_controls),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
