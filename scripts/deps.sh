@@ -4,8 +4,8 @@
 # apt-get line to run and stop.
 set -u
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite3-dev \
-libjansson-dev libcmocka-dev libsystemd-dev python3 tzdata ca-certificates faketime \
-systemd"
+libjansson-dev libcmocka-dev libsystemd-dev libssl-dev python3 tzdata ca-certificates \
+faketime systemd chromium chromium-driver python3-selenium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ritual/config.h"
+#include "ritual/connect.h"
 #include "ritual/http.h"
 #include "ritual/mediahost.h"
 #include "ritual/publisher.h"
@@ -50,7 +51,9 @@ static int load_config(struct cli *c)
 {
 	struct diag diag = {0};
 	struct err err;
-	if (config_load(c->config_path, &c->cfg, &diag) < 0) {
+	unsigned flags = c->argc > 0 && strcmp(c->argv[0], "connect") == 0
+			 ? CONFIG_ACCOUNTS_OPTIONAL : 0;
+	if (config_load_flags(c->config_path, flags, &c->cfg, &diag) < 0) {
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", diag.msgs[i]);
 		fprintf(stderr, "ritual: %zu problem%s in the configuration\n",
@@ -911,6 +914,60 @@ static int cmd_check(struct cli *c)
 	return check_online(c);
 }
 
+/* `ritual connect NETWORK`: the flow is connect.c's. */
+static int cmd_connect(struct cli *c)
+{
+	struct connect_opts o = {.port = CONNECT_DEFAULT_PORT,
+				 .timeout = CONNECT_DEFAULT_TIMEOUT, .in_fd = 0};
+	int m[9] = {0};
+	const char *login, *port, *timeout;
+	o.account = take_option(c, "--account", &m[0]);
+	o.page = take_option(c, "--page", &m[1]);
+	port = take_option(c, "--port", &m[2]);
+	timeout = take_option(c, "--timeout", &m[3]);
+	login = take_option(c, "--login", &m[4]);
+	o.app_id = take_option(c, "--app-id", &m[5]);
+	if (!o.app_id)
+		o.app_id = take_option(c, "--client-id", &m[5]);
+	o.secret_file = take_option(c, "--app-secret-file", &m[6]);
+	if (!o.secret_file)
+		o.secret_file = take_option(c, "--client-secret-file", &m[6]);
+	o.token_file = take_option(c, "--token-file", &m[7]);
+	o.write_config = take_flag(c, "--write-config");
+	o.member = take_flag(c, "--member");
+	int rc = no_unknown_options(c, "connect");
+	if (rc)
+		return rc;
+	for (int i = 0; i < 9; i++)
+		if (m[i])
+			return usage_of("connect");
+	if (c->argc != 2 || network_from_name(c->argv[1], &o.network) < 0)
+		return usage_of("connect");
+	if (login && strcmp(login, "instagram") != 0 && strcmp(login, "facebook") != 0) {
+		fprintf(stderr, "ritual connect: --login is facebook or instagram\n");
+		return EX_USAGE;
+	}
+	o.login_instagram = login && strcmp(login, "instagram") == 0;
+	char *end;
+	if (port) {
+		long v = strtol(port, &end, 10);
+		if (*end || v < 1 || v > 65535) {
+			fprintf(stderr, "ritual connect: --port takes 1 to 65535\n");
+			return EX_USAGE;
+		}
+		o.port = (int)v;
+	}
+	if (timeout) {
+		long v = strtol(timeout, &end, 10);
+		if ((*end && strcmp(end, "s") != 0) || v < 1 || v > 86400) {
+			fprintf(stderr, "ritual connect: --timeout takes seconds, 1 to 86400\n");
+			return EX_USAGE;
+		}
+		o.timeout = v;
+	}
+	return connect_run(c->cfg, &o);
+}
+
 static int cmd_help(struct cli *c)
 {
 	if (c->argc == 2) {
@@ -1161,6 +1218,11 @@ static const struct command commands[] = {
 	 cmd_status, 1},
 	{"backup", "FILE", "a consistent copy of the database (safe while rituald runs)",
 	 cmd_backup, 1},
+	{"connect", "facebook|instagram|linkedin [--account NAME] [--page ID] [--member] "
+	 "[--login instagram] [--app-id ID --app-secret-file FILE] [--token-file FILE] "
+	 "[--port N] [--timeout S] [--write-config]",
+	 "get (or renew) an account's token through the platform's consent page",
+	 cmd_connect, 1},
 	{"help", "[COMMAND]", "this list, or one command's usage", cmd_help, 0},
 	{NULL, NULL, NULL, NULL, 0},
 };

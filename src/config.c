@@ -221,6 +221,15 @@ static const struct key api_keys[] = {
 	{ .name = "linkedin_oauth", .type = K_URL, .off = CFG(api.linkedin_oauth),
 	  .sdflt = "https://www.linkedin.com",
 	  .example = "\"https://www.linkedin.com\"" },
+	{ .name = "facebook_dialog", .type = K_URL,
+	  .off = CFG(api.facebook_dialog), .sdflt = "https://www.facebook.com",
+	  .example = "\"https://www.facebook.com\"" },
+	{ .name = "instagram_dialog", .type = K_URL,
+	  .off = CFG(api.instagram_dialog), .sdflt = "https://www.instagram.com",
+	  .example = "\"https://www.instagram.com\"" },
+	{ .name = "instagram_oauth", .type = K_URL,
+	  .off = CFG(api.instagram_oauth), .sdflt = "https://api.instagram.com",
+	  .example = "\"https://api.instagram.com\"" },
 	{ 0 }
 };
 
@@ -247,6 +256,19 @@ static const struct key account_keys[] = {
 	  .example = "\"facebook\"" },
 	{ .name = "api", .type = K_URL, .off = ACC(api),
 	  .example = "\"https://graph.facebook.com/v25.0\"" },
+	/* The app's credentials, for `ritual connect` (docs/<network>.md). */
+	{ .name = "app_id", .type = K_STR, .off = ACC(app_id),
+	  .nets = NET_BIT(NET_FACEBOOK) | NET_BIT(NET_INSTAGRAM),
+	  .check = check_digits, .example = "\"1234567890\"" },
+	{ .name = "app_secret_file", .type = K_SECRET, .off = ACC(app_secret_file),
+	  .nets = NET_BIT(NET_FACEBOOK) | NET_BIT(NET_INSTAGRAM),
+	  .what = "app secret file", .example = "\"/etc/ritual/meta-app.secret\"" },
+	{ .name = "client_id", .type = K_STR, .off = ACC(client_id),
+	  .nets = NET_BIT(NET_LINKEDIN), .example = "\"78abcdefgh1234\"" },
+	{ .name = "client_secret_file", .type = K_SECRET,
+	  .off = ACC(client_secret_file), .nets = NET_BIT(NET_LINKEDIN),
+	  .what = "client secret file",
+	  .example = "\"/etc/ritual/linkedin-app.secret\"" },
 	{ 0 }
 };
 
@@ -414,6 +436,7 @@ struct ctx {
 	char **files;          /* files named by problems, in order */
 	size_t nfiles;
 	int net;               /* network of the account being read, or -1 */
+	unsigned flags;        /* CONFIG_* of config_load_flags */
 };
 
 /* Where a group sits, for messages: where = "schedule" or
@@ -769,7 +792,9 @@ static int check_secret_file(const char *what, const char *path,
 				       "and run: chmod 600 %s", what, path,
 				       strcmp(what, "token file") == 0
 					       ? "the account's access token"
-					       : "the access key and secret",
+				       : strcmp(what, "key file") == 0
+					       ? "the access key and secret"
+					       : "the app's secret",
 				       path);
 		return err_set(err, "cannot check %s %s: %s", what, path,
 			       strerror(errno));
@@ -1220,7 +1245,9 @@ static void walk_group(struct ctx *c, const config_setting_t *grp,
 		int applies = !k->nets ||
 			      (c->net >= 0 && (k->nets & NET_BIT(c->net)));
 		if (!s) {
-			if (grp && (k->flags & F_REQUIRED) && applies) {
+			if (grp && (k->flags & F_REQUIRED) && applies &&
+			    !(k->type == K_ACCOUNTS &&
+			      (c->flags & CONFIG_ACCOUNTS_OPTIONAL))) {
 				const char *who = "";
 				char *need = NULL;
 				if (k->nets && c->net >= 0)
@@ -1303,6 +1330,8 @@ static void read_accounts(struct ctx *c, const config_setting_t *s,
 		return;
 	}
 	int n = config_setting_length(s);
+	if (n == 0 && (c->flags & CONFIG_ACCOUNTS_OPTIONAL))
+		return;
 	if (n == 0) {
 		problem(c, s, "accounts: the list is empty; expected at least one "
 			"account, e.g. accounts = %s;", k->example);
@@ -1399,7 +1428,7 @@ static void check_across(struct ctx *c, const config_setting_t *root)
 				"e.g. url = \"https://media.example.com/ritual/\";");
 	}
 
-	/* Instagram fetches images only from a public URL (API-NOTES §2.2). */
+	/* Instagram fetches images only from a public URL (docs/api-notes.md §Instagram publishing). */
 	const config_setting_t *accounts = config_setting_get_member(root, "accounts");
 	for (size_t i = 0; (!media || !media_host) && accounts && i < cfg->naccounts; i++) {
 		if (cfg->accounts[i].network != NET_INSTAGRAM)
@@ -1502,9 +1531,15 @@ static int check_includes(const char *file, const char *dir, int depth,
 
 int config_load(const char *path, struct config **out, struct diag *diag)
 {
+	return config_load_flags(path, 0, out, diag);
+}
+
+int config_load_flags(const char *path, unsigned flags, struct config **out,
+		      struct diag *diag)
+{
 	config_t lc;
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
-	struct ctx c = { .file = path, .cfg = cfg, .net = -1 };
+	struct ctx c = { .file = path, .cfg = cfg, .net = -1, .flags = flags };
 	char *prev_tz = xstrdup(sched_tz_current());
 	int rc = -1;
 
@@ -1589,6 +1624,9 @@ void config_free(struct config *cfg)
 	free(cfg->api.linkedin);
 	free(cfg->api.linkedin_version);
 	free(cfg->api.linkedin_oauth);
+	free(cfg->api.facebook_dialog);
+	free(cfg->api.instagram_dialog);
+	free(cfg->api.instagram_oauth);
 	for (size_t i = 0; i < cfg->naccounts; i++) {
 		struct account *a = &cfg->accounts[i];
 		free(a->name);
@@ -1597,6 +1635,10 @@ void config_free(struct config *cfg)
 		free(a->author);
 		free(a->token_file);
 		free(a->api);
+		free(a->app_id);
+		free(a->app_secret_file);
+		free(a->client_id);
+		free(a->client_secret_file);
 	}
 	free(cfg->accounts);
 	for (int k = 0; k < KIND__COUNT; k++)

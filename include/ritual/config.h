@@ -41,7 +41,7 @@ const char *kind_name(enum post_kind k);
 /* Case-insensitive; returns -1 for an unknown name. */
 int kind_from_name(const char *name, enum post_kind *out);
 
-/* Instagram's two login flavours (API-NOTES.md 2.1). */
+/* Instagram's two login flavours (docs/api-notes.md §Instagram logins). */
 enum ig_login {
 	IG_LOGIN_FACEBOOK = 0, /* graph.facebook.com, Page token, never expires */
 	IG_LOGIN_INSTAGRAM     /* graph.instagram.com, 60-day token, refreshed */
@@ -57,6 +57,14 @@ struct account {
 	char *api;            /* base URL: the account's "api", else the network's
 			       * from the api group; never NULL */
 	enum ig_login login;  /* instagram only; key "login", default "facebook" */
+	/* The app's credentials, for `ritual connect`; each may be NULL.
+	 * app_id/app_secret_file: facebook, instagram (the Meta app, or for
+	 * login = "instagram" the Instagram app); client_id/client_secret_file:
+	 * linkedin. The secret files are absolute, mode checked like tokens. */
+	char *app_id;
+	char *app_secret_file;
+	char *client_id;
+	char *client_secret_file;
 	int line;             /* line of the account's entry in the config file */
 };
 
@@ -106,6 +114,10 @@ struct config {
 		char *linkedin;         /* default https://api.linkedin.com */
 		char *linkedin_version; /* YYYYMM, default "202601" */
 		char *linkedin_oauth;   /* default https://www.linkedin.com */
+		/* Where `ritual connect` sends the browser and trades codes: */
+		char *facebook_dialog;  /* default https://www.facebook.com */
+		char *instagram_dialog; /* default https://www.instagram.com */
+		char *instagram_oauth;  /* default https://api.instagram.com */
 	} api;
 
 	struct account *accounts;
@@ -148,6 +160,12 @@ struct config {
  * omitted when libconfig cannot tell); *out is left NULL.
  */
 int config_load(const char *path, struct config **out, struct diag *diag);
+/* config_load, with CONFIG_ACCOUNTS_OPTIONAL: no accounts list (or an
+ * empty one) is not a problem - for `ritual connect`, which adds the first
+ * account. */
+#define CONFIG_ACCOUNTS_OPTIONAL 0x1u
+int config_load_flags(const char *path, unsigned flags, struct config **out,
+		      struct diag *diag);
 void config_free(struct config *cfg);
 
 /* The account with that name, or NULL. */

@@ -19,7 +19,7 @@
  * anywhere): over the limit is an error for the caller to refuse.
  *
  * For LinkedIn the wire text is additionally escaped per the little-text
- * format (API-NOTES.md 3.4): the reserved characters \ | { } @ [ ] ( ) < > # * _ ~
+ * format (docs/api-notes.md §LinkedIn little text): the reserved characters \ | { } @ [ ] ( ) < > # * _ ~
  * are backslash-escaped, except that a hashtag "#word" becomes
  * "{hashtag|\#|word}" so it stays a hashtag. The visible length is counted
  * before escaping.

@@ -1,5 +1,5 @@
 /*
- * facebook.c - the Facebook Page publisher (API-NOTES.md §1).
+ * facebook.c - the Facebook Page publisher (docs/api-notes.md §Facebook).
  *
  * A photo post is one multipart POST /{page-id}/photos (source, message);
  * a text or link post is POST /{page-id}/feed (message, link). Either is

@@ -1,5 +1,5 @@
 /*
- * instagram.c - the Instagram publisher (API-NOTES.md §2), for both login
+ * instagram.c - the Instagram publisher (docs/api-notes.md §Instagram), for both login
  * flavours: graph.facebook.com with a Page token that never expires, and
  * graph.instagram.com with a 60-day Instagram token that maintain()
  * refreshes.
@@ -267,7 +267,7 @@ static char *user_path(const struct pub_ctx *ctx)
 
 /*
  * Perform req and read the answer like meta_response, then give Instagram's
- * own subcodes (API-NOTES.md §2.4) their meaning and fix. Returns 1 with
+ * own subcodes (docs/api-notes.md §Instagram errors) their meaning and fix. Returns 1 with
  * *json (a 2xx JSON object; caller decrefs) or 0 with res classified and,
  * when the API sent an error object, *e filled (else e->code and
  * e->subcode are 0). image_url: for the "could not fetch" message.

@@ -10,7 +10,7 @@
 #include <time.h>
 #include "ritual/publisher.h"
 
-/* What an Instagram error subcode (API-NOTES.md §2.4, §7) means. */
+/* What an Instagram error subcode (docs/api-notes.md §Instagram errors, §Error classes) means. */
 struct ig_subcode_info {
 	long subcode;
 	enum pub_class cls;   /* PUB_TRANSIENT means "with a new container";

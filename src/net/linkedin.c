@@ -1,5 +1,5 @@
 /*
- * linkedin.c - the LinkedIn publisher (API-NOTES.md §3): an organization
+ * linkedin.c - the LinkedIn publisher (docs/api-notes.md §LinkedIn): an organization
  * page (urn:li:organization:N) or a member profile (urn:li:person:X).
  *
  * An image post is four steps, each resumable from the ids saved with
@@ -484,8 +484,9 @@ int li_classify(const struct pub_ctx *ctx, long status, const char *body,
 		       "the LinkedIn token of account '%s' %s (%s) while %s. "
 		       "LinkedIn tokens last 60 days: create a new one in the "
 		       "LinkedIn developer portal and write it to %s (chmod 600); "
-		       "ritual resumes when the file changes",
-		       a->name, state, said, what, a->token_file);
+		       "ritual resumes when the file changes (in one command: "
+		       "`ritual connect linkedin --account %s`)",
+		       a->name, state, said, what, a->token_file, a->name);
 	} else if (status == 403) {
 		int member = li_is_member(a->author);
 		li_set(res, PUB_AUTH, body, len,
@@ -807,7 +808,7 @@ static enum step image_ready(struct pub_ctx *ctx, const struct pub_job *job,
 			       "%s)", job->image_name ? job->image_name : "?", urn);
 		} else if (status && strcmp(status, "WAITING_UPLOAD") == 0) {
 			/* The PUT "succeeded" but the bytes never arrived (a proxy
-			 * answered for LinkedIn): upload again now (API-NOTES §7). */
+			 * answered for LinkedIn): upload again now (docs/api-notes.md §Error classes). */
 			forget_image(ctx);
 			pub_result_set(res, PUB_TRANSIENT, "LinkedIn never received "
 				       "the uploaded image %s (WAITING_UPLOAD); ritual "

@@ -12,7 +12,7 @@
 #include "ritual/publisher.h"
 
 /* A LinkedIn error body, parsed defensively: any field may be missing
- * (API-NOTES.md §3.6). */
+ * (docs/api-notes.md §LinkedIn errors). */
 struct li_error {
 	int parsed;            /* the body was a JSON object */
 	long status;           /* "status", 0 when absent */
@@ -33,7 +33,7 @@ int li_parse_error(const char *body, size_t len, struct li_error *e);
 				  * these spuriously; worth one retry */
 
 /*
- * Classify a complete, non-2xx answer (API-NOTES.md §3.6, §7) into res: the
+ * Classify a complete, non-2xx answer (docs/api-notes.md §LinkedIn errors, §Error classes) into res: the
  * class, retry_at/account_hold_until where they apply, remote_id for a
  * DUPLICATE_POST that names the existing post, and a message for the owner
  * that says what happened, what to do, and ends with LinkedIn's own answer.
@@ -62,7 +62,7 @@ long li_image_poll_delay(long elapsed);
  * linkedin.com / licdn.com or on the host of api_base. */
 int li_upload_host_ok(const char *upload_url, const char *api_base);
 
-/* The POST /rest/posts body (API-NOTES.md §3.3); content.media only when
+/* The POST /rest/posts body (docs/api-notes.md §LinkedIn publishing); content.media only when
  * image_urn is set, altText only when alt is non-empty. Returns a string
  * the caller frees, or NULL when a value is not valid UTF-8. */
 char *li_post_body(const char *author, const char *text,

@@ -179,7 +179,9 @@ void meta_classify(const struct pub_ctx *ctx, const struct meta_error *e,
 			       "%s while %s. The token of account '%s' is expired, "
 			       "revoked or lacks a permission: get a new token, write "
 			       "it to %s (chmod 600); ritual resumes by itself when "
-			       "the file changes", plat, what, acct, tokfile);
+			       "the file changes (in one command: `ritual connect %s "
+			       "--account %s`)", plat, what, acct, tokfile,
+			       network_name(ctx->account->network), acct);
 	} else if (e->code == 9 && e->subcode == 2207042) {
 		pub_result_set(res, PUB_RATE,
 			       "%s while %s: the daily publishing quota is used up; "

@@ -35,7 +35,7 @@ int meta_response(const struct pub_ctx *ctx, int rc,
 		  const char *net, const char *what, struct pub_result *res,
 		  json_t **json);
 
-/* Classify a parsed Meta error (API-NOTES.md §4, §7) into res. */
+/* Classify a parsed Meta error (docs/api-notes.md §Meta errors, §Error classes) into res. */
 void meta_classify(const struct pub_ctx *ctx, const struct meta_error *e,
 		   const struct http_response *resp, const char *net,
 		   const char *what, struct pub_result *res);

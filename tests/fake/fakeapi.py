@@ -679,7 +679,9 @@ def load_modules():
     here = os.path.dirname(os.path.abspath(__file__))
     if here not in sys.path:
         sys.path.insert(0, here)
-    for name in ("fake_meta", "fake_linkedin", "fake_s3"):
+    # fake_oauth first: it claims the consent and code-exchange routes
+    # before fake_meta / fake_linkedin see their paths.
+    for name in ("fake_oauth", "fake_meta", "fake_linkedin", "fake_s3"):
         try:
             NETWORK_MODULES.append(__import__(name))
         except ImportError as e:
