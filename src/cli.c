@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ritual/config.h"
+#include "ritual/format.h"
 #include "ritual/http.h"
 #include "ritual/mediahost.h"
 #include "ritual/publisher.h"
@@ -42,6 +43,7 @@ struct command {
 };
 
 static const struct command commands[];
+static int print_json(json_t *v);
 
 /* ---- helpers ---- */
 
@@ -232,7 +234,72 @@ static void print_queued(const struct queue_batch *b, const int64_t *ids)
 	}
 }
 
-static int queue_files(struct cli *c, char *const *files, size_t n)
+/* import --json / --dry-run --json: what was (or would be) queued. */
+static json_t *queued_json(const struct queue_batch *b, const int64_t *ids)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < b->n; i++) {
+		const struct queue_item *it = &b->items[i];
+		char due[40], human[40];
+		fmt_iso(it->due, due, sizeof(due));
+		fmt_human(it->due, human, sizeof(human));
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b}", "file",
+				      it->pf->path, "title", it->pf->title, "kind",
+				      kind_name(it->pf->kind), "due", due,
+				      "due_local", human, "slot", it->from_slot);
+		if (ids)
+			json_object_set_new(o, "id", json_integer((json_int_t)ids[i]));
+		json_t *acc = json_array();
+		for (size_t k = 0; k < it->ntargets; k++) {
+			const struct queue_target *t = &it->targets[k];
+			json_t *a = json_pack("{s:s, s:s}", "account", t->account->name,
+					      "network", network_name(t->account->network));
+			if (t->variant.data) {
+				json_object_set_new(a, "image", json_pack(
+					"{s:s, s:I, s:I, s:I, s:s}", "mime", t->variant.mime,
+					"bytes", (json_int_t)t->variant.len,
+					"width", (json_int_t)t->variant.width,
+					"height", (json_int_t)t->variant.height,
+					"done", t->variant.notes));
+			}
+			json_array_append_new(acc, a);
+		}
+		json_object_set_new(o, "accounts", acc);
+		json_array_append_new(arr, o);
+	}
+	json_t *w = json_array();
+	for (size_t i = 0; i < b->warnings.n; i++)
+		json_array_append_new(w, json_string(b->warnings.msgs[i]));
+	return json_pack("{s:o, s:o, s:b}", "posts", arr, "warnings", w,
+			 "dry_run", ids == NULL);
+}
+
+static void print_would_queue(const struct queue_batch *b)
+{
+	printf("would queue %zu post%s (nothing was written):\n", b->n,
+	       b->n == 1 ? "" : "s");
+	for (size_t i = 0; i < b->n; i++) {
+		const struct queue_item *it = &b->items[i];
+		char when[40];
+		fmt_human(it->due, when, sizeof(when));
+		printf("  %s  %s%s  ->", when,
+		       it->pf->title ? it->pf->title : path_basename(it->pf->path),
+		       it->from_slot ? " (slot)" : "");
+		for (size_t k = 0; k < it->ntargets; k++)
+			printf(" %s", it->targets[k].account->name);
+		printf("\n");
+		for (size_t k = 0; k < it->ntargets; k++) {
+			const struct image_variant *v = &it->targets[k].variant;
+			if (v->data)
+				printf("      %s image: %ldx%ld, %s\n",
+				       it->targets[k].account->name, v->width,
+				       v->height, v->notes);
+		}
+	}
+}
+
+static int queue_files(struct cli *c, char *const *files, size_t n,
+		       int dry_run, int json)
 {
 	struct store *st;
 	struct queue_batch *b = NULL;
@@ -261,10 +328,23 @@ static int queue_files(struct cli *c, char *const *files, size_t n)
 		return EX_DATAERR;
 	}
 	store_rollback(st);
+	for (size_t i = 0; i < b->warnings.n; i++)
+		fprintf(stderr, "%s\n", b->warnings.msgs[i]);
+	if (dry_run) {
+		if (json)
+			rc = print_json(queued_json(b, NULL));
+		else
+			print_would_queue(b);
+		queue_batch_free(b);
+		store_close(st);
+		return rc;
+	}
 	int64_t *ids = xcalloc(b->n ? b->n : 1, sizeof(*ids));
 	if (queue_commit(st, b, now, ids, &err) < 0) {
 		fprintf(stderr, "ritual: nothing queued: %s\n", err.msg);
 		rc = EX_CANTCREAT;
+	} else if (json) {
+		rc = print_json(queued_json(b, ids));
 	} else {
 		print_queued(b, ids);
 	}
@@ -276,16 +356,20 @@ static int queue_files(struct cli *c, char *const *files, size_t n)
 
 static int cmd_add(struct cli *c)
 {
+	int dry = take_flag(c, "--dry-run");
+	int json = take_flag(c, "--json");
 	int rc = no_unknown_options(c, "add");
 	if (rc)
 		return rc;
 	if (c->argc < 2)
 		return usage_of("add");
-	return queue_files(c, c->argv + 1, (size_t)c->argc - 1);
+	return queue_files(c, c->argv + 1, (size_t)c->argc - 1, dry, json);
 }
 
 static int cmd_import(struct cli *c)
 {
+	int dry = take_flag(c, "--dry-run");
+	int json = take_flag(c, "--json");
 	int rc = no_unknown_options(c, "import");
 	if (rc)
 		return rc;
@@ -298,7 +382,7 @@ static int cmd_import(struct cli *c)
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		return EX_NOINPUT;
 	}
-	rc = queue_files(c, files, n);
+	rc = queue_files(c, files, n, dry, json);
 	strv_free(files);
 	return rc;
 }
@@ -442,6 +526,33 @@ static int cmd_list(struct cli *c)
 	return rc;
 }
 
+/* The original and each network's variant: size, dimensions, what was
+ * done to it. */
+static void show_images(struct store *st, const struct store_post *p)
+{
+	struct store_media *m = NULL, **v = NULL;
+	size_t n = 0;
+	struct err err;
+	if (!p->media_id)
+		return;
+	if (store_media_get(st, p->media_id, &m, &err) < 0) {
+		printf("  image:   %s\n", err.msg);
+		return;
+	}
+	printf("  image:   %s, %s, %ldx%ld, %zu bytes (the original)\n", m->name,
+	       m->mime, m->width, m->height, m->len);
+	if (store_variants_list(st, p->media_id, &v, &n, &err) == 0) {
+		for (size_t i = 0; i < n; i++)
+			printf("    for %-9s %s, %ldx%ld, %zu bytes: %s\n",
+			       v[i]->network, v[i]->mime, v[i]->width, v[i]->height,
+			       v[i]->len, v[i]->notes);
+		if (n == 0)
+			printf("    (queued before variants: the original is sent)\n");
+		store_variants_free(v, n);
+	}
+	store_media_free(m);
+}
+
 static int cmd_show(struct cli *c)
 {
 	int json = take_flag(c, "--json");
@@ -478,6 +589,7 @@ static int cmd_show(struct cli *c)
 		printf("  expires: %s\n", due);
 	}
 	printf("  from:    %s\n", p->source);
+	show_images(st, p);
 	for (size_t k = 0; k < p->ndeliveries; k++) {
 		const struct store_delivery *d = &p->deliveries[k];
 		printf("\n  %s (%s): %s%s, %ld attempt%s\n", d->account, d->network,
@@ -516,10 +628,37 @@ out:
 	return rc;
 }
 
+/* preview's text: LinkedIn's as readers see it, unless --raw. */
+static void print_text(const char *network, const char *wire, int raw)
+{
+	if (raw || strcmp(network, "linkedin") != 0) {
+		fputs(wire, stdout);
+		return;
+	}
+	char *v = format_linkedin_visible(wire);
+	fputs(v, stdout);
+	free(v);
+}
+
+/* preview --image FILE: exactly the bytes the account is sent. */
+static int write_image(const char *file, const void *data, size_t len)
+{
+	struct err err;
+	if (write_file_atomic(file, data, len, 0644, &err) < 0) {
+		fprintf(stderr, "ritual preview: %s\n", err.msg);
+		return EX_CANTCREAT;
+	}
+	fprintf(stderr, "ritual preview: wrote %zu bytes to %s\n", len, file);
+	return 0;
+}
+
 static int cmd_preview(struct cli *c)
 {
-	int missing = 0;
+	int missing = 0, missing2 = 0;
 	const char *acct = take_option(c, "--account", &missing);
+	const char *image_out = take_option(c, "--image", &missing2);
+	int raw = take_flag(c, "--raw");
+	missing |= missing2;
 	int rc = no_unknown_options(c, "preview");
 	if (rc)
 		return rc;
@@ -557,10 +696,27 @@ static int cmd_preview(struct cli *c)
 		}
 		rc = EX_USAGE;
 		for (size_t k = 0; k < p->ndeliveries; k++) {
-			if (strcmp(p->deliveries[k].account, acct) == 0) {
-				fputs(p->deliveries[k].text, stdout);
-				rc = 0;
+			const struct store_delivery *d = &p->deliveries[k];
+			if (strcmp(d->account, acct) != 0)
+				continue;
+			rc = 0;
+			if (!image_out) {
+				print_text(d->network, d->text, raw);
+				continue;
 			}
+			struct store_media *m = NULL;
+			if (!p->media_id) {
+				fprintf(stderr, "ritual preview: post %lld has no "
+					"image\n", (long long)id);
+				rc = EX_DATAERR;
+			} else if (store_media_for(st, p->media_id, d->network, &m,
+						   &err) < 0) {
+				fprintf(stderr, "ritual: %s\n", err.msg);
+				rc = EX_UNAVAILABLE;
+			} else {
+				rc = write_image(image_out, m->data, m->len);
+			}
+			store_media_free(m);
 		}
 		if (rc)
 			fprintf(stderr, "ritual preview: post %lld is not for account "
@@ -584,9 +740,17 @@ static int cmd_preview(struct cli *c)
 	}
 	rc = EX_USAGE;
 	for (size_t k = 0; k < b->items[0].ntargets; k++) {
-		if (strcmp(b->items[0].targets[k].account->name, acct) == 0) {
-			fputs(b->items[0].targets[k].text.text, stdout);
-			rc = 0;
+		const struct queue_target *t = &b->items[0].targets[k];
+		if (strcmp(t->account->name, acct) != 0)
+			continue;
+		rc = 0;
+		if (!image_out)
+			fputs(raw ? t->text.text : t->text.visible, stdout);
+		else if (t->variant.data)
+			rc = write_image(image_out, t->variant.data, t->variant.len);
+		else {
+			fprintf(stderr, "ritual preview: %s has no image\n", what);
+			rc = EX_DATAERR;
 		}
 	}
 	if (rc)
@@ -847,16 +1011,17 @@ static int cmd_help(struct cli *c)
 }
 
 static const struct command commands[] = {
-	{"add", "FILE...", "check post files and queue them, all or nothing",
-	 cmd_add, 1},
-	{"import", "DIR", "check every *.post in DIR and queue them, all or nothing",
-	 cmd_import, 1},
+	{"add", "FILE... [--dry-run] [--json]",
+	 "check post files and queue them, all or nothing", cmd_add, 1},
+	{"import", "DIR [--dry-run] [--json]",
+	 "check every *.post in DIR and queue them, all or nothing", cmd_import, 1},
 	{"list", "[--all] [--json]", "queued posts with their state per account",
 	 cmd_list, 1},
 	{"show", "ID [--json]", "one post: times, per-account state, ids, errors, history",
 	 cmd_show, 1},
-	{"preview", "ID|FILE [--account NAME]",
-	 "print exactly the text that will be sent to that account", cmd_preview, 1},
+	{"preview", "ID|FILE [--account NAME] [--raw] [--image OUT]",
+	 "the text that account's readers will see (--raw: the exact bytes "
+	 "sent); --image writes the exact image sent", cmd_preview, 1},
 	{"cancel", "ID", "cancel a post's pending deliveries", cmd_cancel, 1},
 	{"reschedule", "ID TIME", "move a post to TIME (\"YYYY-MM-DD HH:MM\" or now)",
 	 cmd_reschedule, 1},
@@ -912,8 +1077,17 @@ int cli_main(int argc, char **argv)
 		if (strcmp(k->name, argv[i]) == 0)
 			break;
 	if (!k->name) {
-		fprintf(stderr, "ritual: no command \"%s\"; see `ritual help`\n",
-			argv[i]);
+		const char *names[RT_ARRAY_LEN(commands)];
+		size_t nn = 0;
+		for (k = commands; k->name; k++)
+			names[nn++] = k->name;
+		const char *near = str_closest(argv[i], names, nn);
+		if (near)
+			fprintf(stderr, "ritual: no command \"%s\"; did you mean "
+				"`ritual %s`?\n", argv[i], near);
+		else
+			fprintf(stderr, "ritual: no command \"%s\"; see `ritual "
+				"help`\n", argv[i]);
 		return EX_USAGE;
 	}
 	c.argc = argc - i;

@@ -81,6 +81,9 @@ struct media_host {
 	char *s3_key_file;    /* absolute; "ACCESS_KEY:SECRET" or two lines */
 	char *url;            /* public base URL ending in "/", or NULL when unset */
 	long retention;       /* seconds to keep a file after publishing; default 0 */
+	int fit;              /* media.fit: 0 "crop" (default), 1 "pad" (issue 13) */
+	char *background;     /* media.background: "#rrggbb", "white" or "black";
+			       * NULL = white */
 };
 
 struct config {
