@@ -4,7 +4,7 @@
 # apt-get line to run and stop.
 set -u
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite3-dev \
-libjansson-dev libcmocka-dev python3 tzdata ca-certificates faketime \
+libjansson-dev libcmocka-dev python3 tzdata ca-certificates faketime libvips-tools \
 libvips-dev libunistring-dev chromium chromium-driver python3-selenium tmux"
 missing=""
 for p in $PKGS; do

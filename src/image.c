@@ -26,6 +26,15 @@ struct image {
 
 static int initialised;
 
+static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg,
+		  gpointer ud)
+{
+	(void)domain;
+	(void)level;
+	(void)msg;
+	(void)ud;
+}
+
 int image_init(const char *argv0, struct err *err)
 {
 	if (initialised)
@@ -39,6 +48,9 @@ int image_init(const char *argv0, struct err *err)
 	vips_cache_set_max(0);
 	vips_cache_set_max_mem(0);
 	vips_block_untrusted_set(TRUE);
+	/* Loader warnings ("premature end of JPEG file") become our own
+	 * errors (fail_on=truncated); not printed on the owner's terminal. */
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, quiet, NULL);
 	initialised = 1;
 	return 0;
 }
@@ -89,6 +101,23 @@ static VipsImage *load_header(const unsigned char *d, size_t len, int all)
 					  "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
 }
 
+/* Whether a w x h image of pel bytes a pixel is more than we decode. */
+static int too_big(long w, long h, double pel)
+{
+	return w <= 0 || h <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||
+	       (double)w * (double)h > (double)IMAGE_MAX_PIXELS ||
+	       (double)w * (double)h * pel > (double)IMAGE_MAX_MEMORY;
+}
+
+static int bomb(struct err *err, const char *type, long w, long h)
+{
+	return err_set(err, "the %s image says it is %ldx%ld pixels, more than "
+		       "ritual decodes (%ld megapixels, %ld pixels a side); "
+		       "export it smaller (e.g. 4000 pixels on the long side)",
+		       type, w, h, IMAGE_MAX_PIXELS / 1000000, IMAGE_MAX_SIDE);
+}
+
+
 int image_open(const unsigned char *data, size_t len, struct image **out,
 	       struct image_source *src, struct err *err)
 {
@@ -118,6 +147,8 @@ int image_open(const unsigned char *data, size_t len, struct image **out,
 	 * header cut short, and their messages say where. */
 	if (li <= 5 && media_probe(data, len, &mi, err) < 0)
 		return -1;
+	if (li <= 5 && too_big(mi.width, mi.height, 1.0))
+		return bomb(err, loaders[li].type, mi.width, mi.height);
 
 	VipsImage *hdr = load_header(data, len, 0);
 	if (!hdr) {
@@ -143,15 +174,9 @@ int image_open(const unsigned char *data, size_t len, struct image **out,
 
 	/* The bomb check: from the header, before a pixel is decoded. */
 	double pel = (double)VIPS_IMAGE_SIZEOF_PEL(hdr);
-	if (w <= 0 || h <= 0 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE ||
-	    (double)w * (double)h > (double)IMAGE_MAX_PIXELS ||
-	    (double)w * (double)h * pel > (double)IMAGE_MAX_MEMORY) {
+	if (too_big(w, h, pel)) {
 		g_object_unref(hdr);
-		return err_set(err, "the %s image says it is %ldx%ld pixels, more "
-			       "than ritual decodes (%ld megapixels, %ld pixels a "
-			       "side); export it smaller (e.g. 4000 pixels on the "
-			       "long side)", src->type, w, h,
-			       IMAGE_MAX_PIXELS / 1000000, IMAGE_MAX_SIDE);
+		return bomb(err, src->type, w, h);
 	}
 	if (src->frames > 1 &&
 	    (double)w * (double)h * pel * src->frames > (double)IMAGE_MAX_MEMORY) {
