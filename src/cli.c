@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "ritual/config.h"
@@ -25,6 +26,7 @@
 #include "ritual/queue.h"
 #include "ritual/schedule.h"
 #include "ritual/store.h"
+#include "ritual/week.h"
 
 struct cli {
 	const char *config_path;
@@ -987,6 +989,125 @@ static int cmd_check(struct cli *c)
 	return check_online(c);
 }
 
+/* ---- the week at a glance (issue 13; week.c) ---- */
+
+/* --from DATE (a date or date and time; default today) and --weeks N. */
+static int week_args(struct cli *c, const char *name, struct week_options *o)
+{
+	int missing = 0, missing2 = 0;
+	const char *from = take_option(c, "--from", &missing);
+	const char *weeks = take_option(c, "--weeks", &missing2);
+	if (missing || missing2)
+		return usage_of(name);
+	o->from = time(NULL);
+	o->weeks = 1;
+	if (weeks) {
+		char *end;
+		long n = strtol(weeks, &end, 10);
+		if (*end || n < 1 || n > 52) {
+			fprintf(stderr, "ritual %s: --weeks takes a number from 1 to "
+				"52\n", name);
+			return EX_USAGE;
+		}
+		o->weeks = (int)n;
+	}
+	if (from && strcmp(from, "today") != 0) {
+		struct parsed_time pt;
+		struct err err;
+		if (sched_parse_time(from, 1, &pt, &err) < 0) {
+			fprintf(stderr, "ritual %s: --from: %s\n", name, err.msg);
+			return EX_DATAERR;
+		}
+		if (pt.has_offset) {
+			o->from = pt.instant;
+		} else {
+			struct wall w = pt.wall;
+			w.hour = 12;
+			w.min = w.sec = 0;
+			if (sched_wall_to_utc(&w, &o->from, NULL, &err) < 0) {
+				fprintf(stderr, "ritual %s: --from: %s\n", name, err.msg);
+				return EX_DATAERR;
+			}
+		}
+	}
+	return 0;
+}
+
+static int cmd_week(struct cli *c)
+{
+	struct week_options o = {0};
+	o.json = take_flag(c, "--json");
+	int rc = week_args(c, "week", &o);
+	if (rc || (rc = no_unknown_options(c, "week")))
+		return rc;
+	if (c->argc != 1)
+		return usage_of("week");
+	const char *nc = getenv("NO_COLOR");
+	o.color = isatty(STDOUT_FILENO) && !(nc && *nc);
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 0)
+		o.columns = ws.ws_col;
+	else if (getenv("COLUMNS"))
+		o.columns = (int)strtol(getenv("COLUMNS"), NULL, 10);
+	struct store *st;
+	struct err err;
+	if ((rc = open_store(c, STORE_READONLY, &st)))
+		return rc;
+	if (week_print(st, c->cfg, &c->slots, &o, stdout, &err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		rc = EX_UNAVAILABLE;
+	}
+	store_close(st);
+	return rc;
+}
+
+static int cmd_calendar(struct cli *c)
+{
+	struct week_options o = {0};
+	int missing = 0;
+	const char *file = take_option(c, "--html", &missing);
+	int rc = week_args(c, "calendar", &o);
+	if (rc || (rc = no_unknown_options(c, "calendar")))
+		return rc;
+	if (missing || !file || c->argc != 1)
+		return usage_of("calendar");
+	struct store *st;
+	struct err err;
+	if ((rc = open_store(c, STORE_READONLY, &st)))
+		return rc;
+	char *tmp = xasprintf("%s.tmp", file);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "ritual calendar: cannot write %s: %s\n", tmp,
+			strerror(errno));
+		free(tmp);
+		store_close(st);
+		return EX_CANTCREAT;
+	}
+	if (week_html(st, c->cfg, &c->slots, &o, f, &err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		rc = EX_UNAVAILABLE;
+	}
+	if (fclose(f) != 0 && !rc) {
+		fprintf(stderr, "ritual calendar: cannot write %s: %s\n", tmp,
+			strerror(errno));
+		rc = EX_IOERR;
+	}
+	if (!rc && rename(tmp, file) != 0) {
+		fprintf(stderr, "ritual calendar: cannot write %s: %s\n", file,
+			strerror(errno));
+		rc = EX_CANTCREAT;
+	}
+	if (rc)
+		unlink(tmp);
+	else
+		printf("wrote %s\n", file);
+	free(tmp);
+	store_close(st);
+	return rc;
+}
+
 static int cmd_help(struct cli *c)
 {
 	if (c->argc == 2) {
@@ -1031,6 +1152,10 @@ static const struct command commands[] = {
 	 cmd_slots, 1},
 	{"check", "[--online]", "check the configuration (and, online, each token)",
 	 cmd_check, 1},
+	{"week", "[--from DATE] [--weeks N] [--json]",
+	 "the week at a glance: days across, slots down", cmd_week, 1},
+	{"calendar", "--html FILE [--from DATE] [--weeks N]",
+	 "one HTML page with a mock-up of every post per network", cmd_calendar, 1},
 	{"help", "[COMMAND]", "this list, or one command's usage", cmd_help, 0},
 	{NULL, NULL, NULL, NULL, 0},
 };
