@@ -123,48 +123,57 @@ def _png_rgba(path, w, h):
         f.write(chunk(b"IEND", b""))
 
 
-def make_photos(folder):
+def make_photos(folder, only=None):
+    """All eight (or those named in only) into folder."""
     os.makedirs(folder, exist_ok=True)
     out = {}
+    want = (lambda n: True) if only is None else (lambda n: n in only)
 
-    p = _picture(folder, "portrait", 4032, 3024, sigma=12)
-    out["portrait.jpg"] = os.path.join(folder, "portrait.jpg")
-    vips("jpegsave", p, out["portrait.jpg"], "--Q", 80)
-    add_phone_metadata(out["portrait.jpg"], orientation=6)
-    os.unlink(p)
+    if want("portrait.jpg"):
+        p = _picture(folder, "portrait", 4032, 3024, sigma=12)
+        out["portrait.jpg"] = os.path.join(folder, "portrait.jpg")
+        vips("jpegsave", p, out["portrait.jpg"], "--Q", 80)
+        add_phone_metadata(out["portrait.jpg"], orientation=6)
+        os.unlink(p)
 
-    out["clear.png"] = os.path.join(folder, "clear.png")
-    _png_rgba(out["clear.png"], 900, 700)
+    if want("clear.png"):
+        out["clear.png"] = os.path.join(folder, "clear.png")
+        _png_rgba(out["clear.png"], 900, 700)
 
-    p = _picture(folder, "big", 4000, 3000, sigma=18)
-    out["big.jpg"] = os.path.join(folder, "big.jpg")
-    vips("jpegsave", p, out["big.jpg"], "--Q", 88)
-    add_phone_metadata(out["big.jpg"])
-    os.unlink(p)
+    if want("big.jpg"):
+        p = _picture(folder, "big", 4000, 3000, sigma=18)
+        out["big.jpg"] = os.path.join(folder, "big.jpg")
+        vips("jpegsave", p, out["big.jpg"], "--Q", 88)
+        add_phone_metadata(out["big.jpg"])
+        os.unlink(p)
 
-    p = _picture(folder, "webp", 1600, 1200, sigma=10)
-    out["photo.webp"] = os.path.join(folder, "photo.webp")
-    vips("webpsave", p, out["photo.webp"], "--Q", 80)
-    os.unlink(p)
+    if want("photo.webp"):
+        p = _picture(folder, "webp", 1600, 1200, sigma=10)
+        out["photo.webp"] = os.path.join(folder, "photo.webp")
+        vips("webpsave", p, out["photo.webp"], "--Q", 80)
+        os.unlink(p)
 
-    p = _picture(folder, "gif", 640, 640, sigma=6)
-    out["still.gif"] = os.path.join(folder, "still.gif")
-    vips("gifsave", p, out["still.gif"])
-    os.unlink(p)
+    if want("still.gif"):
+        p = _picture(folder, "gif", 640, 640, sigma=6)
+        out["still.gif"] = os.path.join(folder, "still.gif")
+        vips("gifsave", p, out["still.gif"])
+        os.unlink(p)
 
-    p = _picture(folder, "tiny", 200, 150, sigma=10)
-    out["tiny.jpg"] = os.path.join(folder, "tiny.jpg")
-    vips("jpegsave", p, out["tiny.jpg"], "--Q", 85)
-    add_phone_metadata(out["tiny.jpg"])
-    os.unlink(p)
+    if want("tiny.jpg"):
+        p = _picture(folder, "tiny", 200, 150, sigma=10)
+        out["tiny.jpg"] = os.path.join(folder, "tiny.jpg")
+        vips("jpegsave", p, out["tiny.jpg"], "--Q", 85)
+        add_phone_metadata(out["tiny.jpg"])
+        os.unlink(p)
 
-    p = _picture(folder, "pano", 6000, 1000, sigma=10)
-    out["panorama.jpg"] = os.path.join(folder, "panorama.jpg")
-    vips("jpegsave", p, out["panorama.jpg"], "--Q", 80)
-    add_phone_metadata(out["panorama.jpg"])
-    os.unlink(p)
+    if want("panorama.jpg"):
+        p = _picture(folder, "pano", 6000, 1000, sigma=10)
+        out["panorama.jpg"] = os.path.join(folder, "panorama.jpg")
+        vips("jpegsave", p, out["panorama.jpg"], "--Q", 80)
+        add_phone_metadata(out["panorama.jpg"])
+        os.unlink(p)
 
-    if heif_supported():
+    if want("photo.heic") and heif_supported():
         p = _picture(folder, "heic", 2016, 1512, sigma=8)
         out["photo.heic"] = os.path.join(folder, "photo.heic")
         try:
