@@ -856,9 +856,137 @@ static int post_action(struct cli *c, const char *name)
 	return 0;
 }
 
+/* "3 5-8 12": the ids, in order, each once. -1 (message printed) for a
+ * word that is neither. */
+static int parse_ids(char *const *args, int n, int64_t **ids, size_t *count)
+{
+	*ids = NULL;
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		const char *a = args[i], *dash = strchr(a, '-');
+		int64_t lo, hi;
+		if (dash && dash != a) {
+			char *first = xstrndup(a, (size_t)(dash - a));
+			int bad = parse_id(first, &lo) < 0 || parse_id(dash + 1, &hi) < 0;
+			free(first);
+			if (bad)
+				goto fail;
+			if (hi < lo || hi - lo > 10000) {
+				fprintf(stderr, "ritual: \"%s\" is not a range of post "
+					"ids (write the smaller first, e.g. 5-8)\n", a);
+				goto fail;
+			}
+		} else if (parse_id(a, &lo) < 0) {
+			goto fail;
+		} else {
+			hi = lo;
+		}
+		for (int64_t id = lo; id <= hi; id++) {
+			int dup = 0;
+			for (size_t k = 0; k < *count; k++)
+				dup |= (*ids)[k] == id;
+			if (dup)
+				continue;
+			*ids = xrealloc(*ids, (*count + 1) * sizeof(**ids));
+			(*ids)[(*count)++] = id;
+		}
+	}
+	return 0;
+fail:
+	free(*ids);
+	*ids = NULL;
+	*count = 0;
+	return -1;
+}
+
+/* cancel/retry IDS...: each id or range in turn; the exit status is the
+ * worst one. cancel --account NAME [IDS]: only that account's deliveries,
+ * of every queued post when no id is given. */
+static int multi_action(struct cli *c, const char *name)
+{
+	int missing = 0;
+	const char *acct = strcmp(name, "cancel") == 0
+				   ? take_option(c, "--account", &missing) : NULL;
+	int rc = no_unknown_options(c, name);
+	if (rc)
+		return rc;
+	if (missing || (c->argc < 2 && !acct))
+		return usage_of(name);
+	if (acct && !config_account(c->cfg, acct)) {
+		fprintf(stderr, "ritual %s: no account \"%s\" in %s\n", name, acct,
+			c->cfg->path);
+		return EX_USAGE;
+	}
+	int64_t *ids;
+	size_t n;
+	if (parse_ids(c->argv + 1, c->argc - 1, &ids, &n) < 0)
+		return EX_USAGE;
+	if (!acct) {
+		int worst = 0;
+		char *argv[3] = {c->argv[0], NULL, NULL};
+		char idbuf[32];
+		for (size_t i = 0; i < n; i++) {
+			snprintf(idbuf, sizeof(idbuf), "%lld", (long long)ids[i]);
+			argv[1] = idbuf;
+			struct cli one = *c;
+			one.argc = 2;
+			one.argv = argv;
+			int r = post_action(&one, name);
+			if (r && !worst)
+				worst = r;
+		}
+		free(ids);
+		return worst;
+	}
+	struct store *st;
+	struct err err;
+	if ((rc = open_store(c, 0, &st))) {
+		free(ids);
+		return rc;
+	}
+	if (n == 0) {
+		struct store_post **v;
+		size_t np;
+		if (store_posts_list(st, 0, &v, &np, &err) < 0) {
+			fprintf(stderr, "ritual: %s\n", err.msg);
+			store_close(st);
+			return EX_UNAVAILABLE;
+		}
+		for (size_t i = 0; i < np; i++)
+			for (size_t k = 0; k < v[i]->ndeliveries; k++)
+				if (strcmp(v[i]->deliveries[k].account, acct) == 0 &&
+				    (v[i]->deliveries[k].state == DL_PENDING ||
+				     v[i]->deliveries[k].state == DL_UNKNOWN)) {
+					ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+					ids[n++] = v[i]->id;
+				}
+		store_posts_free(v, np);
+	}
+	int total = 0;
+	rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		int changed = 0;
+		if (store_post_cancel_account(st, ids[i], acct, &changed, &err) < 0) {
+			fprintf(stderr, "ritual: %s\n", err.msg);
+			rc = strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
+			continue;
+		}
+		if (changed)
+			printf("post %lld: %s canceled\n", (long long)ids[i], acct);
+		total += changed;
+	}
+	store_close(st);
+	free(ids);
+	if (!total && !rc) {
+		fprintf(stderr, "ritual: nothing to cancel for account %s\n", acct);
+		return EX_DATAERR;
+	}
+	return rc;
+}
+
 static int cmd_cancel(struct cli *c)
 {
-	return post_action(c, "cancel");
+	return multi_action(c, "cancel");
 }
 
 static int cmd_reschedule(struct cli *c)
@@ -868,7 +996,7 @@ static int cmd_reschedule(struct cli *c)
 
 static int cmd_retry(struct cli *c)
 {
-	return post_action(c, "retry");
+	return multi_action(c, "retry");
 }
 
 static int cmd_slots(struct cli *c)
@@ -876,6 +1004,7 @@ static int cmd_slots(struct cli *c)
 	int missing = 0, missing2 = 0;
 	const char *from = take_option(c, "--from", &missing);
 	const char *count_s = take_option(c, "--count", &missing2);
+	int json = take_flag(c, "--json");
 	int rc = no_unknown_options(c, "slots");
 	if (rc)
 		return rc;
@@ -898,16 +1027,22 @@ static int cmd_slots(struct cli *c)
 		fprintf(stderr, "ritual slots: no schedule.slots in %s\n", c->cfg->path);
 		return EX_CONFIG;
 	}
+	json_t *arr = json ? json_array() : NULL;
 	for (long i = 0; i < count; i++) {
 		time_t next;
 		if (sched_slots_next(&c->slots, t, &next) < 0)
 			break;
-		char iso[40];
+		char iso[40], human[40];
 		fmt_iso(next, iso, sizeof(iso));
-		printf("%s\n", iso);
+		fmt_human(next, human, sizeof(human));
+		if (arr)
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "at", iso,
+							     "local", human));
+		else
+			printf("%s\n", iso);
 		t = next + 1;
 	}
-	return 0;
+	return arr ? print_json(arr) : 0;
 }
 
 static int check_online(struct cli *c)
@@ -978,11 +1113,30 @@ static int check_online(struct cli *c)
 static int cmd_check(struct cli *c)
 {
 	int online = take_flag(c, "--online");
+	int json = take_flag(c, "--json");
 	int rc = no_unknown_options(c, "check");
 	if (rc)
 		return rc;
 	if (c->argc != 1)
 		return usage_of("check");
+	if (json && online) {
+		fprintf(stderr, "ritual check: --json is for the offline check; "
+			"--online prints a table\n");
+		return EX_USAGE;
+	}
+	if (json) {
+		json_t *acc = json_array();
+		for (size_t i = 0; i < c->cfg->naccounts; i++)
+			json_array_append_new(acc, json_pack("{s:s, s:s}", "name",
+				c->cfg->accounts[i].name, "network",
+				network_name(c->cfg->accounts[i].network)));
+		return print_json(json_pack("{s:b, s:s, s:s, s:s, s:I, s:o}", "ok", 1,
+					    "config", c->cfg->path, "timezone",
+					    c->cfg->timezone, "database",
+					    c->cfg->database, "slots",
+					    (json_int_t)c->cfg->nslots, "accounts",
+					    acc));
+	}
 	printf("configuration OK\n");
 	if (!online)
 		return 0;
@@ -1143,14 +1297,16 @@ static const struct command commands[] = {
 	{"preview", "ID|FILE [--account NAME] [--raw] [--image OUT]",
 	 "the text that account's readers will see (--raw: the exact bytes "
 	 "sent); --image writes the exact image sent", cmd_preview, 1},
-	{"cancel", "ID", "cancel a post's pending deliveries", cmd_cancel, 1},
+	{"cancel", "ID|RANGE... [--account NAME]",
+	 "cancel posts' pending deliveries (e.g. 3 5-8; --account: only that "
+	 "account's, of every queued post when no id is given)", cmd_cancel, 1},
 	{"reschedule", "ID TIME", "move a post to TIME (\"YYYY-MM-DD HH:MM\" or now)",
 	 cmd_reschedule, 1},
-	{"retry", "ID", "queue a failed, missed or unknown post again now",
+	{"retry", "ID|RANGE...", "queue failed, missed or unknown posts again now",
 	 cmd_retry, 1},
-	{"slots", "[--from TIME] [--count N]", "the next N slot times (default 10)",
+	{"slots", "[--from TIME] [--count N] [--json]", "the next N slot times (default 10)",
 	 cmd_slots, 1},
-	{"check", "[--online]", "check the configuration (and, online, each token)",
+	{"check", "[--online] [--json]", "check the configuration (and, online, each token)",
 	 cmd_check, 1},
 	{"week", "[--from DATE] [--weeks N] [--json]",
 	 "the week at a glance: days across, slots down", cmd_week, 1},

@@ -923,6 +923,20 @@ int store_post_cancel(struct store *st, int64_t id, int *changed,
 		changed, err, "canceling a post");
 }
 
+int store_post_cancel_account(struct store *st, int64_t id,
+			      const char *account, int *changed, struct err *err)
+{
+	int busy = post_busy(st, id, "canceled", err);
+	if (busy != 0)
+		return -1;
+	return update_atomic(st, prep(st, err,
+		"UPDATE deliveries SET state = 'canceled' WHERE post_id = ? AND "
+		"account = ? AND "
+		"(state = 'unknown' OR (state = 'pending' AND phase = 'prepare'))",
+		"it", id, account),
+		changed, err, "canceling a post");
+}
+
 int store_post_reschedule(struct store *st, int64_t id, time_t due,
 			  int *changed, struct err *err)
 {

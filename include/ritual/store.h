@@ -182,6 +182,9 @@ void store_deliveries_free(struct store_delivery *v, size_t n);
  * canceled: the owner looked and keeps it as it is. */
 int store_post_cancel(struct store *st, int64_t id, int *changed,
 		      struct err *err);
+/* The same, for account's delivery of the post only. */
+int store_post_cancel_account(struct store *st, int64_t id,
+			      const char *account, int *changed, struct err *err);
 /* Set the post's due time and that of its pending deliveries. */
 int store_post_reschedule(struct store *st, int64_t id, time_t due,
 			  int *changed, struct err *err);
