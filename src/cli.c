@@ -27,6 +27,7 @@
 #include "ritual/schedule.h"
 #include "ritual/store.h"
 #include "ritual/week.h"
+#include "ritual/when.h"
 
 struct cli {
 	const char *config_path;
@@ -180,18 +181,20 @@ static void fmt_human(time_t t, char *buf, size_t n)
 		snprintf(buf, n, "%lld", (long long)t);
 }
 
-/* A time given on the command line: "now", local "YYYY-MM-DD HH:MM", or
- * ISO 8601 with an offset. Refuses a DST gap. */
+/* A time given on the command line, as owners write it (when.h: "now",
+ * "9am", "Mon 09:00", "tomorrow 17:30", "03.12.2026 09:00", ISO 8601).
+ * Refuses a DST gap and a form without a time of day. */
 static int parse_when(const char *s, time_t now, time_t *out, const char *tz)
 {
-	if (strcmp(s, "now") == 0) {
-		*out = now;
-		return 0;
-	}
 	struct parsed_time pt;
 	struct err err;
-	if (sched_parse_time(s, 0, &pt, &err) < 0) {
+	if (when_parse(s, now, tz, &pt, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
+		return -1;
+	}
+	if (!pt.has_time) {
+		fprintf(stderr, "ritual: \"%s\" has no time of day; add one, e.g. "
+			"\"%s 09:00\"\n", s, s);
 		return -1;
 	}
 	if (pt.has_offset) {
@@ -1168,7 +1171,7 @@ static int week_args(struct cli *c, const char *name, struct week_options *o)
 	if (from && strcmp(from, "today") != 0) {
 		struct parsed_time pt;
 		struct err err;
-		if (sched_parse_time(from, 1, &pt, &err) < 0) {
+		if (when_parse(from, time(NULL), c->cfg->timezone, &pt, &err) < 0) {
 			fprintf(stderr, "ritual %s: --from: %s\n", name, err.msg);
 			return EX_DATAERR;
 		}
