@@ -1281,8 +1281,12 @@ static int cmd_help(struct cli *c)
 	printf("usage: ritual [-c CONFIG] COMMAND [ARGS]\n\n"
 	       "The configuration is -c FILE, else $RITUAL_CONFIG, else "
 	       "/etc/ritual/ritual.conf.\n\nCommands:\n");
+	int aw = 32;
 	for (const struct command *k = commands; k->name; k++)
-		printf("  %-11s %-32s %s\n", k->name, k->args, k->help);
+		if ((int)strlen(k->args) > aw)
+			aw = (int)strlen(k->args);
+	for (const struct command *k = commands; k->name; k++)
+		printf("  %-11s %-*s  %s\n", k->name, aw, k->args, k->help);
 	printf("\n`ritual COMMAND --help` describes one command; ritual(1) has "
 	       "the details.\n");
 	return 0;
