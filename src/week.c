@@ -184,7 +184,8 @@ static void week_build(struct week *wk, const struct wall *monday,
 				add_entry(d, s, NULL);
 			t = s + 1;
 		}
-		qsort(d->e, d->n, sizeof(*d->e), cmp_entry);
+		if (d->n)
+			qsort(d->e, d->n, sizeof(*d->e), cmp_entry);
 		for (size_t k = 0; k < d->n; k++) {
 			size_t r = 0;
 			while (r < wk->nrows && wk->rows[r] < d->e[k].hhmm)
