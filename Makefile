@@ -25,7 +25,7 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 # Debian's python3, whose python3-* packages the tests use
 PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-LIBS_PC  := libcurl libconfig sqlite3 jansson libsystemd libcrypto
+LIBS_PC  := libcurl libconfig sqlite3 jansson libsystemd libcrypto vips
 
 WARN     := -Wall -Wextra -Wno-format-truncation -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
             -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wno-unused-parameter
@@ -64,7 +64,7 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now
 endif
 
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lunistring
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 

@@ -5,7 +5,8 @@
 set -u
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite3-dev \
 libjansson-dev libcmocka-dev libsystemd-dev libssl-dev python3 tzdata ca-certificates \
-faketime systemd chromium chromium-driver python3-selenium"
+faketime systemd libvips-tools libvips-dev libunistring-dev chromium chromium-driver \
+python3-selenium tmux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

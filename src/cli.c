@@ -16,16 +16,20 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "ritual/config.h"
 #include "ritual/connect.h"
+#include "ritual/format.h"
 #include "ritual/http.h"
 #include "ritual/mediahost.h"
 #include "ritual/publisher.h"
 #include "ritual/queue.h"
 #include "ritual/schedule.h"
 #include "ritual/store.h"
+#include "ritual/week.h"
+#include "ritual/when.h"
 
 struct cli {
 	const char *config_path;
@@ -44,6 +48,7 @@ struct command {
 };
 
 static const struct command commands[];
+static int print_json(json_t *v);
 
 /* ---- helpers ---- */
 
@@ -180,18 +185,20 @@ static void fmt_human(time_t t, char *buf, size_t n)
 		snprintf(buf, n, "%lld", (long long)t);
 }
 
-/* A time given on the command line: "now", local "YYYY-MM-DD HH:MM", or
- * ISO 8601 with an offset. Refuses a DST gap. */
+/* A time given on the command line, as owners write it (when.h: "now",
+ * "9am", "Mon 09:00", "tomorrow 17:30", "03.12.2026 09:00", ISO 8601).
+ * Refuses a DST gap and a form without a time of day. */
 static int parse_when(const char *s, time_t now, time_t *out, const char *tz)
 {
-	if (strcmp(s, "now") == 0) {
-		*out = now;
-		return 0;
-	}
 	struct parsed_time pt;
 	struct err err;
-	if (sched_parse_time(s, 0, &pt, &err) < 0) {
+	if (when_parse(s, now, tz, &pt, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
+		return -1;
+	}
+	if (!pt.has_time) {
+		fprintf(stderr, "ritual: \"%s\" has no time of day; add one, e.g. "
+			"\"%s 09:00\"\n", s, s);
 		return -1;
 	}
 	if (pt.has_offset) {
@@ -252,7 +259,72 @@ static void print_queued(const struct queue_batch *b, const int64_t *ids)
 	}
 }
 
-static int queue_files(struct cli *c, char *const *files, size_t n)
+/* import --json / --dry-run --json: what was (or would be) queued. */
+static json_t *queued_json(const struct queue_batch *b, const int64_t *ids)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < b->n; i++) {
+		const struct queue_item *it = &b->items[i];
+		char due[40], human[40];
+		fmt_iso(it->due, due, sizeof(due));
+		fmt_human(it->due, human, sizeof(human));
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b}", "file",
+				      it->pf->path, "title", it->pf->title, "kind",
+				      kind_name(it->pf->kind), "due", due,
+				      "due_local", human, "slot", it->from_slot);
+		if (ids)
+			json_object_set_new(o, "id", json_integer((json_int_t)ids[i]));
+		json_t *acc = json_array();
+		for (size_t k = 0; k < it->ntargets; k++) {
+			const struct queue_target *t = &it->targets[k];
+			json_t *a = json_pack("{s:s, s:s}", "account", t->account->name,
+					      "network", network_name(t->account->network));
+			if (t->variant.data) {
+				json_object_set_new(a, "image", json_pack(
+					"{s:s, s:I, s:I, s:I, s:s}", "mime", t->variant.mime,
+					"bytes", (json_int_t)t->variant.len,
+					"width", (json_int_t)t->variant.width,
+					"height", (json_int_t)t->variant.height,
+					"done", t->variant.notes));
+			}
+			json_array_append_new(acc, a);
+		}
+		json_object_set_new(o, "accounts", acc);
+		json_array_append_new(arr, o);
+	}
+	json_t *w = json_array();
+	for (size_t i = 0; i < b->warnings.n; i++)
+		json_array_append_new(w, json_string(b->warnings.msgs[i]));
+	return json_pack("{s:o, s:o, s:b}", "posts", arr, "warnings", w,
+			 "dry_run", ids == NULL);
+}
+
+static void print_would_queue(const struct queue_batch *b)
+{
+	printf("would queue %zu post%s (nothing was written):\n", b->n,
+	       b->n == 1 ? "" : "s");
+	for (size_t i = 0; i < b->n; i++) {
+		const struct queue_item *it = &b->items[i];
+		char when[40];
+		fmt_human(it->due, when, sizeof(when));
+		printf("  %s  %s%s  ->", when,
+		       it->pf->title ? it->pf->title : path_basename(it->pf->path),
+		       it->from_slot ? " (slot)" : "");
+		for (size_t k = 0; k < it->ntargets; k++)
+			printf(" %s", it->targets[k].account->name);
+		printf("\n");
+		for (size_t k = 0; k < it->ntargets; k++) {
+			const struct image_variant *v = &it->targets[k].variant;
+			if (v->data)
+				printf("      %s image: %ldx%ld, %s\n",
+				       it->targets[k].account->name, v->width,
+				       v->height, v->notes);
+		}
+	}
+}
+
+static int queue_files(struct cli *c, char *const *files, size_t n,
+		       int dry_run, int json)
 {
 	struct store *st;
 	struct queue_batch *b = NULL;
@@ -281,10 +353,23 @@ static int queue_files(struct cli *c, char *const *files, size_t n)
 		return EX_DATAERR;
 	}
 	store_rollback(st);
+	for (size_t i = 0; i < b->warnings.n; i++)
+		fprintf(stderr, "%s\n", b->warnings.msgs[i]);
+	if (dry_run) {
+		if (json)
+			rc = print_json(queued_json(b, NULL));
+		else
+			print_would_queue(b);
+		queue_batch_free(b);
+		store_close(st);
+		return rc;
+	}
 	int64_t *ids = xcalloc(b->n ? b->n : 1, sizeof(*ids));
 	if (queue_commit(st, b, now, ids, &err) < 0) {
 		fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
 		rc = EX_CANTCREAT;
+	} else if (json) {
+		rc = print_json(queued_json(b, ids));
 	} else {
 		print_queued(b, ids);
 	}
@@ -296,16 +381,20 @@ static int queue_files(struct cli *c, char *const *files, size_t n)
 
 static int cmd_add(struct cli *c)
 {
+	int dry = take_flag(c, "--dry-run");
+	int json = take_flag(c, "--json");
 	int rc = no_unknown_options(c, "add");
 	if (rc)
 		return rc;
 	if (c->argc < 2)
 		return usage_of("add");
-	return queue_files(c, c->argv + 1, (size_t)c->argc - 1);
+	return queue_files(c, c->argv + 1, (size_t)c->argc - 1, dry, json);
 }
 
 static int cmd_import(struct cli *c)
 {
+	int dry = take_flag(c, "--dry-run");
+	int json = take_flag(c, "--json");
 	int rc = no_unknown_options(c, "import");
 	if (rc)
 		return rc;
@@ -318,7 +407,7 @@ static int cmd_import(struct cli *c)
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		return EX_NOINPUT;
 	}
-	rc = queue_files(c, files, n);
+	rc = queue_files(c, files, n, dry, json);
 	strv_free(files);
 	return rc;
 }
@@ -533,6 +622,33 @@ static int cmd_list(struct cli *c)
 	return rc;
 }
 
+/* The original and each network's variant: size, dimensions, what was
+ * done to it. */
+static void show_images(struct store *st, const struct store_post *p)
+{
+	struct store_media *m = NULL, **v = NULL;
+	size_t n = 0;
+	struct err err;
+	if (!p->media_id)
+		return;
+	if (store_media_get(st, p->media_id, &m, &err) < 0) {
+		printf("  image:   %s\n", err.msg);
+		return;
+	}
+	printf("  image:   %s, %s, %ldx%ld, %zu bytes (the original)\n", m->name,
+	       m->mime, m->width, m->height, m->len);
+	if (store_variants_list(st, p->media_id, &v, &n, &err) == 0) {
+		for (size_t i = 0; i < n; i++)
+			printf("    for %-9s %s, %ldx%ld, %zu bytes: %s\n",
+			       v[i]->network, v[i]->mime, v[i]->width, v[i]->height,
+			       v[i]->len, v[i]->notes);
+		if (n == 0)
+			printf("    (queued before variants: the original is sent)\n");
+		store_variants_free(v, n);
+	}
+	store_media_free(m);
+}
+
 static int cmd_show(struct cli *c)
 {
 	int json = take_flag(c, "--json");
@@ -569,6 +685,7 @@ static int cmd_show(struct cli *c)
 		printf("  expires: %s\n", due);
 	}
 	printf("  from:    %s\n", esc(p->source));
+	show_images(st, p);
 	for (size_t k = 0; k < p->ndeliveries; k++) {
 		const struct store_delivery *d = &p->deliveries[k];
 		printf("\n  %s (%s): %s%s, %ld attempt%s\n", d->account, d->network,
@@ -607,10 +724,37 @@ out:
 	return rc;
 }
 
+/* preview's text: LinkedIn's as readers see it, unless --raw. */
+static void print_text(const char *network, const char *wire, int raw)
+{
+	if (raw || strcmp(network, "linkedin") != 0) {
+		fputs(wire, stdout);
+		return;
+	}
+	char *v = format_linkedin_visible(wire);
+	fputs(v, stdout);
+	free(v);
+}
+
+/* preview --image FILE: exactly the bytes the account is sent. */
+static int write_image(const char *file, const void *data, size_t len)
+{
+	struct err err;
+	if (write_file_atomic(file, data, len, 0644, &err) < 0) {
+		fprintf(stderr, "ritual preview: %s\n", err.msg);
+		return EX_CANTCREAT;
+	}
+	fprintf(stderr, "ritual preview: wrote %zu bytes to %s\n", len, file);
+	return 0;
+}
+
 static int cmd_preview(struct cli *c)
 {
-	int missing = 0;
+	int missing = 0, missing2 = 0;
 	const char *acct = take_option(c, "--account", &missing);
+	const char *image_out = take_option(c, "--image", &missing2);
+	int raw = take_flag(c, "--raw");
+	missing |= missing2;
 	int rc = no_unknown_options(c, "preview");
 	if (rc)
 		return rc;
@@ -648,10 +792,27 @@ static int cmd_preview(struct cli *c)
 		}
 		rc = EX_USAGE;
 		for (size_t k = 0; k < p->ndeliveries; k++) {
-			if (strcmp(p->deliveries[k].account, acct) == 0) {
-				fputs(p->deliveries[k].text, stdout);
-				rc = 0;
+			const struct store_delivery *d = &p->deliveries[k];
+			if (strcmp(d->account, acct) != 0)
+				continue;
+			rc = 0;
+			if (!image_out) {
+				print_text(d->network, d->text, raw);
+				continue;
 			}
+			struct store_media *m = NULL;
+			if (!p->media_id) {
+				fprintf(stderr, "ritual preview: post %lld has no "
+					"image\n", (long long)id);
+				rc = EX_DATAERR;
+			} else if (store_media_for(st, p->media_id, d->network, &m,
+						   &err) < 0) {
+				fprintf(stderr, "ritual: %s\n", err.msg);
+				rc = EX_UNAVAILABLE;
+			} else {
+				rc = write_image(image_out, m->data, m->len);
+			}
+			store_media_free(m);
 		}
 		if (rc)
 			fprintf(stderr, "ritual preview: post %lld is not for account "
@@ -675,9 +836,17 @@ static int cmd_preview(struct cli *c)
 	}
 	rc = EX_USAGE;
 	for (size_t k = 0; k < b->items[0].ntargets; k++) {
-		if (strcmp(b->items[0].targets[k].account->name, acct) == 0) {
-			fputs(b->items[0].targets[k].text.text, stdout);
-			rc = 0;
+		const struct queue_target *t = &b->items[0].targets[k];
+		if (strcmp(t->account->name, acct) != 0)
+			continue;
+		rc = 0;
+		if (!image_out)
+			fputs(raw ? t->text.text : t->text.visible, stdout);
+		else if (t->variant.data)
+			rc = write_image(image_out, t->variant.data, t->variant.len);
+		else {
+			fprintf(stderr, "ritual preview: %s has no image\n", what);
+			rc = EX_DATAERR;
 		}
 	}
 	if (rc)
@@ -781,9 +950,137 @@ static int post_action(struct cli *c, const char *name)
 	return 0;
 }
 
+/* "3 5-8 12": the ids, in order, each once. -1 (message printed) for a
+ * word that is neither. */
+static int parse_ids(char *const *args, int n, int64_t **ids, size_t *count)
+{
+	*ids = NULL;
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		const char *a = args[i], *dash = strchr(a, '-');
+		int64_t lo, hi;
+		if (dash && dash != a) {
+			char *first = xstrndup(a, (size_t)(dash - a));
+			int bad = parse_id(first, &lo) < 0 || parse_id(dash + 1, &hi) < 0;
+			free(first);
+			if (bad)
+				goto fail;
+			if (hi < lo || hi - lo > 10000) {
+				fprintf(stderr, "ritual: \"%s\" is not a range of post "
+					"ids (write the smaller first, e.g. 5-8)\n", a);
+				goto fail;
+			}
+		} else if (parse_id(a, &lo) < 0) {
+			goto fail;
+		} else {
+			hi = lo;
+		}
+		for (int64_t id = lo; id <= hi; id++) {
+			int dup = 0;
+			for (size_t k = 0; k < *count; k++)
+				dup |= (*ids)[k] == id;
+			if (dup)
+				continue;
+			*ids = xrealloc(*ids, (*count + 1) * sizeof(**ids));
+			(*ids)[(*count)++] = id;
+		}
+	}
+	return 0;
+fail:
+	free(*ids);
+	*ids = NULL;
+	*count = 0;
+	return -1;
+}
+
+/* cancel/retry IDS...: each id or range in turn; the exit status is the
+ * worst one. cancel --account NAME [IDS]: only that account's deliveries,
+ * of every queued post when no id is given. */
+static int multi_action(struct cli *c, const char *name)
+{
+	int missing = 0;
+	const char *acct = strcmp(name, "cancel") == 0
+				   ? take_option(c, "--account", &missing) : NULL;
+	int rc = no_unknown_options(c, name);
+	if (rc)
+		return rc;
+	if (missing || (c->argc < 2 && !acct))
+		return usage_of(name);
+	if (acct && !config_account(c->cfg, acct)) {
+		fprintf(stderr, "ritual %s: no account \"%s\" in %s\n", name, acct,
+			c->cfg->path);
+		return EX_USAGE;
+	}
+	int64_t *ids;
+	size_t n;
+	if (parse_ids(c->argv + 1, c->argc - 1, &ids, &n) < 0)
+		return EX_USAGE;
+	if (!acct) {
+		int worst = 0;
+		char *argv[3] = {c->argv[0], NULL, NULL};
+		char idbuf[32];
+		for (size_t i = 0; i < n; i++) {
+			snprintf(idbuf, sizeof(idbuf), "%lld", (long long)ids[i]);
+			argv[1] = idbuf;
+			struct cli one = *c;
+			one.argc = 2;
+			one.argv = argv;
+			int r = post_action(&one, name);
+			if (r && !worst)
+				worst = r;
+		}
+		free(ids);
+		return worst;
+	}
+	struct store *st;
+	struct err err;
+	if ((rc = open_store(c, 0, &st))) {
+		free(ids);
+		return rc;
+	}
+	if (n == 0) {
+		struct store_post **v;
+		size_t np;
+		if (store_posts_list(st, 0, &v, &np, &err) < 0) {
+			fprintf(stderr, "ritual: %s\n", err.msg);
+			store_close(st);
+			return EX_UNAVAILABLE;
+		}
+		for (size_t i = 0; i < np; i++)
+			for (size_t k = 0; k < v[i]->ndeliveries; k++)
+				if (strcmp(v[i]->deliveries[k].account, acct) == 0 &&
+				    (v[i]->deliveries[k].state == DL_PENDING ||
+				     v[i]->deliveries[k].state == DL_UNKNOWN)) {
+					ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+					ids[n++] = v[i]->id;
+				}
+		store_posts_free(v, np);
+	}
+	int total = 0;
+	rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		int changed = 0;
+		if (store_post_cancel_account(st, ids[i], acct, &changed, &err) < 0) {
+			fprintf(stderr, "ritual: %s\n", err.msg);
+			rc = strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
+			continue;
+		}
+		if (changed)
+			printf("post %lld: %s canceled\n", (long long)ids[i], acct);
+		total += changed;
+	}
+	store_close(st);
+	free(ids);
+	if (!total && !rc) {
+		fprintf(stderr, "ritual: nothing to cancel for account %s\n", acct);
+		return EX_DATAERR;
+	}
+	return rc;
+}
+
 static int cmd_cancel(struct cli *c)
 {
-	return post_action(c, "cancel");
+	return multi_action(c, "cancel");
 }
 
 static int cmd_reschedule(struct cli *c)
@@ -793,7 +1090,7 @@ static int cmd_reschedule(struct cli *c)
 
 static int cmd_retry(struct cli *c)
 {
-	return post_action(c, "retry");
+	return multi_action(c, "retry");
 }
 
 static int cmd_slots(struct cli *c)
@@ -801,6 +1098,7 @@ static int cmd_slots(struct cli *c)
 	int missing = 0, missing2 = 0;
 	const char *from = take_option(c, "--from", &missing);
 	const char *count_s = take_option(c, "--count", &missing2);
+	int json = take_flag(c, "--json");
 	int rc = no_unknown_options(c, "slots");
 	if (rc)
 		return rc;
@@ -823,16 +1121,22 @@ static int cmd_slots(struct cli *c)
 		fprintf(stderr, "ritual slots: no schedule.slots in %s\n", c->cfg->path);
 		return EX_CONFIG;
 	}
+	json_t *arr = json ? json_array() : NULL;
 	for (long i = 0; i < count; i++) {
 		time_t next;
 		if (sched_slots_next(&c->slots, t, &next) < 0)
 			break;
-		char iso[40];
+		char iso[40], human[40];
 		fmt_iso(next, iso, sizeof(iso));
-		printf("%s\n", iso);
+		fmt_human(next, human, sizeof(human));
+		if (arr)
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "at", iso,
+							     "local", human));
+		else
+			printf("%s\n", iso);
 		t = next + 1;
 	}
-	return 0;
+	return arr ? print_json(arr) : 0;
 }
 
 static int check_online(struct cli *c)
@@ -903,11 +1207,30 @@ static int check_online(struct cli *c)
 static int cmd_check(struct cli *c)
 {
 	int online = take_flag(c, "--online");
+	int json = take_flag(c, "--json");
 	int rc = no_unknown_options(c, "check");
 	if (rc)
 		return rc;
 	if (c->argc != 1)
 		return usage_of("check");
+	if (json && online) {
+		fprintf(stderr, "ritual check: --json is for the offline check; "
+			"--online prints a table\n");
+		return EX_USAGE;
+	}
+	if (json) {
+		json_t *acc = json_array();
+		for (size_t i = 0; i < c->cfg->naccounts; i++)
+			json_array_append_new(acc, json_pack("{s:s, s:s}", "name",
+				c->cfg->accounts[i].name, "network",
+				network_name(c->cfg->accounts[i].network)));
+		return print_json(json_pack("{s:b, s:s, s:s, s:s, s:I, s:o}", "ok", 1,
+					    "config", c->cfg->path, "timezone",
+					    c->cfg->timezone, "database",
+					    c->cfg->database, "slots",
+					    (json_int_t)c->cfg->nslots, "accounts",
+					    acc));
+	}
 	printf("configuration OK\n");
 	if (!online)
 		return 0;
@@ -968,6 +1291,125 @@ static int cmd_connect(struct cli *c)
 	return connect_run(c->cfg, &o);
 }
 
+/* ---- the week at a glance (issue 13; week.c) ---- */
+
+/* --from DATE (a date or date and time; default today) and --weeks N. */
+static int week_args(struct cli *c, const char *name, struct week_options *o)
+{
+	int missing = 0, missing2 = 0;
+	const char *from = take_option(c, "--from", &missing);
+	const char *weeks = take_option(c, "--weeks", &missing2);
+	if (missing || missing2)
+		return usage_of(name);
+	o->from = time(NULL);
+	o->weeks = 1;
+	if (weeks) {
+		char *end;
+		long n = strtol(weeks, &end, 10);
+		if (*end || n < 1 || n > 52) {
+			fprintf(stderr, "ritual %s: --weeks takes a number from 1 to "
+				"52\n", name);
+			return EX_USAGE;
+		}
+		o->weeks = (int)n;
+	}
+	if (from && strcmp(from, "today") != 0) {
+		struct parsed_time pt;
+		struct err err;
+		if (when_parse(from, time(NULL), c->cfg->timezone, &pt, &err) < 0) {
+			fprintf(stderr, "ritual %s: --from: %s\n", name, err.msg);
+			return EX_DATAERR;
+		}
+		if (pt.has_offset) {
+			o->from = pt.instant;
+		} else {
+			struct wall w = pt.wall;
+			w.hour = 12;
+			w.min = w.sec = 0;
+			if (sched_wall_to_utc(&w, &o->from, NULL, &err) < 0) {
+				fprintf(stderr, "ritual %s: --from: %s\n", name, err.msg);
+				return EX_DATAERR;
+			}
+		}
+	}
+	return 0;
+}
+
+static int cmd_week(struct cli *c)
+{
+	struct week_options o = {0};
+	o.json = take_flag(c, "--json");
+	int rc = week_args(c, "week", &o);
+	if (rc || (rc = no_unknown_options(c, "week")))
+		return rc;
+	if (c->argc != 1)
+		return usage_of("week");
+	const char *nc = getenv("NO_COLOR");
+	o.color = isatty(STDOUT_FILENO) && !(nc && *nc);
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 0)
+		o.columns = ws.ws_col;
+	else if (getenv("COLUMNS"))
+		o.columns = (int)strtol(getenv("COLUMNS"), NULL, 10);
+	struct store *st;
+	struct err err;
+	if ((rc = open_store(c, STORE_READONLY, &st)))
+		return rc;
+	if (week_print(st, c->cfg, &c->slots, &o, stdout, &err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		rc = EX_UNAVAILABLE;
+	}
+	store_close(st);
+	return rc;
+}
+
+static int cmd_calendar(struct cli *c)
+{
+	struct week_options o = {0};
+	int missing = 0;
+	const char *file = take_option(c, "--html", &missing);
+	int rc = week_args(c, "calendar", &o);
+	if (rc || (rc = no_unknown_options(c, "calendar")))
+		return rc;
+	if (missing || !file || c->argc != 1)
+		return usage_of("calendar");
+	struct store *st;
+	struct err err;
+	if ((rc = open_store(c, STORE_READONLY, &st)))
+		return rc;
+	char *tmp = xasprintf("%s.tmp", file);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "ritual calendar: cannot write %s: %s\n", tmp,
+			strerror(errno));
+		free(tmp);
+		store_close(st);
+		return EX_CANTCREAT;
+	}
+	if (week_html(st, c->cfg, &c->slots, &o, f, &err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		rc = EX_UNAVAILABLE;
+	}
+	if (fclose(f) != 0 && !rc) {
+		fprintf(stderr, "ritual calendar: cannot write %s: %s\n", tmp,
+			strerror(errno));
+		rc = EX_IOERR;
+	}
+	if (!rc && rename(tmp, file) != 0) {
+		fprintf(stderr, "ritual calendar: cannot write %s: %s\n", file,
+			strerror(errno));
+		rc = EX_CANTCREAT;
+	}
+	if (rc)
+		unlink(tmp);
+	else
+		printf("wrote %s\n", file);
+	free(tmp);
+	store_close(st);
+	return rc;
+}
+
 static int cmd_help(struct cli *c)
 {
 	if (c->argc == 2) {
@@ -984,8 +1426,12 @@ static int cmd_help(struct cli *c)
 	printf("usage: ritual [-c CONFIG] COMMAND [ARGS]\n\n"
 	       "The configuration is -c FILE, else $RITUAL_CONFIG, else "
 	       "/etc/ritual/ritual.conf.\n\nCommands:\n");
+	int aw = 32;
 	for (const struct command *k = commands; k->name; k++)
-		printf("  %-11s %-32s %s\n", k->name, k->args, k->help);
+		if ((int)strlen(k->args) > aw)
+			aw = (int)strlen(k->args);
+	for (const struct command *k = commands; k->name; k++)
+		printf("  %-11s %-*s  %s\n", k->name, aw, k->args, k->help);
 	printf("\n`ritual COMMAND --help` describes one command; ritual(1) has "
 	       "the details.\n");
 	return 0;
@@ -1195,24 +1641,27 @@ static int cmd_backup(struct cli *c)
 }
 
 static const struct command commands[] = {
-	{"add", "FILE...", "check post files and queue them, all or nothing",
-	 cmd_add, 1},
-	{"import", "DIR", "check every *.post in DIR and queue them, all or nothing",
-	 cmd_import, 1},
+	{"add", "FILE... [--dry-run] [--json]",
+	 "check post files and queue them, all or nothing", cmd_add, 1},
+	{"import", "DIR [--dry-run] [--json]",
+	 "check every *.post in DIR and queue them, all or nothing", cmd_import, 1},
 	{"list", "[--all] [--json]", "queued posts with their state per account",
 	 cmd_list, 1},
 	{"show", "ID [--json]", "one post: times, per-account state, ids, errors, history",
 	 cmd_show, 1},
-	{"preview", "ID|FILE [--account NAME]",
-	 "print exactly the text that will be sent to that account", cmd_preview, 1},
-	{"cancel", "ID", "cancel a post's pending deliveries", cmd_cancel, 1},
+	{"preview", "ID|FILE [--account NAME] [--raw] [--image OUT]",
+	 "the text that account's readers will see (--raw: the exact bytes "
+	 "sent); --image writes the exact image sent", cmd_preview, 1},
+	{"cancel", "ID|RANGE... [--account NAME]",
+	 "cancel posts' pending deliveries (e.g. 3 5-8; --account: only that "
+	 "account's, of every queued post when no id is given)", cmd_cancel, 1},
 	{"reschedule", "ID TIME", "move a post to TIME (\"YYYY-MM-DD HH:MM\" or now)",
 	 cmd_reschedule, 1},
-	{"retry", "ID", "queue a failed, missed or unknown post again now",
+	{"retry", "ID|RANGE...", "queue failed, missed or unknown posts again now",
 	 cmd_retry, 1},
-	{"slots", "[--from TIME] [--count N]", "the next N slot times (default 10)",
+	{"slots", "[--from TIME] [--count N] [--json]", "the next N slot times (default 10)",
 	 cmd_slots, 1},
-	{"check", "[--online]", "check the configuration (and, online, each token)",
+	{"check", "[--online] [--json]", "check the configuration (and, online, each token)",
 	 cmd_check, 1},
 	{"status", "[--json]", "rituald alive?, accounts, next posts, open problems",
 	 cmd_status, 1},
@@ -1223,6 +1672,10 @@ static const struct command commands[] = {
 	 "[--port N] [--timeout S] [--write-config]",
 	 "get (or renew) an account's token through the platform's consent page",
 	 cmd_connect, 1},
+	{"week", "[--from DATE] [--weeks N] [--json]",
+	 "the week at a glance: days across, slots down", cmd_week, 1},
+	{"calendar", "--html FILE [--from DATE] [--weeks N]",
+	 "one HTML page with a mock-up of every post per network", cmd_calendar, 1},
 	{"help", "[COMMAND]", "this list, or one command's usage", cmd_help, 0},
 	{NULL, NULL, NULL, NULL, 0},
 };
@@ -1269,8 +1722,17 @@ int cli_main(int argc, char **argv)
 		if (strcmp(k->name, argv[i]) == 0)
 			break;
 	if (!k->name) {
-		fprintf(stderr, "ritual: no command \"%s\"; see `ritual help`\n",
-			argv[i]);
+		const char *names[RT_ARRAY_LEN(commands)];
+		size_t nn = 0;
+		for (k = commands; k->name; k++)
+			names[nn++] = k->name;
+		const char *near = str_closest(argv[i], names, nn);
+		if (near)
+			fprintf(stderr, "ritual: no command \"%s\"; did you mean "
+				"`ritual %s`?\n", argv[i], near);
+		else
+			fprintf(stderr, "ritual: no command \"%s\"; see `ritual "
+				"help`\n", argv[i]);
 		return EX_USAGE;
 	}
 	c.argc = argc - i;

@@ -38,6 +38,7 @@
  *    reported per file, sorted by line (those without a line last).
  */
 #include "ritual/config.h"
+#include "ritual/image.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,6 +180,9 @@ static int check_bucket(const char *v, struct err *err);
 static int check_region(const char *v, struct err *err);
 static void set_network(void *base, int v);
 static void set_login(void *base, int v);
+static void set_fit(void *base, int v);
+static int check_colour(const char *v, struct err *err);
+static const char *const fit_names[] = { "crop", "pad", NULL };
 
 #define CFG(f) offsetof(struct config, f)
 #define ACC(f) offsetof(struct account, f)
@@ -341,6 +345,10 @@ static const struct key media_keys[] = {
 	  .off = CFG(media.retention), .dflt = 0, .example = "\"1d\"" },
 	{ .name = "keep_days", .type = K_INT, .off = CFG(media.keep_days),
 	  .dflt = 30, .min = 0, .max = 3650, .example = "30" },
+	{ .name = "fit", .type = K_ENUM, .names = fit_names, .set_enum = set_fit,
+	  .example = "\"crop\"" },
+	{ .name = "background", .type = K_STR, .off = CFG(media.background),
+	  .check = check_colour, .example = "\"#ffffff\"" },
 	{ 0 }
 };
 
@@ -415,6 +423,20 @@ static void set_network(void *base, int v)
 static void set_login(void *base, int v)
 {
 	((struct account *)base)->login = (enum ig_login)v;
+}
+
+static void set_fit(void *base, int v)
+{
+	((struct config *)base)->media.fit = v;
+}
+
+static int check_colour(const char *v, struct err *err)
+{
+	unsigned char rgb[3];
+	if (image_parse_colour(v, rgb) < 0)
+		return err_set(err, "\"%s\" is not a colour; write \"#rrggbb\" "
+			       "(e.g. \"#ffffff\"), \"white\" or \"black\"", v);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -535,41 +557,14 @@ static const char *type_name(const config_setting_t *s)
 	}
 }
 
-/* Levenshtein distance, for "did you mean". Names are short. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	size_t row[65];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* The known key closest to name, or NULL if none is close. */
 static const char *suggest(const char *name, const struct key *tab)
 {
 	const char *best = NULL;
 	size_t bestd = SIZE_MAX;
 	for (const struct key *k = tab; k->name; k++) {
-		size_t d = str_casecmp_ascii(name, k->name) == 0
-				   ? 0 : edit_distance(name, k->name);
+		size_t d = str_distance(name, strlen(name), k->name,
+					strlen(k->name));
 		if (d < bestd) {
 			bestd = d;
 			best = k->name;
@@ -1651,5 +1646,6 @@ void config_free(struct config *cfg)
 	free(cfg->media.s3_key_file);
 	free(cfg->media.url);
 	free(cfg->notify.heartbeat_url);
+	free(cfg->media.background);
 	free(cfg);
 }

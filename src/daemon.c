@@ -602,7 +602,8 @@ static void process(struct daemon *d, struct store_delivery *dl)
 		return;
 	}
 	if (store_post_get(d->st, dl->post_id, &p, &err) < 0 ||
-	    (p->media_id && store_media_get(d->st, p->media_id, &m, &err) < 0)) {
+	    (p->media_id && store_media_for(d->st, p->media_id, dl->network, &m,
+					    &err) < 0)) {
 		blocked(d, dl, a, BLOCK_POST, err.msg);
 		goto out;
 	}

@@ -294,30 +294,6 @@ static int ph_lookup(const char *name, size_t len)
 	return -1;
 }
 
-/* Edit distance, for "did you mean"; names are short (capped by caller). */
-static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	size_t row[65];
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* "line 2, column 7" of byte offset off in s (columns in code points). */
 static void position_of(const char *s, size_t off, int *line, int *col)
 {
@@ -345,7 +321,7 @@ static int unknown_placeholder(const char *tmpl, size_t at, const char *name,
 	for (int k = 0; k < PH__COUNT; k++) {
 		buf_printf(&known, "%s{%s}", k ? " " : "", ph_names[k]);
 		if (len <= 64) {
-			size_t d = edit_distance(name, len, ph_names[k],
+			size_t d = str_distance(name, len, ph_names[k],
 						 strlen(ph_names[k]));
 			if (d < best_d) {
 				best_d = d;
@@ -854,5 +830,35 @@ char *format_linkedin_escape(const char *text)
 		i += n;
 		prev = (long)cp;
 	}
+	return buf_steal(&b);
+}
+
+char *format_linkedin_visible(const char *wire)
+{
+	struct buf b = {0};
+	static const char tag[] = "{hashtag|\\#|";
+	if (!wire)
+		return NULL;
+	for (size_t i = 0; wire[i];) {
+		if (strncmp(wire + i, tag, sizeof(tag) - 1) == 0) {
+			const char *end = strchr(wire + i + sizeof(tag) - 1, '}');
+			if (end) {
+				const char *w = wire + i + sizeof(tag) - 1;
+				buf_putc(&b, '#');
+				buf_append(&b, w, (size_t)(end - w));
+				i = (size_t)(end - wire) + 1;
+				continue;
+			}
+		}
+		if (wire[i] == '\\' && wire[i + 1]) {
+			buf_putc(&b, wire[i + 1]);
+			i += 2;
+			continue;
+		}
+		buf_putc(&b, wire[i]);
+		i++;
+	}
+	if (!b.data)
+		return xstrdup("");
 	return buf_steal(&b);
 }

@@ -36,14 +36,16 @@ enum hdr {
 	H_TAGS,
 	H_LINK,
 	H_EXPIRES,
+	H_FIT,
 	H__COUNT
 };
 
 static const char *const hdr_names[H__COUNT] = {
-	"Kind", "Title", "At", "To", "Image", "Alt", "Tags", "Link", "Expires"
+	"Kind", "Title", "At", "To", "Image", "Alt", "Tags", "Link", "Expires",
+	"Fit"
 };
 
-#define KNOWN_HEADERS "Kind, Title, At, To, Image, Alt, Tags, Link and Expires"
+#define KNOWN_HEADERS "Kind, Title, At, To, Image, Alt, Tags, Link, Expires and Fit"
 
 /* Words owners write for a header, beyond typos (compared ignoring case). */
 static const struct {
@@ -234,45 +236,6 @@ static int name_char_ok(char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
-static int lower_ascii(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* Optimal string alignment distance, ignoring ASCII case; large values are
- * capped (we only care about 0-2). */
-static size_t edit_distance(const char *a, const char *b)
-{
-	enum { MAXLEN = 32 };
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[MAXLEN + 1][MAXLEN + 1];
-	if (la > MAXLEN || lb > MAXLEN)
-		return 99;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			int ca = lower_ascii((unsigned char)a[i - 1]);
-			int cb = lower_ascii((unsigned char)b[j - 1]);
-			size_t cost = ca != cb;
-			size_t v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 &&
-			    ca == lower_ascii((unsigned char)b[j - 2]) &&
-			    lower_ascii((unsigned char)a[i - 2]) == cb &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 /* The known header an unknown name most likely meant, or -1. */
 static int suggest_header(const char *name)
 {
@@ -283,7 +246,7 @@ static int suggest_header(const char *name)
 	size_t best_d = 3, nlen = strlen(name);
 	for (int h = 0; h < H__COUNT; h++) {
 		size_t klen = strlen(hdr_names[h]);
-		size_t d = edit_distance(name, hdr_names[h]);
+		size_t d = str_distance(name, nlen, hdr_names[h], klen);
 		/* a distance as long as either word is no resemblance */
 		if (d < best_d && d < klen && d < nlen) {
 			best = h;
@@ -715,6 +678,19 @@ static void header_line(struct parser *ps, const char *s, size_t len,
 	case H_IMAGE:
 		parse_image(ps, value, line);
 		value = NULL;
+		break;
+	case H_FIT:
+		if (strcmp(value, "crop") == 0 || strcmp(value, "pad") == 0) {
+			post->has_fit = 1;
+			post->fit = value[0] == 'p';
+		} else {
+			char *q = excerpt(value, strlen(value));
+			problem(ps, line, "unknown fit \"%s\"; write \"Fit: crop\" "
+				"(cut the edges to the network's shape) or \"Fit: "
+				"pad\" (add a border)", q);
+			free(q);
+		}
+		post->fit_line = line;
 		break;
 	case H__COUNT:
 		break;

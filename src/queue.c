@@ -47,8 +47,10 @@ static void item_free(struct queue_item *it)
 {
 	postfile_free(it->pf);
 	free(it->image);
-	for (size_t i = 0; i < it->ntargets; i++)
+	for (size_t i = 0; i < it->ntargets; i++) {
 		format_output_free(&it->targets[i].text);
+		image_variant_free(&it->targets[i].variant);
+	}
 	free(it->targets);
 }
 
@@ -59,6 +61,7 @@ void queue_batch_free(struct queue_batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		item_free(&b->items[i]);
 	free(b->items);
+	diag_free(&b->warnings);
 	free(b);
 }
 
@@ -178,8 +181,28 @@ static int assign_slot(const struct config *cfg, const struct slots *slots,
 	return -1;
 }
 
+/* "Image: IMG_0042.jpg" not found: the closest name in its folder. */
+static void image_suggest(const struct post_file *pf, struct diag *diag)
+{
+	char *dir = xstrdup(pf->image);
+	char *slash = strrchr(dir, '/');
+	const char *base = path_basename(pf->image);
+	if (slash)
+		*slash = '\0';
+	char **names = NULL;
+	size_t n = 0;
+	if (slash && list_dir_names(dir, &names, &n) == 0) {
+		const char *best = str_closest(base, (const char *const *)names, n);
+		if (best)
+			diag_add(diag, "%s:%d: Image: did you mean \"%s\"?", pf->path,
+				 pf->image_line, best);
+	}
+	strv_free(names);
+	free(dir);
+}
+
 static int check_image(const struct config *cfg, struct queue_item *it,
-		       struct diag *diag)
+		       struct image **img, struct diag *diag)
 {
 	struct post_file *pf = it->pf;
 	struct err err;
@@ -188,15 +211,59 @@ static int check_image(const struct config *cfg, struct queue_item *it,
 		diag_add(diag, "%s:%d: Image: %s; check the file name (it is "
 			 "relative to the post file)", pf->path, pf->image_line,
 			 err.msg);
+		image_suggest(pf, diag);
 		return -1;
 	}
-	if (media_probe(it->image, it->image_len, &it->info, &err) < 0) {
+	if (image_open(it->image, it->image_len, img, &it->src, &err) < 0) {
 		diag_add(diag, "%s:%d: Image %s: %s", pf->path, pf->image_line,
 			 pf->image, err.msg);
 		return -1;
 	}
+	memset(&it->info, 0, sizeof(it->info));
+	it->info.type = media_type_from_mime(it->src.mime);
+	it->info.width = it->src.width;
+	it->info.height = it->src.height;
+	it->info.size = it->image_len;
+	it->info.frames = it->src.frames;
+	image_size(*img, &it->upright_width, &it->upright_height);
 	(void)cfg;
 	return 0;
+}
+
+/* What is queued anyway but the owner may want to change. */
+static void body_warnings(const struct config *cfg, const struct post_file *pf,
+			  const struct queue_item *it, struct diag *w)
+{
+	if (it->image && it->upright_width < IMAGE_MIN_WIDTH)
+		diag_add(w, "%s:%d: warning: %s is only %ld pixels wide and will "
+			 "look blurred; use a photo at least %ld pixels wide "
+			 "(1080 is best)", pf->path, pf->image_line,
+			 path_basename(pf->image), it->upright_width,
+			 IMAGE_MIN_WIDTH);
+	if (it->image && !pf->alt)
+		diag_add(w, "%s:%d: warning: no Alt: line; add one describing the "
+			 "photo for people who cannot see it", pf->path,
+			 pf->image_line);
+	const char *b = pf->body;
+	for (const char *p = b; p && *p; p++) {
+		if (*p == '#' && (p == b || p[-1] == ' ' || p[-1] == '\n') &&
+		    p[1] && p[1] != ' ' && p[1] != '#' && p[1] != '\n') {
+			diag_add(w, "%s:%d: warning: a hashtag typed in the body; "
+				 "put it on the Tags: line so each network gets "
+				 "the tags it allows", pf->path, pf->body_line);
+			break;
+		}
+	}
+	if (b && (strstr(b, "http://") || strstr(b, "https://") ||
+		  strstr(b, "www.")))
+		diag_add(w, "%s:%d: warning: a link typed in the body; put it on "
+			 "the Link: line (Instagram does not make body links "
+			 "clickable)", pf->path, pf->body_line);
+	if (b && cfg->business.phone && *cfg->business.phone &&
+	    strstr(b, cfg->business.phone))
+		diag_add(w, "%s:%d: warning: the phone number typed in the body; "
+			 "the post formats add it as {phone}", pf->path,
+			 pf->body_line);
 }
 
 static int prepare_item(const struct config *cfg, struct queue_item *it,
@@ -230,7 +297,8 @@ static int prepare_item(const struct config *cfg, struct queue_item *it,
 			it->targets[it->ntargets++].account = a;
 	}
 
-	if (pf->image && check_image(cfg, it, diag) < 0)
+	struct image *img = NULL;
+	if (pf->image && check_image(cfg, it, &img, diag) < 0)
 		bad = 1;
 
 	if (pf->has_at) {
@@ -281,17 +349,27 @@ static int prepare_item(const struct config *cfg, struct queue_item *it,
 				 t->account->name);
 			bad = 1;
 		}
-		if (it->image) {
+		if (img) {
 			struct media_rules rules;
 			queue_media_rules(cfg, net, &rules);
-			if (media_check(&it->info, &rules, &err) < 0) {
-				diag_add(diag, "%s:%d: %s (account %s): %s", pf->path,
-					 pf->image_line, network_name(net),
-					 t->account->name, err.msg);
+			struct image_params ip = {
+				.rules = &rules,
+				.fit = pf->has_fit ? (enum image_fit)pf->fit
+						   : (enum image_fit)cfg->media.fit,
+				.background = {255, 255, 255},
+			};
+			if (cfg->media.background)
+				image_parse_colour(cfg->media.background, ip.background);
+			if (image_render(img, &ip, &t->variant, &err) < 0) {
+				diag_add(diag, "%s:%d: Image %s: %s (account %s)",
+					 pf->path, pf->image_line,
+					 path_basename(pf->image), err.msg,
+					 t->account->name);
 				bad = 1;
 			}
 		}
 	}
+	image_close(img);
 	return bad ? -1 : 0;
 }
 
@@ -312,6 +390,8 @@ int queue_prepare(const struct config *cfg, const struct slots *slots,
 		b->n++;
 		if (prepare_item(cfg, it, now, diag) < 0)
 			bad = 1;
+		else
+			body_warnings(cfg, it->pf, it, &b->warnings);
 	}
 	/* Slots last, in file order, once every explicit time is known. */
 	for (size_t i = 0; i < b->n && !bad; i++) {
@@ -360,10 +440,19 @@ int queue_commit(struct store *st, const struct queue_batch *b, time_t now,
 		const struct post_file *pf = it->pf;
 		int64_t media_id = 0, post_id;
 		if (it->image &&
-		    store_media_put(st, media_mime(it->info.type), it->info.width,
-				    it->info.height, path_basename(pf->image),
+		    store_media_put(st, it->src.mime, it->src.width,
+				    it->src.height, path_basename(pf->image),
 				    it->image, it->image_len, &media_id, err) < 0)
 			goto fail;
+		for (size_t k = 0; media_id && k < it->ntargets; k++) {
+			const struct image_variant *v = &it->targets[k].variant;
+			if (v->data &&
+			    store_variant_put(st, media_id,
+					      network_name(it->targets[k].account->network),
+					      v->mime, v->width, v->height, v->notes,
+					      v->data, v->len, err) < 0)
+				goto fail;
+		}
 		char *tags = join_tags(pf);
 		char *source = path_absolute(pf->path);
 		char *kind = xstrdup(kind_name(pf->kind));

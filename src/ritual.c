@@ -5,6 +5,7 @@
 #include <sysexits.h>
 
 #include "ritual/cli.h"
+#include "ritual/image.h"
 #include "ritual/util.h"
 
 int main(int argc, char **argv)
@@ -14,6 +15,11 @@ int main(int argc, char **argv)
 	if (process_harden(&err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		return EX_OSERR;
+	}
+	/* libvips once per program (VIPS_INIT), before any image is read. */
+	if (image_init(argv[0], &err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		return EX_SOFTWARE;
 	}
 	return cli_main(argc, argv);
 }

@@ -176,6 +176,51 @@ static int tzif_file_ok(const char *path)
 	return r == (ssize_t)sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
 }
 
+/* "Europe/Berln" -> "Europe/Berlin": the closest zone file's name (the
+ * region first, then the place in it); NULL if nothing is close. */
+static char *zone_suggest(const char *dir, const char *zone)
+{
+	const char *slash = strrchr(zone, '/');
+	char *region = slash ? xstrndup(zone, (size_t)(slash - zone)) : NULL;
+	const char *place = slash ? slash + 1 : zone;
+	char **names = NULL, *found = NULL;
+	size_t n = 0;
+	if (region) {
+		char *rdir = xasprintf("%s/%s", dir, region);
+		if (list_dir_names(rdir, &names, &n) < 0) {
+			if (list_dir_names(dir, &names, &n) == 0) {
+				const char *r = str_closest(region,
+							    (const char *const *)names, n);
+				char *fixed = r ? xstrdup(r) : NULL;
+				strv_free(names);
+				names = NULL;
+				free(region);
+				region = fixed;
+				free(rdir);
+				rdir = region ? xasprintf("%s/%s", dir, region) : NULL;
+				if (!rdir || list_dir_names(rdir, &names, &n) < 0)
+					n = 0;
+			}
+		}
+		free(rdir);
+	} else if (list_dir_names(dir, &names, &n) < 0) {
+		n = 0;
+	}
+	if (n) {
+		const char *p = NULL;
+		for (size_t i = 0; i < n && !p; i++)
+			if (strcmp(names[i], place) == 0)
+				p = names[i];
+		if (!p)
+			p = str_closest(place, (const char *const *)names, n);
+		if (p)
+			found = region ? xasprintf("%s/%s", region, p) : xstrdup(p);
+	}
+	strv_free(names);
+	free(region);
+	return found;
+}
+
 int sched_tz_use(const char *zone, struct err *err)
 {
 	const char *dir = getenv("TZDIR");
@@ -189,10 +234,16 @@ int sched_tz_use(const char *zone, struct err *err)
 	char *tz = NULL;
 	int rc = -1;
 	if (!tzif_file_ok(path)) {
-		err_set(err, "unknown time zone \"%s\": %s is not a zone file of the "
-			"tz database; use an IANA name like \"Europe/Berlin\" or "
-			"\"America/New_York\" (if no zone works, install the tzdata "
-			"package)", zone, path);
+		char *near = zone_suggest(dir, zone);
+		if (near)
+			err_set(err, "unknown time zone \"%s\": did you mean \"%s\"?",
+				zone, near);
+		else
+			err_set(err, "unknown time zone \"%s\": %s is not a zone file "
+				"of the tz database; use an IANA name like "
+				"\"Europe/Berlin\" or \"America/New_York\" (if no zone "
+				"works, install the tzdata package)", zone, path);
+		free(near);
 		goto out;
 	}
 	/* An absolute path after ':' makes glibc read exactly the file that

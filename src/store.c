@@ -95,7 +95,22 @@ static const char *const migration_2 =
 	" status TEXT) STRICT;"
 	"ALTER TABLE media ADD COLUMN pruned INTEGER;";
 
-static const char *const migrations[] = {migration_1, migration_2};
+/* Schema version 3 (issue 13): one rendered image per (original, network),
+ * exactly the bytes that network is sent. A separate step, so that other
+ * migrations can be ordered around it when branches are merged. */
+static const char *const migration_variants =
+	"CREATE TABLE media_variants("
+	" media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,"
+	" network TEXT NOT NULL,"
+	" mime TEXT NOT NULL,"
+	" width INTEGER NOT NULL,"
+	" height INTEGER NOT NULL,"
+	" notes TEXT NOT NULL,"
+	" data BLOB NOT NULL,"
+	" PRIMARY KEY (media_id, network)) STRICT;";
+
+static const char *const migrations[] = {migration_1, migration_2,
+					    migration_variants};
 
 /* Why the database's folder cannot be written, or NULL. */
 static const char *const state_names[] = {
@@ -755,6 +770,108 @@ int store_posts_list(struct store *st, int all, struct store_post ***out,
 	return 0;
 }
 
+int store_variant_put(struct store *st, int64_t media_id, const char *network,
+		      const char *mime, long width, long height,
+		      const char *notes, const void *data, size_t len,
+		      struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"INSERT OR REPLACE INTO media_variants(media_id, network, mime, "
+		"width, height, notes, data) VALUES (?,?,?,?,?,?,?)",
+		"ittiitb", media_id, network, mime, (int64_t)width,
+		(int64_t)height, notes, data, len);
+	return run(st, err, s, "saving an image variant");
+}
+
+static struct store_media *variant_row(sqlite3_stmt *s)
+{
+	struct store_media *m = xcalloc(1, sizeof(*m));
+	m->id = sqlite3_column_int64(s, 0);
+	m->mime = col_text(s, 1);
+	m->name = col_text(s, 2);
+	m->width = (long)sqlite3_column_int64(s, 3);
+	m->height = (long)sqlite3_column_int64(s, 4);
+	m->len = (size_t)sqlite3_column_bytes(s, 5);
+	m->data = xmalloc(m->len + 1);
+	if (m->len)
+		memcpy(m->data, sqlite3_column_blob(s, 5), m->len);
+	m->network = col_text(s, 6);
+	m->notes = col_text(s, 7);
+	/* The file name follows the bytes: "IMG_0001.HEIC" is sent as
+	 * "IMG_0001.jpg". */
+	if (m->name && m->mime) {
+		char *dot = strrchr(m->name, '.');
+		if (dot)
+			*dot = '\0';
+		char *named = xasprintf("%s.%s", m->name,
+					strcmp(m->mime, "image/gif") == 0 ? "gif"
+									  : "jpg");
+		free(m->name);
+		m->name = named;
+	}
+	return m;
+}
+
+#define VARIANT_COLS "m.id, v.mime, m.name, v.width, v.height, v.data, " \
+		     "v.network, v.notes"
+
+int store_media_for(struct store *st, int64_t id, const char *network,
+		    struct store_media **out, struct err *err)
+{
+	*out = NULL;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " VARIANT_COLS " FROM media_variants v JOIN media m "
+		"ON m.id = v.media_id WHERE v.media_id = ? AND v.network = ?",
+		"it", id, network);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = variant_row(s);
+		sqlite3_finalize(s);
+		return 0;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_err(st, err, "reading an image variant");
+	return store_media_get(st, id, out, err);
+}
+
+int store_variants_list(struct store *st, int64_t id, struct store_media ***out,
+			size_t *n, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " VARIANT_COLS " FROM media_variants v JOIN media m "
+		"ON m.id = v.media_id WHERE v.media_id = ? ORDER BY v.network",
+		"i", id);
+	if (!s)
+		return -1;
+	struct store_media **v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		v[count++] = variant_row(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_variants_free(v, count);
+		return db_err(st, err, "reading image variants");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+void store_variants_free(struct store_media **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_media_free(v[i]);
+	free(v);
+}
+
 int store_media_get(struct store *st, int64_t id, struct store_media **out,
 		    struct err *err)
 {
@@ -794,6 +911,8 @@ void store_media_free(struct store_media *m)
 	free(m->mime);
 	free(m->name);
 	free(m->data);
+	free(m->network);
+	free(m->notes);
 	free(m);
 }
 
@@ -891,6 +1010,20 @@ int store_post_cancel(struct store *st, int64_t id, int *changed,
 		"UPDATE deliveries SET state = 'canceled' WHERE post_id = ? AND "
 		"(state = 'unknown' OR (state = 'pending' AND phase = 'prepare'))",
 		"i", id),
+		changed, err, "canceling a post");
+}
+
+int store_post_cancel_account(struct store *st, int64_t id,
+			      const char *account, int *changed, struct err *err)
+{
+	int busy = post_busy(st, id, "canceled", err);
+	if (busy != 0)
+		return -1;
+	return update_atomic(st, prep(st, err,
+		"UPDATE deliveries SET state = 'canceled' WHERE post_id = ? AND "
+		"account = ? AND "
+		"(state = 'unknown' OR (state = 'pending' AND phase = 'prepare'))",
+		"it", id, account),
 		changed, err, "canceling a post");
 }
 

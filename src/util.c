@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <signal.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -701,5 +702,79 @@ int process_harden(struct err *err)
 			       strerror(errno));
 	/* Parsed JSON can hold a token (Instagram's refresh answer). */
 	json_set_alloc_funcs(malloc, free_wiped);
+	return 0;
+}
+
+static int fold_ascii(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+size_t str_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	enum { MAXLEN = 64 };
+	size_t d[3][MAXLEN + 1];   /* rows i-2, i-1, i (mod 3) */
+	if (la > MAXLEN || lb > MAXLEN)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t *cur = d[i % 3], *up = d[(i - 1) % 3], *up2 = d[(i + 1) % 3];
+		cur[0] = i;
+		int ca = fold_ascii((unsigned char)a[i - 1]);
+		for (size_t j = 1; j <= lb; j++) {
+			int cb = fold_ascii((unsigned char)b[j - 1]);
+			size_t v = up[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (up[j - 1] + (ca != cb) < v)
+				v = up[j - 1] + (ca != cb);
+			if (i > 1 && j > 1 && ca == fold_ascii((unsigned char)b[j - 2]) &&
+			    fold_ascii((unsigned char)a[i - 2]) == cb &&
+			    up2[j - 2] + 1 < v)
+				v = up2[j - 2] + 1;
+			cur[j] = v;
+		}
+	}
+	return d[la % 3][lb];
+}
+
+const char *str_closest(const char *word, const char *const *names, size_t n)
+{
+	size_t wl = strlen(word);
+	size_t limit = wl <= 4 ? 1 : wl / 3;
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	for (size_t i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]);
+		size_t d = str_distance(word, wl, names[i], nl);
+		if (d <= limit && d < wl && d < nl && d < best_d) {
+			best = names[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+int list_dir_names(const char *dir, char ***names, size_t *n)
+{
+	DIR *d = opendir(dir);
+	*names = NULL;
+	*n = 0;
+	if (!d)
+		return -1;
+	char **v = xcalloc(1, sizeof(*v));
+	size_t count = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		v = xrealloc(v, (count + 2) * sizeof(*v));
+		v[count++] = xstrdup(de->d_name);
+		v[count] = NULL;
+	}
+	closedir(d);
+	*names = v;
+	*n = count;
 	return 0;
 }

@@ -91,6 +91,9 @@ struct media_host {
 	long retention;       /* seconds to keep a file after publishing; default 0 */
 	long keep_days;       /* media.keep_days: days to keep a published post's
 			       * image bytes in the database; default 30, 0 = forever */
+	int fit;              /* media.fit: 0 "crop" (default), 1 "pad" (issue 13) */
+	char *background;     /* media.background: "#rrggbb", "white" or "black";
+			       * NULL = white */
 };
 
 struct config {

@@ -79,5 +79,8 @@ int format_check_template(const char *tmpl, struct err *err);
 char *format_normalize(const char *text);
 /* LinkedIn little-text escaping as described above; caller frees. */
 char *format_linkedin_escape(const char *text);
+/* The reverse, for the owner: a stored LinkedIn wire text as readers see
+ * it ("{hashtag|\#|word}" -> "#word", "\(" -> "("). Caller frees. */
+char *format_linkedin_visible(const char *wire);
 
 #endif

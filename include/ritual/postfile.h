@@ -10,6 +10,7 @@
  *   Tags: massage stretching  hashtags, with or without '#' (optional)
  *   Link: https://...         http(s) URL (optional)
  *   Expires: 2026-12-15       local date (or date and time) (optional)
+ *   Fit: pad                  crop (default) or pad an image to a network's shape (optional)
  *   <blank line>
  *   Body text ...             (required, UTF-8)
  *
@@ -60,6 +61,10 @@ struct post_file {
 	int has_expires;
 	struct parsed_time expires; /* a bare date means "through the end of that day" */
 	int expires_line;
+
+	int has_fit;             /* Fit: crop|pad (issue 13) */
+	int fit;                 /* 0 crop, 1 pad */
+	int fit_line;
 
 	char *body;              /* trailing blank lines removed; never NULL on success */
 	int body_line;           /* line where the body starts */

@@ -9,8 +9,11 @@
  * network's limits. Posts without At: take the earliest slot at or after
  * now that no live delivery of any of their accounts holds. Every problem
  * in every file is reported (diag), each naming the file, the line or the
- * network, and the fix. queue_commit then writes the whole batch in one
- * transaction.
+ * network, and the fix. Images are not refused for what can be fixed:
+ * each target network gets its own rendered variant (image.h: upright,
+ * JPEG, inside the network's ratio, size and byte limits, no metadata);
+ * only what cannot be fixed is refused. queue_commit then writes the whole
+ * batch in one transaction: the original and one variant per network.
  */
 #ifndef RITUAL_QUEUE_H
 #define RITUAL_QUEUE_H
@@ -20,6 +23,7 @@
 #include <time.h>
 #include "ritual/config.h"
 #include "ritual/format.h"
+#include "ritual/image.h"
 #include "ritual/media.h"
 #include "ritual/postfile.h"
 #include "ritual/schedule.h"
@@ -28,13 +32,18 @@
 struct queue_target {
 	const struct account *account;     /* borrowed from the config */
 	struct format_output text;
+	struct image_variant variant;      /* what this network is sent; data
+					    * NULL without an image */
 };
 
 struct queue_item {
 	struct post_file *pf;
 	unsigned char *image;               /* NULL without Image: */
 	size_t image_len;
-	struct media_info info;
+	struct media_info info;             /* type (MEDIA_UNKNOWN for HEIC,
+					     * TIFF), stored size, bytes */
+	struct image_source src;            /* what the original is */
+	long upright_width, upright_height; /* after the EXIF orientation */
 	time_t due;
 	int from_slot;
 	time_t expires;                     /* 0 = none */
@@ -45,6 +54,9 @@ struct queue_item {
 struct queue_batch {
 	struct queue_item *items;
 	size_t n;
+	struct diag warnings;   /* what is queued anyway but worth a look: a
+				 * small image, no Alt:, hashtags, links or the
+				 * phone typed into the body */
 };
 
 /*

@@ -30,7 +30,7 @@
 #include <time.h>
 #include "ritual/util.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -128,6 +128,8 @@ struct store_media {
 	long width, height;
 	unsigned char *data;
 	size_t len;
+	char *network, *notes;  /* a variant's network and what was done to
+				 * it; both NULL for the original */
 };
 
 /* --- queueing (call inside store_begin/store_commit) --- */
@@ -136,6 +138,12 @@ struct store_media {
 int store_media_put(struct store *st, const char *mime, long width,
 		    long height, const char *name, const void *data, size_t len,
 		    int64_t *id, struct err *err);
+/* Insert (or replace) the variant of image media_id rendered for network:
+ * exactly the bytes that network is sent; notes say what was done. */
+int store_variant_put(struct store *st, int64_t media_id, const char *network,
+		      const char *mime, long width, long height,
+		      const char *notes, const void *data, size_t len,
+		      struct err *err);
 /* Insert a post (deliveries ignored); *id set. */
 int store_post_insert(struct store *st, const struct store_post *p,
 		      int64_t *id, struct err *err);
@@ -163,6 +171,15 @@ void store_posts_free(struct store_post **v, size_t n);
 int store_media_get(struct store *st, int64_t id, struct store_media **out,
 		    struct err *err);
 void store_media_free(struct store_media *m);
+/* The image network is sent: its variant when one was stored (network and
+ * notes set), else the original (a post queued before variants existed). */
+int store_media_for(struct store *st, int64_t id, const char *network,
+		    struct store_media **out, struct err *err);
+/* Every variant of image id, ordered by network (caller frees with
+ * store_variants_free). */
+int store_variants_list(struct store *st, int64_t id, struct store_media ***out,
+			size_t *n, struct err *err);
+void store_variants_free(struct store_media **v, size_t n);
 /* Deliveries in state sending (for recovery at start). */
 int store_sending_list(struct store *st, struct store_delivery **out,
 		       size_t *n, struct err *err);
@@ -181,6 +198,9 @@ int store_next_due(struct store *st, struct store_delivery **out,
  * canceled: the owner looked and keeps it as it is. */
 int store_post_cancel(struct store *st, int64_t id, int *changed,
 		      struct err *err);
+/* The same, for account's delivery of the post only. */
+int store_post_cancel_account(struct store *st, int64_t id,
+			      const char *account, int *changed, struct err *err);
 /* Set the post's due time and that of its pending deliveries. */
 int store_post_reschedule(struct store *st, int64_t id, time_t due,
 			  int *changed, struct err *err);

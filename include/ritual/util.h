@@ -131,6 +131,21 @@ int str_equal_folded(const char *a, const char *b);
 char **str_split(const char *s, const char *seps, size_t *n);
 void strv_free(char **v);
 
+/* The one edit distance of every "did you mean" (commands, config keys,
+ * headers, placeholders, zones, image file names): optimal string
+ * alignment (an insertion, deletion, substitution or swap of neighbours
+ * costs 1), ASCII case ignored, over bytes. SIZE_MAX when either string is
+ * longer than 64 bytes. */
+size_t str_distance(const char *a, size_t la, const char *b, size_t lb);
+/* Of names[0..n), the one closest to word when it is close enough to be a
+ * typo (distance at most 1 for words up to 4 bytes, else at most a third
+ * of the word's length, and never as long as either word); NULL if none.
+ * Returns a pointer into names. */
+const char *str_closest(const char *word, const char *const *names, size_t n);
+/* The names of the entries of folder dir (not "." or ".."), as a
+ * NULL-terminated array owned by the caller (strv_free). */
+int list_dir_names(const char *dir, char ***names, size_t *n);
+
 /*
  * Test seam for the crash-safety harness: when the environment variable
  * RITUAL_TEST_CRASH_AT equals name, the process kills itself with SIGKILL

@@ -41,7 +41,7 @@ class LinkedInWeek(E2ETest):
         folder = env.import_sample()
         posts = env.ritual_json("list", "--json")
         self.assertEqual(len(posts), 7)
-        previews = {p["id"]: env.ritual("preview", str(p["id"]), "--account", "linkedin").stdout
+        previews = {p["id"]: env.ritual("preview", str(p["id"]), "--account", "linkedin", "--raw").stdout
                     for p in posts}
         # Hashtags go out as little-text templates (reserved characters in
         # plain text: test_text_post_with_reserved_characters_is_not_cut).
@@ -115,7 +115,7 @@ class LinkedInWeek(E2ETest):
                               "Link: https://www.myrituals.me/late-nights\n"
                               "At: 2030-01-02 10:00\n\n" + body + "\n")
         env.ritual("add", path)
-        wire = env.ritual("preview", "1", "--account", "linkedin").stdout
+        wire = env.ritual("preview", "1", "--account", "linkedin", "--raw").stdout
         env.due_now()
         self.assertEqual(env.run_once(), 0, env.log())
         calls = env.fake.requests(network="linkedin", method="POST", path_regex=POSTS)
@@ -249,7 +249,7 @@ class LinkedInWeek(E2ETest):
     def owner_posts_by_hand(self, env, post_id):
         """The owner posts post_id's exact text on the page themselves;
         returns that post's URN."""
-        wire = env.ritual("preview", str(post_id), "--account", "linkedin").stdout
+        wire = env.ritual("preview", str(post_id), "--account", "linkedin", "--raw").stdout
         body = json.dumps({"author": LI_ORG, "commentary": wire, "visibility": "PUBLIC",
                            "distribution": {"feedDistribution": "MAIN_FEED"},
                            "lifecycleState": "PUBLISHED"}).encode()

@@ -17,7 +17,7 @@ class ThreeNetworkWeek(E2ETest):
         folder = env.import_sample()
         posts = env.ritual_json("list", "--json")
         self.assertEqual(len(posts), 7)
-        previews = {(p["id"], a): env.ritual("preview", str(p["id"]), "--account", a).stdout
+        previews = {(p["id"], a): env.ritual("preview", str(p["id"]), "--account", a, "--raw").stdout
                     for p in posts for a in ALL}
         images = {sha256_file(os.path.join(folder, f)) for f in os.listdir(folder)
                   if f.endswith(".jpg")}
@@ -37,6 +37,18 @@ class ThreeNetworkWeek(E2ETest):
                 self.assertTrue(d["permalink"], d)
                 self.assertEqual(by_id[d["remote_id"]]["raw_text"],
                                  previews[(p["id"], d["account"])], d)
+        # Plain preview shows LinkedIn's text as readers see it: what the
+        # fake displays for the published post.
+        for p in env.ritual_json("list", "--all", "--json"):
+            for d in p["deliveries"]:
+                if d["account"] == "linkedin":
+                    self.assertEqual(env.ritual("preview", str(p["id"]), "--account",
+                                                "linkedin").stdout,
+                                     by_id[d["remote_id"]]["text"])
+        # Plain preview shows LinkedIn's text as readers see it.
+        seen = env.ritual("preview", str(posts[0]["id"]), "--account", "linkedin").stdout
+        self.assertNotIn("{hashtag|", seen)
+        self.assertIn("#hamstrings", seen)
         # LinkedIn kept every character: nothing was cut at a reserved one.
         for p in published:
             if p["network"] == "linkedin":
@@ -56,7 +68,9 @@ class ThreeNetworkWeek(E2ETest):
         p = env.write_post("tall.post", "Kind: tip\nImage: tall.jpg\nTags: %s\n\nStand tall.\n" % tags)
         r = env.ritual("add", p, expect=65)
         self.assertIn("instagram", r.stderr)
-        self.assertIn("crop it to 4:5 or wider", r.stderr)
+        # Only a header: refused as damaged (it is decoded in full now; a
+        # real tall photo would be cropped, not refused).
+        self.assertIn("the JPEG file is damaged", r.stderr)
         self.assertIn("remove 3 hashtags", r.stderr)
         text = env.write_post("text.post", "Kind: tip\n\nNo picture today.\n")
         r = env.ritual("add", text, expect=65)

@@ -8,14 +8,88 @@
  * GIF); a refusal has a message; probing is deterministic; media_check
  * always explains a refusal, and accepts an image whose numbers are all
  * within the rules.
+ *
+ * Then the queue-time path of issue 13 on the same bytes (inputs up to
+ * 256 KiB): image_open (header limits before any decoding, the whole file
+ * decoded) and image_render for each network's rules. Invariants: a
+ * refusal has a message; an opened image has positive dimensions within
+ * IMAGE_MAX_SIDE and IMAGE_MAX_PIXELS; every variant passes media_probe
+ * and media_check for the rules it was rendered for (so the network takes
+ * it), has a longest side of at most IMAGE_LONGEST_SIDE unless it is a
+ * kept animation, and carries no "Exif" block.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "ritual/image.h"
 #include "ritual/media.h"
 #include "ritual/queue.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct err e;
+	(void)argc;
+	if (image_init((*argv)[0], &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		abort();
+	}
+	return 0;
+}
+
+static void check_render(const uint8_t *data, size_t size)
+{
+	struct image *img = NULL;
+	struct image_source src;
+	struct err e = {{0}};
+	if (size > 256 * 1024)
+		return;
+	int rc = image_open(data, size, &img, &src, &e);
+	FZ_CHECK(rc == 0 || rc == -1, "image_open rc %d", rc);
+	if (rc < 0) {
+		FZ_CHECK(e.msg[0], "image_open refused without a message");
+		FZ_CHECK(img == NULL, "refused but returned an image");
+		return;
+	}
+	FZ_CHECK(src.width > 0 && src.height > 0 && src.width <= IMAGE_MAX_SIDE &&
+		 src.height <= IMAGE_MAX_SIDE &&
+		 (double)src.width * src.height <= (double)IMAGE_MAX_PIXELS,
+		 "opened %ldx%ld", src.width, src.height);
+	for (int n = 0; n < NET__COUNT; n++) {
+		struct media_rules r;
+		queue_media_rules(&fz_cfg, (enum network)n, &r);
+		for (int fit = 0; fit < 2; fit++) {
+			struct image_params p = {.rules = &r, .fit = (enum image_fit)fit,
+						 .background = {255, 255, 255}};
+			struct image_variant v;
+			struct err ve = {{0}};
+			if (image_render(img, &p, &v, &ve) < 0) {
+				FZ_CHECK(ve.msg[0], "render refused without a message");
+				continue;
+			}
+			struct media_info vi;
+			struct err ce = {{0}};
+			FZ_CHECK(media_probe(v.data, v.len, &vi, &ce) == 0,
+				 "variant does not probe: %s", ce.msg);
+			FZ_CHECK(media_check(&vi, &r, &ce) == 0,
+				 "%s refuses its own variant: %s", r.network, ce.msg);
+			FZ_CHECK(vi.width == v.width && vi.height == v.height,
+				 "variant says %ldx%ld, is %ldx%ld", v.width, v.height,
+				 vi.width, vi.height);
+			if (vi.type == MEDIA_JPEG)
+				FZ_CHECK(v.width <= IMAGE_LONGEST_SIDE &&
+					 v.height <= IMAGE_LONGEST_SIDE,
+					 "variant %ldx%ld", v.width, v.height);
+			if (vi.type == MEDIA_JPEG && strncmp(v.notes, "sent as it is", 13))
+				FZ_CHECK(!memmem(v.data, v.len, "Exif\0", 5),
+					 "variant kept EXIF");
+			image_variant_free(&v);
+		}
+	}
+	image_close(img);
+}
 
 static void check_rules(const struct media_info *mi, const struct media_rules *r)
 {
@@ -84,5 +158,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		};
 		check_rules(&mi, &r);
 	}
+	check_render(data, size);
 	return 0;
 }

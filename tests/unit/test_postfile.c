@@ -294,11 +294,11 @@ static void test_unknown_header_suggests(void **state)
 	expect_only("Kind: tip\nTittle: Hello\n\nx",
 		    P ":2: unknown header \"Tittle\"; did you mean \"Title\"? "
 		    "(known headers are Kind, Title, At, To, Image, Alt, Tags, "
-		    "Link and Expires)");
+		    "Link, Expires and Fit)");
 	expect_only("Kind: tip\nHashtags: spa\n\nx",
 		    P ":2: unknown header \"Hashtags\"; did you mean \"Tags\"? "
 		    "(known headers are Kind, Title, At, To, Image, Alt, Tags, "
-		    "Link and Expires)");
+		    "Link, Expires and Fit)");
 	expect_has("Kind: tip\nimgae: a.jpg\n\nx", "did you mean \"Image\"?");
 	expect_has("Kind: tip\nExpiry: 2026-12-01\n\nx", "did you mean \"Expires\"?");
 	expect_has("Kind: tip\nDate: 2026-12-01 09:00\n\nx", "did you mean \"At\"?");
@@ -306,11 +306,11 @@ static void test_unknown_header_suggests(void **state)
 		   ":2: unknown header \"Alt text\"; did you mean \"Alt\"?");
 	expect_only("Kind: tip\nColour: sage\n\nx",
 		    P ":2: unknown header \"Colour\"; known headers are Kind, "
-		    "Title, At, To, Image, Alt, Tags, Link and Expires");
+		    "Title, At, To, Image, Alt, Tags, Link, Expires and Fit");
 	/* two letters apart from a two-letter name is no resemblance */
 	expect_only("Kind: tip\nXY: 1\n\nx",
 		    P ":2: unknown header \"XY\"; known headers are Kind, Title, "
-		    "At, To, Image, Alt, Tags, Link and Expires");
+		    "At, To, Image, Alt, Tags, Link, Expires and Fit");
 }
 
 static void test_duplicate_header(void **state)
@@ -354,7 +354,7 @@ static void test_line_without_colon(void **state)
 	expect_only("Kind: tip\n: tip\n\nx",
 		    P ":2: this header has no name before the ':'; write headers "
 		    "as \"Name: value\" (Kind, Title, At, To, Image, Alt, Tags, "
-		    "Link and Expires)");
+		    "Link, Expires and Fit)");
 }
 
 static void test_many_lines_without_colon_are_summed_up(void **state)
