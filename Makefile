@@ -80,12 +80,15 @@ PROGS    := $(BUILD)/ritual $(BUILD)/rituald
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit e2e demo asan install uninstall clean bench fuzz lint valgrind
+.PHONY: all deps deps-test check unit e2e demo asan install uninstall clean bench fuzz lint valgrind
 
 all: $(PROGS)
 
 deps:
 	@sh scripts/deps.sh
+
+deps-test:
+	@sh scripts/deps.sh test
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -113,7 +116,7 @@ unit: $(UNIT_BIN)
 
 # The whole suite: unit tests (cmocka) and end-to-end tests against the fake
 # APIs. The runner's last line is "N passed, N failed".
-check: deps
+check: deps-test
 	@$(MAKE) --no-print-directory all unit
 	@BUILD=$(BUILD) sh tests/run
 

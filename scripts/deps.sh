@@ -1,23 +1,31 @@
 #!/bin/sh
-# Install what ritual needs to build and test, on Debian 12 (bookworm).
+# Install what ritual needs on Debian 12 (bookworm).
+#   sh scripts/deps.sh         to build and run it (make, make demo)
+#   sh scripts/deps.sh test    and to run every test (make check): cmocka,
+#                              faketime, systemd-analyze, Chromium and
+#                              Selenium, tmux, vips, npm and a real S3 server
 # As root: apt-get installs whatever is missing. Otherwise: print the one
 # apt-get line to run and stop.
 set -u
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite3-dev \
-libjansson-dev libcmocka-dev libsystemd-dev libssl-dev python3 tzdata ca-certificates \
-faketime systemd libvips-tools libvips-dev libunistring-dev chromium chromium-driver \
+libjansson-dev libsystemd-dev libssl-dev libvips-dev libunistring-dev python3 tzdata \
+ca-certificates"
+TEST_PKGS="libcmocka-dev faketime systemd libvips-tools chromium chromium-driver \
 python3-selenium tmux"
+mode=${1:-build}
+[ "$mode" = test ] && PKGS="$PKGS $TEST_PKGS"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
 		|| missing="$missing $p"
 done
 # npm (for the tests' real S3 server) may come from NodeSource, not dpkg.
-command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+[ "$mode" = test ] && ! command -v npm >/dev/null 2>&1 && missing="$missing nodejs npm"
 # The real SigV4-verifying S3 server of tests/e2e/test_s3.py, installed in
 # build/node/ (git-ignored). Bounded: without network it fails, not hangs.
 S3RVER_VERSION=4.0.4
 s3rver() {
+	[ "$mode" = test ] || return 0
 	dir="$(dirname "$0")/../build/node"
 	[ -f "$dir/node_modules/@20minutes/s3rver/lib/cli.js" ] && return 0
 	echo "deps: installing @20minutes/s3rver@$S3RVER_VERSION into build/node/"
