@@ -85,10 +85,19 @@ class RitualPage(unittest.TestCase):
 
     def page_commands(self):
         cmds = {}
+        cur = None   # a command whose .It line goes on to .Xc (Xo ... Xc)
         for line in section("ritual.1", "COMMANDS"):
+            if cur:
+                if line.startswith(".Xc"):
+                    cur = None
+                else:
+                    cmds[cur] += " " + line
+                continue
             m = re.match(r"^\.It Cm (\S+)(.*)$", line)
             if m:
                 cmds[m.group(1)] = m.group(2)
+                if m.group(2).rstrip().endswith("Xo"):
+                    cur = m.group(1)
         return cmds
 
     def test_commands_match(self):
