@@ -242,6 +242,14 @@ static const struct key account_keys[] = {
 	{ .name = "token_file", .type = K_SECRET, .flags = F_REQUIRED,
 	  .off = ACC(token_file), .what = "token file",
 	  .example = "\"/etc/ritual/facebook.token\"" },
+	{ .name = "app_secret_file", .type = K_SECRET,
+	  .off = ACC(app_secret_file), .what = "app secret file",
+	  .nets = NET_BIT(NET_FACEBOOK) | NET_BIT(NET_INSTAGRAM),
+	  .example = "\"/etc/ritual/meta-app.secret\"" },
+	{ .name = "read_token_file", .type = K_SECRET,
+	  .off = ACC(read_token_file), .what = "read token file",
+	  .nets = NET_BIT(NET_INSTAGRAM),
+	  .example = "\"/etc/ritual/instagram-user.token\"" },
 	{ .name = "login", .type = K_ENUM, .nets = NET_BIT(NET_INSTAGRAM),
 	  .names = login_names, .set_enum = set_login,
 	  .example = "\"facebook\"" },
@@ -570,6 +578,8 @@ static const char *nets_text(unsigned nets)
 	case NET_BIT(NET_FACEBOOK): return "facebook";
 	case NET_BIT(NET_INSTAGRAM): return "instagram";
 	case NET_BIT(NET_LINKEDIN): return "linkedin";
+	case NET_BIT(NET_FACEBOOK) | NET_BIT(NET_INSTAGRAM):
+		return "facebook and instagram";
 	default: return "some networks";
 	}
 }
@@ -762,6 +772,10 @@ static int check_secret_file(const char *what, const char *path,
 				       "and run: chmod 600 %s", what, path,
 				       strcmp(what, "token file") == 0
 					       ? "the account's access token"
+					       : strcmp(what, "app secret file") == 0
+					       ? "the Meta app's secret"
+					       : strcmp(what, "read token file") == 0
+					       ? "a user access token for reads"
 					       : "the access key and secret",
 				       path);
 		return err_set(err, "cannot check %s %s: %s", what, path,
@@ -1302,6 +1316,21 @@ static void read_accounts(struct ctx *c, const config_setting_t *s,
 				dflt = cfg->api.instagram;
 			a->api = xstrdup(dflt);
 		}
+		/* appsecret_proof and the user token for reads belong to
+		 * Facebook Login; graph.instagram.com documents neither. */
+		if (a->network == NET_INSTAGRAM && a->login == IG_LOGIN_INSTAGRAM) {
+			static const char *const fl_keys[] = {"app_secret_file",
+							      "read_token_file"};
+			for (size_t k2 = 0; k2 < RT_ARRAY_LEN(fl_keys); k2++) {
+				const config_setting_t *ks =
+					config_setting_get_member(e, fl_keys[k2]);
+				if (ks)
+					problem(c, ks, "%s: only for Instagram accounts "
+						"with login = \"facebook\" (graph.instagram."
+						"com takes no appsecret_proof and no second "
+						"token); remove it", fl_keys[k2]);
+			}
+		}
 	}
 	/* names are unique, ignoring case (the owner types them) */
 	for (size_t i = 0; i < cfg->naccounts; i++) {
@@ -1524,6 +1553,8 @@ void config_free(struct config *cfg)
 		free(a->user_id);
 		free(a->author);
 		free(a->token_file);
+		free(a->app_secret_file);
+		free(a->read_token_file);
 		free(a->api);
 	}
 	free(cfg->accounts);

@@ -5,6 +5,7 @@
  * allocates (a failing malloc must still be loggable).
  */
 #include "ritual/log.h"
+#include "ritual/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 	if (log_journal < 0)
 		log_journal = getenv("JOURNAL_STREAM") != NULL;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	secret_scrub(msg, sizeof(msg));   /* no secret in any log line */
 	/* One line per message: a newline inside would forge a log line. */
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')

@@ -54,6 +54,12 @@ struct account {
 	char *user_id;        /* instagram: required */
 	char *author;         /* linkedin: urn:li:organization:N or urn:li:person:X */
 	char *token_file;     /* absolute path; mode checked at load */
+	char *app_secret_file; /* facebook, instagram: the Meta app's secret
+				* (appsecret_proof on every Graph call), or
+				* NULL; absolute, mode checked at load */
+	char *read_token_file; /* instagram: a user token used for the GETs of
+				* containers and media (postiz-app#1562), or
+				* NULL; absolute, mode checked at load */
 	char *api;            /* base URL: the account's "api", else the network's
 			       * from the api group; never NULL */
 	enum ig_login login;  /* instagram only; key "login", default "facebook" */

@@ -29,8 +29,9 @@ struct err {
 	char msg[1024];
 };
 
-/* Format into err->msg (truncating safely). Always returns -1 so callers
- * can write `return err_set(err, "...")`. err may be NULL. */
+/* Format into err->msg (truncating safely, every registered secret
+ * scrubbed: see secret_scrub). Always returns -1 so callers can write
+ * `return err_set(err, "...")`. err may be NULL. */
 int err_set(struct err *err, const char *fmt, ...) RT_PRINTF(2, 3);
 /* Prefix err->msg with "prefix: " (e.g. a file name). err may be NULL. */
 void err_prefix(struct err *err, const char *fmt, ...) RT_PRINTF(2, 3);
@@ -82,6 +83,25 @@ int write_file_atomic(const char *path, const void *data, size_t len,
  * owned by the caller; wipe it with secret_free. */
 int read_secret_file(const char *path, char **out, struct err *err);
 void secret_free(char *s);
+
+/*
+ * The process-wide secret registry, so that no message ever carries a
+ * secret even when a platform quotes it back ("Malformed access token
+ * EAAB..."). read_secret_file registers every secret it returns and
+ * secret_free forgets it again; secret_register is for secrets that arrive
+ * otherwise (a refreshed token, the parts of an S3 key file). Registering
+ * is counted: the same value registered twice stays until forgotten twice.
+ * The registry keeps its own copies, wiped when forgotten. Strings shorter
+ * than 8 bytes are not secrets worth scrubbing (they would match ordinary
+ * words) and are ignored. Not thread-safe (ritual is single-threaded).
+ * Never fails (an allocation failure aborts, like every x* allocator).
+ */
+void secret_register(const char *s);
+void secret_forget(const char *s);
+/* Replace each occurrence of every registered secret in the NUL-terminated
+ * buf (of size bytes) with "[secret]", truncating at size. Never
+ * allocates, so log.c may call it. */
+void secret_scrub(char *buf, size_t size);
 
 /* Path helpers; results owned by the caller. */
 char *path_dirname(const char *path);                 /* "a/b.c" -> "a", "b" -> "." */
