@@ -537,8 +537,15 @@ static int fetch_retry(struct pub_ctx *ctx, struct pub_result *res)
 {
 	long n = load_long(ctx, "fetch_failures") + 1;
 	struct err err;
-	if (save_long(ctx, "fetch_failures", n, &err) < 0 || n > MAX_FETCH_RETRIES)
+	if (save_long(ctx, "fetch_failures", n, &err) < 0)
 		return 0;
+	if (n > MAX_FETCH_RETRIES) {
+		size_t len = strlen(res->message);
+		snprintf(res->message + len, sizeof(res->message) - len,
+			 "; it failed the same way with %d new containers",
+			 MAX_FETCH_RETRIES);
+		return 0;
+	}
 	char why[sizeof(res->message)];
 	snprintf(why, sizeof(why), "%s", res->message);
 	pub_result_set(res, PUB_TRANSIENT, "%s. The media host served the image "
