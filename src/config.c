@@ -255,6 +255,14 @@ static const struct key account_keys[] = {
 	{ .name = "token_file", .type = K_SECRET, .flags = F_REQUIRED,
 	  .off = ACC(token_file), .what = "token file",
 	  .example = "\"/etc/ritual/facebook.token\"" },
+	{ .name = "app_secret_file", .type = K_SECRET,
+	  .off = ACC(app_secret_file), .what = "app secret file",
+	  .nets = NET_BIT(NET_FACEBOOK) | NET_BIT(NET_INSTAGRAM),
+	  .example = "\"/etc/ritual/meta-app.secret\"" },
+	{ .name = "read_token_file", .type = K_SECRET,
+	  .off = ACC(read_token_file), .what = "read token file",
+	  .nets = NET_BIT(NET_INSTAGRAM),
+	  .example = "\"/etc/ritual/instagram-user.token\"" },
 	{ .name = "login", .type = K_ENUM, .nets = NET_BIT(NET_INSTAGRAM),
 	  .names = login_names, .set_enum = set_login,
 	  .example = "\"facebook\"" },
@@ -264,9 +272,6 @@ static const struct key account_keys[] = {
 	{ .name = "app_id", .type = K_STR, .off = ACC(app_id),
 	  .nets = NET_BIT(NET_FACEBOOK) | NET_BIT(NET_INSTAGRAM),
 	  .check = check_digits, .example = "\"1234567890\"" },
-	{ .name = "app_secret_file", .type = K_SECRET, .off = ACC(app_secret_file),
-	  .nets = NET_BIT(NET_FACEBOOK) | NET_BIT(NET_INSTAGRAM),
-	  .what = "app secret file", .example = "\"/etc/ritual/meta-app.secret\"" },
 	{ .name = "client_id", .type = K_STR, .off = ACC(client_id),
 	  .nets = NET_BIT(NET_LINKEDIN), .example = "\"78abcdefgh1234\"" },
 	{ .name = "client_secret_file", .type = K_SECRET,
@@ -598,6 +603,8 @@ static const char *nets_text(unsigned nets)
 	case NET_BIT(NET_FACEBOOK): return "facebook";
 	case NET_BIT(NET_INSTAGRAM): return "instagram";
 	case NET_BIT(NET_LINKEDIN): return "linkedin";
+	case NET_BIT(NET_FACEBOOK) | NET_BIT(NET_INSTAGRAM):
+		return "facebook and instagram";
 	default: return "some networks";
 	}
 }
@@ -789,6 +796,8 @@ static int check_secret_file(const char *what, const char *path,
 					       ? "the account's access token"
 				       : strcmp(what, "key file") == 0
 					       ? "the access key and secret"
+					       : strcmp(what, "read token file") == 0
+					       ? "a user access token for reads"
 					       : "the app's secret",
 				       path);
 		return err_set(err, "cannot check %s %s: %s", what, path,
@@ -1369,6 +1378,22 @@ static void read_accounts(struct ctx *c, const config_setting_t *s,
 				dflt = cfg->api.instagram;
 			a->api = xstrdup(dflt);
 		}
+		/* The user token for reads belongs to Facebook Login;
+		 * graph.instagram.com documents none (nor appsecret_proof: an
+		 * Instagram Login account's app_secret_file is the Instagram
+		 * app's, for `ritual connect` only). */
+		if (a->network == NET_INSTAGRAM && a->login == IG_LOGIN_INSTAGRAM) {
+			static const char *const fl_keys[] = {"read_token_file"};
+			for (size_t k2 = 0; k2 < RT_ARRAY_LEN(fl_keys); k2++) {
+				const config_setting_t *ks =
+					config_setting_get_member(e, fl_keys[k2]);
+				if (ks)
+					problem(c, ks, "%s: only for Instagram accounts "
+						"with login = \"facebook\" (graph.instagram."
+						"com takes no second token); remove it",
+						fl_keys[k2]);
+			}
+		}
 	}
 	/* names are unique, ignoring case (the owner types them) */
 	for (size_t i = 0; i < cfg->naccounts; i++) {
@@ -1629,9 +1654,10 @@ void config_free(struct config *cfg)
 		free(a->user_id);
 		free(a->author);
 		free(a->token_file);
+		free(a->app_secret_file);
+		free(a->read_token_file);
 		free(a->api);
 		free(a->app_id);
-		free(a->app_secret_file);
 		free(a->client_id);
 		free(a->client_secret_file);
 	}

@@ -5,6 +5,7 @@
  * allocates (a failing malloc must still be loggable).
  */
 #include "ritual/log.h"
+#include "ritual/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,6 +67,7 @@ static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 	if (log_journal < 0)
 		log_journal = stderr_is_journal();
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	secret_scrub(msg, sizeof(msg));   /* no secret in any log line */
 	/* One line per message: a newline inside would forge a log line,
 	 * and platform messages may hold terminal escapes: every control
 	 * character is shown escaped ("\x1b"). */

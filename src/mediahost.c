@@ -209,6 +209,9 @@ static int read_key_file(const char *path, char **creds, struct err *err)
 		goto out;
 	}
 	*creds = xasprintf("%s:%s", access, secret);
+	/* Scrubbed from every message (util.h); forgotten in mediahost_free. */
+	secret_register(*creds);
+	secret_register(secret);
 	rc = 0;
 out:
 	close(fd);
@@ -295,6 +298,8 @@ void mediahost_free(struct mediahost *h)
 	free(h->bucket);
 	free(h->key_file);
 	free(h->sigv4);
+	if (h->creds && strchr(h->creds, ':'))
+		secret_forget(strchr(h->creds, ':') + 1);
 	secret_free(h->creds);
 	free(h);
 }

@@ -102,6 +102,7 @@ int err_set(struct err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	secret_scrub(err->msg, sizeof(err->msg));
 	return -1;
 }
 
@@ -370,6 +371,7 @@ int read_secret_file(const char *path, char **out, struct err *err)
 	}
 	*out = xstrdup(t);
 	explicit_bzero(raw, sizeof(raw));
+	secret_register(*out);
 	return 0;
 }
 
@@ -377,8 +379,78 @@ void secret_free(char *s)
 {
 	if (!s)
 		return;
+	secret_forget(s);
 	explicit_bzero(s, strlen(s));
 	free(s);
+}
+
+/* ---- the secret registry ---- */
+
+#define SECRET_MIN 8   /* >= strlen("[secret]"): a scrub never grows */
+
+struct secret_entry {
+	char *value;
+	size_t len;
+	unsigned refs;
+};
+
+static struct secret_entry *secrets;
+static size_t nsecrets, capsecrets;
+
+void secret_register(const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	if (len < SECRET_MIN)
+		return;
+	for (size_t i = 0; i < nsecrets; i++) {
+		if (secrets[i].len == len && memcmp(secrets[i].value, s, len) == 0) {
+			secrets[i].refs++;
+			return;
+		}
+	}
+	if (nsecrets == capsecrets) {
+		capsecrets = capsecrets ? capsecrets * 2 : 8;
+		secrets = xrealloc(secrets, capsecrets * sizeof(*secrets));
+	}
+	secrets[nsecrets++] = (struct secret_entry){xstrdup(s), len, 1};
+}
+
+void secret_forget(const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	if (len < SECRET_MIN)
+		return;
+	for (size_t i = 0; i < nsecrets; i++) {
+		if (secrets[i].len != len || memcmp(secrets[i].value, s, len) != 0)
+			continue;
+		if (--secrets[i].refs == 0) {
+			explicit_bzero(secrets[i].value, len);
+			free(secrets[i].value);
+			secrets[i] = secrets[--nsecrets];
+		}
+		return;
+	}
+}
+
+void secret_scrub(char *buf, size_t size)
+{
+	static const char mark[] = "[secret]";
+	const size_t ml = sizeof(mark) - 1;
+	(void)size;   /* the text only shrinks */
+	if (!buf)
+		return;
+	for (size_t i = 0; i < nsecrets; i++) {
+		const struct secret_entry *e = &secrets[i];
+		char *p = buf;
+		while ((p = strstr(p, e->value)) != NULL) {
+			size_t used = strlen(buf) + 1;        /* with the NUL */
+			size_t tail = used - (size_t)(p - buf) - e->len;
+			/* SECRET_MIN >= the mark's length: never grows. */
+			memcpy(p, mark, ml);
+			memmove(p + ml, p + e->len, tail);
+			p += ml;
+		}
+	}
 }
 
 char *path_dirname(const char *path)

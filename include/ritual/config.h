@@ -54,6 +54,14 @@ struct account {
 	char *user_id;        /* instagram: required */
 	char *author;         /* linkedin: urn:li:organization:N or urn:li:person:X */
 	char *token_file;     /* absolute path; mode checked at load */
+	char *app_secret_file; /* facebook, instagram: the app's secret, or NULL;
+				* absolute, mode checked at load. With Facebook
+				* Login it signs every Graph call
+				* (appsecret_proof); with login = "instagram" it
+				* is the Instagram app's, for `ritual connect` */
+	char *read_token_file; /* instagram: a user token used for the GETs of
+				* containers and media (postiz-app#1562), or
+				* NULL; absolute, mode checked at load */
 	char *api;            /* base URL: the account's "api", else the network's
 			       * from the api group; never NULL */
 	enum ig_login login;  /* instagram only; key "login", default "facebook" */
@@ -62,7 +70,6 @@ struct account {
 	 * login = "instagram" the Instagram app); client_id/client_secret_file:
 	 * linkedin. The secret files are absolute, mode checked like tokens. */
 	char *app_id;
-	char *app_secret_file;
 	char *client_id;
 	char *client_secret_file;
 	int line;             /* line of the account's entry in the config file */

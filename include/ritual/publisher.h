@@ -55,7 +55,8 @@ struct pub_result {
 				    * before then (usage near the limit) */
 };
 
-/* Fill res (cls and a formatted message). Returns 0. */
+/* Fill res (cls and a formatted message, every registered secret
+ * scrubbed: util.h secret_scrub). Returns 0. */
 int pub_result_set(struct pub_result *res, enum pub_class cls,
 		   const char *fmt, ...) RT_PRINTF(3, 4);
 

@@ -29,8 +29,9 @@ struct err {
 	char msg[1024];
 };
 
-/* Format into err->msg (truncating safely). Always returns -1 so callers
- * can write `return err_set(err, "...")`. err may be NULL. */
+/* Format into err->msg (truncating safely, every registered secret
+ * scrubbed: see secret_scrub). Always returns -1 so callers can write
+ * `return err_set(err, "...")`. err may be NULL. */
 int err_set(struct err *err, const char *fmt, ...) RT_PRINTF(2, 3);
 /* Prefix err->msg with "prefix: " (e.g. a file name). err may be NULL. */
 void err_prefix(struct err *err, const char *fmt, ...) RT_PRINTF(2, 3);
@@ -93,6 +94,25 @@ void *realloc_wiped(void *p, size_t n);
  * PR_SET_DUMPABLE 0 (no core file, no ptrace or /proc/PID/mem by the same
  * user), and jansson frees through free_wiped. -1 with err on failure. */
 int process_harden(struct err *err);
+
+/*
+ * The process-wide secret registry, so that no message ever carries a
+ * secret even when a platform quotes it back ("Malformed access token
+ * EAAB..."). read_secret_file registers every secret it returns and
+ * secret_free forgets it again; secret_register is for secrets that arrive
+ * otherwise (a refreshed token, the parts of an S3 key file). Registering
+ * is counted: the same value registered twice stays until forgotten twice.
+ * The registry keeps its own copies, wiped when forgotten. Strings shorter
+ * than 8 bytes are not secrets worth scrubbing (they would match ordinary
+ * words) and are ignored. Not thread-safe (ritual is single-threaded).
+ * Never fails (an allocation failure aborts, like every x* allocator).
+ */
+void secret_register(const char *s);
+void secret_forget(const char *s);
+/* Replace each occurrence of every registered secret in the NUL-terminated
+ * buf (of size bytes) with "[secret]", truncating at size. Never
+ * allocates, so log.c may call it. */
+void secret_scrub(char *buf, size_t size);
 
 /* Path helpers; results owned by the caller. */
 char *path_dirname(const char *path);                 /* "a/b.c" -> "a", "b" -> "." */

@@ -70,7 +70,7 @@ static int fb_publish(struct pub_ctx *ctx, const struct pub_job *job,
 		return -1;
 	}
 	struct http_response resp;
-	int rc = http_perform(ctx->http, &req, &resp);
+	int rc = meta_perform(ctx, &req, &resp);
 	free(url);
 	json_t *root;
 	if (meta_response(ctx, rc, &resp, 1, "Facebook", what, res, &root)) {
@@ -102,7 +102,7 @@ static int fb_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 	struct http_request req = {.method = "GET", .url = url,
 				   .bearer = ctx->token};
 	struct http_response resp;
-	int rc = http_perform(ctx->http, &req, &resp);
+	int rc = meta_perform(ctx, &req, &resp);
 	free(url);
 	json_t *root;
 	if (!meta_response(ctx, rc, &resp, 0, "Facebook",
@@ -155,7 +155,7 @@ static int fb_check(struct pub_ctx *ctx, struct pub_check *out)
 	struct http_request req = {.method = "GET", .url = url,
 				   .bearer = ctx->token};
 	struct http_response resp;
-	int rc = http_perform(ctx->http, &req, &resp);
+	int rc = meta_perform(ctx, &req, &resp);
 	free(url);
 	json_t *root;
 	memset(out, 0, sizeof(*out));

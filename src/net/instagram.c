@@ -50,6 +50,9 @@
 #define WARN_AFTER (50 * 86400)
 #define RECENT_MEDIA 25
 #define CONTAINER_TTL 86400      /* s until Instagram expires a container */
+#define MAX_UNREADABLE 3         /* unreadable status reads before publishing anyway */
+#define MAX_CONTAINERS 5         /* containers made for one delivery, at most */
+#define MAX_FETCH_RETRIES 3      /* 9004/2207052 after our fetch-back worked */
 
 #define NEW_CONTAINER "ritual makes a new container and tries again"
 
@@ -277,7 +280,7 @@ static int ig_call(struct pub_ctx *ctx, const struct http_request *req,
 		   struct meta_error *e, json_t **json)
 {
 	struct http_response resp;
-	int rc = http_perform(ctx->http, req, &resp);
+	int rc = meta_perform(ctx, req, &resp);
 	int ok = meta_response(ctx, rc, &resp, req->commit, NET, what, res, json);
 	memset(e, 0, sizeof(*e));
 	if (!ok && rc == 0 && meta_parse_error(resp.body, resp.body_len, e)) {
@@ -318,24 +321,41 @@ static int ig_call(struct pub_ctx *ctx, const struct http_request *req,
 	return ok;
 }
 
-/* GET base/suffix with the token in the header. */
-static int ig_get(struct pub_ctx *ctx, const char *what, struct pub_result *res,
-		  struct meta_error *e, json_t **json, const char *fmt, ...)
-	RT_PRINTF(6, 7);
+/* GET base/suffix with the token in the header: the account's token, or,
+ * for reads (reader set) of an account with a read_token_file, that user
+ * token (Page-token reads of containers and media failed for days from
+ * May 2026 while writes worked: postiz-app#1562). */
+static int ig_get(struct pub_ctx *ctx, int reader, const char *what,
+		  struct pub_result *res, struct meta_error *e, json_t **json,
+		  const char *fmt, ...) RT_PRINTF(7, 8);
 
-static int ig_get(struct pub_ctx *ctx, const char *what, struct pub_result *res,
-		  struct meta_error *e, json_t **json, const char *fmt, ...)
+static int ig_get(struct pub_ctx *ctx, int reader, const char *what,
+		  struct pub_result *res, struct meta_error *e, json_t **json,
+		  const char *fmt, ...)
 {
+	char *rtok = NULL;
+	const char *file = reader ? ctx->account->read_token_file : NULL;
+	struct err err = {{0}};
+	*json = NULL;
+	memset(e, 0, sizeof(*e));
+	if (file && read_secret_file(file, &rtok, &err) < 0) {
+		pub_result_set(res, PUB_CONFIG, "cannot read the read token of "
+			       "account '%s' while %s: %s; write a user access "
+			       "token there (chmod 600) or remove read_token_file",
+			       ctx->account->name, what, err.msg);
+		return 0;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	char *suffix = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *url = meta_url(ctx, "%s", suffix);
 	struct http_request req = {.method = "GET", .url = url,
-				   .bearer = ctx->token};
+				   .bearer = rtok ? rtok : ctx->token};
 	int ok = ig_call(ctx, &req, what, NULL, res, e, json);
 	free(url);
 	free(suffix);
+	secret_free(rtok);
 	return ok;
 }
 
@@ -353,7 +373,7 @@ static int read_quota(struct pub_ctx *ctx, long *used, long *total)
 	struct meta_error e;
 	json_t *root;
 	char *user = user_path(ctx);
-	int ok = ig_get(ctx, "reading the publishing quota", &r, &e, &root,
+	int ok = ig_get(ctx, 0, "reading the publishing quota", &r, &e, &root,
 			"%s/content_publishing_limit?fields=quota_usage,config",
 			user);
 	free(user);
@@ -392,7 +412,7 @@ static void find_published(struct pub_ctx *ctx, const struct pub_job *job,
 	struct meta_error e;
 	json_t *root;
 	char *user = user_path(ctx);
-	int ok = ig_get(ctx, "reading the account's recent posts", &r, &e, &root,
+	int ok = ig_get(ctx, 1, "reading the account's recent posts", &r, &e, &root,
 			"%s/media?fields=id,caption,timestamp,permalink&limit=%d",
 			user, RECENT_MEDIA);
 	free(user);
@@ -435,8 +455,27 @@ static time_t commit_since(struct pub_ctx *ctx, const struct pub_job *job)
 
 enum cstatus {
 	CS_UNREADABLE = 0, CS_IN_PROGRESS, CS_FINISHED, CS_ERROR, CS_EXPIRED,
-	CS_PUBLISHED, CS_OTHER
+	CS_PUBLISHED, CS_OTHER,
+	CS_NOREAD     /* Graph refused the read itself (100/33, #10, another
+		       * error object) while writes may work: postiz-app#1562 */
 };
+
+/*
+ * Whether a failed status read is the "unreadable container" case: code
+ * 100 with subcode 33 or code 10 on the GET (the Page-token reads of
+ * postiz-app#1562), or any other Graph error object that is not about the
+ * token (190, 102), a rate limit or the owner. Pure; res is what
+ * meta_classify made of it.
+ */
+int ig_unreadable_read(const struct meta_error *e, const struct pub_result *res)
+{
+	if (e->code == 10 || (e->code == 100 && e->subcode == 33))
+		return 1;
+	if (e->code == 0 || e->code == 190 || e->code == 102)
+		return 0;
+	return res->cls != PUB_AUTH && res->cls != PUB_RATE &&
+	       res->cls != PUB_OWNER && res->cls != PUB_CONFIG;
+}
 
 /* Read the container's status_code (and status text into text). */
 static enum cstatus container_status(struct pub_ctx *ctx, const char *container,
@@ -454,10 +493,16 @@ static enum cstatus container_status(struct pub_ctx *ctx, const char *container,
 	struct meta_error e;
 	json_t *root;
 	char *cid = http_escape(container);
-	int ok = ig_get(ctx, "reading the media container's status", res, &e,
+	int ok = ig_get(ctx, 1, "reading the media container's status", res, &e,
 			&root, "%s?fields=status_code,status", cid);
 	free(cid);
 	text[0] = '\0';
+	if (!ok && ig_unreadable_read(&e, res)) {
+		pub_result_set(res, PUB_WAIT, "Instagram refused to read container "
+			       "%s (Instagram error %ld/%ld: %s)", container, e.code,
+			       e.subcode, e.message);
+		return CS_NOREAD;
+	}
 	if (!ok)
 		return CS_UNREADABLE;
 	const char *code = meta_str(root, "status_code");
@@ -475,6 +520,36 @@ static enum cstatus container_status(struct pub_ctx *ctx, const char *container,
 			       "\"%s\"", container, code);
 	json_decref(root);
 	return st;
+}
+
+/*
+ * Meta could not download the image (9004/2207052) when the container was
+ * made, although the media host fetched it back through the same public URL just before the
+ * container was made: intermittent on Meta's side (postiz-app PR #1900).
+ * A new container, up to MAX_FETCH_RETRIES times for the delivery; then
+ * the post fails with the hosting advice (hosting_msg, already in res).
+ * Returns 1 when res now says "retry".
+ */
+static int fetch_retry(struct pub_ctx *ctx, struct pub_result *res)
+{
+	long n = load_long(ctx, "fetch_failures") + 1;
+	struct err err;
+	if (save_long(ctx, "fetch_failures", n, &err) < 0)
+		return 0;
+	if (n > MAX_FETCH_RETRIES) {
+		size_t len = strlen(res->message);
+		snprintf(res->message + len, sizeof(res->message) - len,
+			 "; it failed the same way with %d new containers",
+			 MAX_FETCH_RETRIES);
+		return 0;
+	}
+	char why[sizeof(res->message)];
+	snprintf(why, sizeof(why), "%s", res->message);
+	pub_result_set(res, PUB_TRANSIENT, "%s. The media host served the image "
+		       "at that URL just before, so this is taken as Meta's "
+		       "intermittent download failure: %s (%ld of %d)", why,
+		       NEW_CONTAINER, n, MAX_FETCH_RETRIES);
+	return 1;
 }
 
 /* An ERROR container: what its status text says, in res. */
@@ -607,6 +682,21 @@ static int make_container(struct pub_ctx *ctx, const struct pub_job *job,
 		return 0;
 	}
 
+	/* A hard cap on new containers for this delivery, whatever made
+	 * them (deadline, EXPIRED, ERROR, failed downloads): kept in the
+	 * progress, so it holds across restarts. */
+	long made = load_long(ctx, "containers");
+	if (made >= MAX_CONTAINERS) {
+		pub_result_set(res, PUB_PERMANENT,
+			       "ritual asked Instagram for %ld media containers for "
+			       "this post and none could be published; it asks for no "
+			       "more. "
+			       "See the post's events for why, check the account "
+			       "with `ritual check --online`, then `ritual retry` "
+			       "the post", made);
+		return 0;
+	}
+
 	struct mediahost *own = NULL;
 	struct mediahost *host = media_host(ctx, &own, &err);
 	if (!host) {
@@ -672,9 +762,17 @@ static int make_container(struct pub_ctx *ctx, const struct pub_job *job,
 				   .timeout = ctx->cfg->http.upload_timeout};
 	struct meta_error e;
 	json_t *root;
+	if (save_long(ctx, "containers", made + 1, &err) < 0) {
+		free(url);
+		pub_result_set(res, PUB_TRANSIENT, "not sent: %s", err.msg);
+		rc = -1;
+		goto out_url;
+	}
 	int ok = ig_call(ctx, &req, "creating the media container", image_url,
 			 res, &e, &root);
 	free(url);
+	if (!ok && (e.code == 9004 || e.subcode == 2207052))
+		fetch_retry(ctx, res);   /* our fetch-back just worked */
 	if (ok) {
 		const char *id = meta_str(root, "id");
 		if (!id || !*id) {
@@ -714,7 +812,7 @@ static void fetch_permalink(struct pub_ctx *ctx, const char *media_id,
 	struct meta_error e;
 	json_t *root;
 	char *mid = http_escape(media_id);
-	int ok = ig_get(ctx, "reading the post's link", &r, &e, &root,
+	int ok = ig_get(ctx, 1, "reading the post's link", &r, &e, &root,
 			"%s?fields=permalink", mid);
 	free(mid);
 	if (!ok)
@@ -792,7 +890,29 @@ static int ig_publish(struct pub_ctx *ctx, const struct pub_job *job,
 		return make_container(ctx, job, res);
 
 	char text[256];
-	switch (container_status(ctx, container, res, text, sizeof(text))) {
+	enum cstatus st = container_status(ctx, container, res, text, sizeof(text));
+	if (st != CS_NOREAD && st != CS_UNREADABLE) {
+		struct err err;
+		save_long(ctx, "unreadable", 0, &err);  /* counts reads in a row */
+	}
+	switch (st) {
+	case CS_NOREAD: {
+		/* Graph may refuse these reads for days while writes work
+		 * (postiz-app#1562). After a few, publish anyway: a container
+		 * that is not ready answers 9007/2207027, which is read again,
+		 * and one that went out cannot be published twice. */
+		long n = load_long(ctx, "unreadable") + 1;
+		struct err err;
+		save_long(ctx, "unreadable", n, &err);
+		if (n >= MAX_UNREADABLE) {
+			rc = commit(ctx, job, container, res);
+			break;
+		}
+		char why[sizeof(res->message)];
+		snprintf(why, sizeof(why), "%s; ritual reads it again", res->message);
+		wait_or_give_up(ctx, container, 0, res, why);
+		break;
+	}
 	case CS_UNREADABLE:
 		if (res->cls == PUB_AUTH || res->cls == PUB_RATE ||
 		    res->cls == PUB_CONFIG || res->cls == PUB_OWNER) {
@@ -887,6 +1007,7 @@ static int ig_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 		    res->cls == PUB_CONFIG || res->cls == PUB_OWNER)
 			break;
 		/* FALLTHROUGH */
+	case CS_NOREAD:
 	case CS_OTHER: {
 		char why[sizeof(res->message)];
 		snprintf(why, sizeof(why), "%s", res->message);
@@ -928,11 +1049,11 @@ static int ig_check(struct pub_ctx *ctx, struct pub_check *out)
 	out->days_left = -1;
 	out->never_expires = !ig_login;  /* a Page token has no expiry date */
 	if (ig_login) {
-		ok = ig_get(ctx, "checking the token", &r, &e, &root,
+		ok = ig_get(ctx, 0, "checking the token", &r, &e, &root,
 			    "me?fields=user_id,username");
 	} else {
 		char *user = user_path(ctx);
-		ok = ig_get(ctx, "checking the token", &r, &e, &root,
+		ok = ig_get(ctx, 0, "checking the token", &r, &e, &root,
 			    "%s?fields=id,username", user);
 		free(user);
 	}
@@ -1073,6 +1194,10 @@ static int ig_maintain(struct pub_ctx *ctx, struct pub_result *res)
 	if (ok) {
 		const char *fresh = meta_str(root, "access_token");
 		long expires_in = json_num(json_object_get(root, "expires_in"));
+		/* From now on scrubbed from every message, like the token read
+		 * from the file (held for the process's life: it is the
+		 * account's token from here on). */
+		secret_register(fresh);
 		struct err err = {{0}};
 		if (!fresh || !*fresh) {
 			ok = 0;

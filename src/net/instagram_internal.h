@@ -48,4 +48,17 @@ char *ig_origin(const char *api);
  * second left); -1 or less once expired. */
 long ig_token_days_left(time_t mtime, time_t now);
 
+struct meta_error;
+struct pub_result;
+
+/*
+ * Whether a failed read of a container's status is the "unreadable
+ * container" case (postiz-app#1562), not a reason to pause the account:
+ * code 100/33 or 10 on the GET, or any other Graph error object that is
+ * not about the token (190, 102), a rate limit or the owner (res: what
+ * meta_classify made of e). Such reads are counted, and after
+ * MAX_UNREADABLE of them in a row media_publish is called anyway.
+ */
+int ig_unreadable_read(const struct meta_error *e, const struct pub_result *res);
+
 #endif

@@ -6,10 +6,63 @@
 #include "meta.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int meta_appsecret_proof(const char *secret, const char *token,
+			 char out[META_PROOF_LEN + 1])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	out[0] = '\0';
+	if (!secret || !token ||
+	    !HMAC(EVP_sha256(), secret, (int)strlen(secret),
+		  (const unsigned char *)token, strlen(token), mac, &n) ||
+	    n * 2 != META_PROOF_LEN)
+		return -1;
+	hex_encode(mac, n, out);
+	explicit_bzero(mac, sizeof(mac));
+	return 0;
+}
+
+int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
+		 struct http_response *resp)
+{
+	const char *file = ctx->account->app_secret_file;
+	/* graph.instagram.com (Instagram Login) takes no appsecret_proof */
+	if (ctx->account->network == NET_INSTAGRAM &&
+	    ctx->account->login == IG_LOGIN_INSTAGRAM)
+		file = NULL;
+	if (!file || !req->bearer)
+		return http_perform(ctx->http, req, resp);
+
+	struct err err = {{0}};
+	char *secret = NULL;
+	char proof[META_PROOF_LEN + 1];
+	if (read_secret_file(file, &secret, &err) < 0 ||
+	    meta_appsecret_proof(secret, req->bearer, proof) < 0) {
+		secret_free(secret);
+		memset(resp, 0, sizeof(*resp));
+		resp->body = xstrdup("");
+		resp->fail = HTTP_NOT_SENT;
+		snprintf(resp->error, sizeof(resp->error), "%s",
+			 err.msg[0] ? err.msg : "cannot compute appsecret_proof");
+		return META_NO_SECRET;
+	}
+	secret_free(secret);
+	/* Graph takes appsecret_proof as a query parameter on every method. */
+	char *url = xasprintf("%s%cappsecret_proof=%s", req->url,
+			      strchr(req->url, '?') ? '&' : '?', proof);
+	struct http_request r = *req;
+	r.url = url;
+	int rc = http_perform(ctx->http, &r, resp);
+	free(url);
+	return rc;
+}
 
 const char *meta_str(json_t *obj, const char *key)
 {
@@ -166,8 +219,41 @@ void meta_classify(const struct pub_ctx *ctx, const struct meta_error *e,
 	snprintf(plat, sizeof(plat), "%s error %ld%s: %s%s%s", net, e->code, sub,
 		 e->message, e->user_msg[0] ? " — " : "", e->user_msg);
 
-	if (in_list(e->subcode, owner_subcodes, RT_ARRAY_LEN(owner_subcodes)) ||
-	    e->code == 25) {
+	if (strcasestr(e->message, "appsecret_proof")) {
+		/* "API calls from the server require an appsecret_proof
+		 * argument" (100 or 190), "Invalid appsecret_proof provided in
+		 * the API argument" (100): the account, not the post. */
+		pub_result_set(res, PUB_CONFIG,
+			       "%s while %s. The Meta app has \"Require App Secret\" "
+			       "on, or the app secret ritual has is not the token's "
+			       "app's: write the app secret (App Dashboard, Settings, "
+			       "Basic) to a file, chmod 600, and set app_secret_file "
+			       "to it in account '%s'%s; ritual pauses the account "
+			       "until then (restart rituald, or `ritual retry`)",
+			       plat, what, acct,
+			       ctx->account->app_secret_file ? " (the one it has "
+			       "now does not match)" : "");
+	} else if (e->code == 100 && e->subcode == 33) {
+		/* Object missing or no permission: every post of the account
+		 * would get the same answer. (Instagram's container reads
+		 * handle their own 100/33 before this, as unreadable reads.) */
+		pub_result_set(res, PUB_CONFIG,
+			       "%s while %s. %s cannot see the %s of account '%s' "
+			       "with its token: check that %s is right and that "
+			       "the token in %s has the permissions (%s) and "
+			       "belongs to it; ritual pauses the account until the "
+			       "token file changes or `ritual retry` is run",
+			       plat, what, net,
+			       ctx->account->network == NET_FACEBOOK ? "page" : "user",
+			       acct,
+			       ctx->account->network == NET_FACEBOOK
+				       ? "page_id" : "user_id",
+			       tokfile,
+			       ctx->account->network == NET_FACEBOOK
+				       ? "pages_manage_posts, pages_read_engagement"
+				       : "instagram_basic, instagram_content_publish");
+	} else if (in_list(e->subcode, owner_subcodes, RT_ARRAY_LEN(owner_subcodes)) ||
+		   e->code == 25) {
 		pub_result_set(res, PUB_OWNER,
 			       "%s while %s (%s). Log in to %s as a Page admin and "
 			       "resolve the notice there; ritual pauses account '%s' "
@@ -227,6 +313,14 @@ int meta_response(const struct pub_ctx *ctx, int rc,
 		  json_t **json)
 {
 	*json = NULL;
+	if (rc == META_NO_SECRET) {
+		pub_result_set(res, PUB_CONFIG,
+			       "nothing sent to %s while %s: %s (app_secret_file "
+			       "of account '%s'); ritual pauses the account until "
+			       "it is fixed", net, what, resp->error,
+			       ctx->account->name);
+		return 0;
+	}
 	if (rc < 0) {
 		if (resp->fail == HTTP_NOT_SENT || !commit)
 			pub_result_set(res, PUB_TRANSIENT,

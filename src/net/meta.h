@@ -19,13 +19,37 @@ struct meta_error {
 	char fbtrace[64];
 };
 
+/* Length of an appsecret_proof in hex (HMAC-SHA256). */
+#define META_PROOF_LEN 64
+
+/* appsecret_proof = lower-case hex of HMAC-SHA256(key = app secret,
+ * message = access token), with OpenSSL's libcrypto, into out (65 bytes).
+ * Returns 0, or -1 (out "") when either is NULL or HMAC fails. */
+int meta_appsecret_proof(const char *secret, const char *token,
+			 char out[META_PROOF_LEN + 1]);
+
+/* meta_perform's answer when the app secret could not be read: nothing
+ * was sent; resp->error says why (never the secret). */
+#define META_NO_SECRET (-2)
+
+/*
+ * http_perform for a Graph call: when the account has an app_secret_file,
+ * reads it (read_secret_file's rules) and adds appsecret_proof for
+ * req->bearer to the URL's query (Graph takes it there on every method).
+ * Requests without a bearer (the token in the URL) go out unchanged.
+ * Returns http_perform's value, or META_NO_SECRET (resp initialised; free
+ * it as always), which meta_response classifies as PUB_CONFIG.
+ */
+int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
+		 struct http_response *resp);
+
 /* Parse {"error":{...}}; returns 1 if body holds a Meta error object. */
 int meta_parse_error(const char *body, size_t len, struct meta_error *e);
 
 /*
  * Turn a Meta response into either a parsed JSON object (return 1, *json
  * set: a 2xx with a JSON object body) or a classified failure in res
- * (return 0). rc is http_perform's return. commit: whether this request
+ * (return 0). rc is http_perform's (or meta_perform's) return. commit: whether this request
  * was the commit call (an unreadable answer to it is PUB_UNKNOWN, never a
  * plain retry). what: "publishing the photo" for messages. net: "Facebook"
  * or "Instagram".

@@ -44,6 +44,8 @@ int pub_result_set(struct pub_result *res, enum pub_class cls,
 	va_start(ap, fmt);
 	vsnprintf(res->message, sizeof(res->message), fmt, ap);
 	va_end(ap);
+	/* Platforms quote tokens back ("Malformed access token ..."). */
+	secret_scrub(res->message, sizeof(res->message));
 	return 0;
 }
 

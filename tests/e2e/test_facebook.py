@@ -1,5 +1,8 @@
 """Issue 2: the week queued and published to a Facebook Page, for real."""
+import hashlib
+import hmac
 import os
+import secrets
 import signal
 import time
 import unittest
@@ -230,6 +233,99 @@ class FacebookWeek(E2ETest):
         env2.run_once(timeout=90)
         self.assertEqual(env2.deliveries(first)["facebook"]["state"], "published", env2.log())
         self.assertEqual(len(env2.fake.posts()), 1)
+
+
+def account_keys(env, net, keys):
+    """Add keys (libconfig text) to the account of network net."""
+    with open(env.config) as f:
+        text = f.read()
+    old = 'token_file = "%s.token";' % net
+    assert old in text
+    with open(env.config, "w") as f:
+        f.write(text.replace(old, old + " " + keys, 1))
+
+
+def secret_file(env, name, value):
+    path = os.path.join(env.dir, name)
+    with open(path, "w") as f:
+        f.write(value + "\n")
+    os.chmod(path, 0o600)
+
+
+class FacebookIssue8(E2ETest):
+    """Issue 8 item 5: errors that belong to the account; appsecret_proof;
+    tokens quoted back by Graph."""
+
+    def two_due(self, env):
+        env.import_sample()
+        ids = [p["id"] for p in env.ritual_json("list", "--json")][:2]
+        env.due_now(ids)
+        return ids
+
+    def test_100_33_on_a_write_pauses_and_keeps_the_queue(self):
+        env = self.make_env()
+        ids = self.two_due(env)
+        env.fake.fault({"network": "facebook", "method": "POST"},
+                       {"type": "meta_error", "code": 100, "subcode": 33,
+                        "error_type": "GraphMethodException",
+                        "message": "Unsupported post request. Object with ID '%s' does not "
+                                   "exist, cannot be loaded due to missing permissions, or "
+                                   "does not support this operation" % PAGE_ID}, times=-1)
+        env.run_once()
+        self.assertIn("PAUSED", env.ritual("list").stdout)
+        for i in ids:
+            self.assertEqual(env.deliveries(i)["facebook"]["state"], "pending")
+        err = env.deliveries(ids[0])["facebook"]["error"]
+        self.assertIn("page_id", err)
+        self.assertIn("permissions", err)
+        self.assertEqual(len(env.fake.requests(network="facebook", method="POST")), 1)
+
+    def test_appsecret_proof_sent_and_verified_on_every_call(self):
+        app_secret = secrets.token_hex(16)
+        env = self.make_env(fake_extra={"facebook": {
+            "app_secret": app_secret, "require_appsecret_proof": True}})
+        env.tokens["app_secret"] = app_secret
+        secret_file(env, "app.secret", app_secret)
+        account_keys(env, "facebook", 'app_secret_file = "app.secret";')
+        ids = self.two_due(env)
+        self.assertEqual(env.run_once(), 0, env.log())
+        for i in ids:
+            self.assertEqual(env.deliveries(i)["facebook"]["state"], "published", env.log())
+        p = env.ritual("check", "--online")
+        self.assertIn("OK", [l for l in p.stdout.splitlines() if l.startswith("facebook")][0])
+        want = hmac.new(app_secret.encode(), env.tokens["facebook"].encode(),
+                        hashlib.sha256).hexdigest()
+        calls = env.fake.requests(network="facebook")
+        self.assertGreaterEqual(len(calls), 3)
+        for r in calls:
+            self.assertEqual(r["query"].get("appsecret_proof"), want, r["path"])
+            self.assertLess(r["status"], 400)
+
+    def test_missing_appsecret_proof_pauses_with_the_fix(self):
+        env = self.make_env(fake_extra={"facebook": {
+            "app_secret": secrets.token_hex(16), "require_appsecret_proof": True}})
+        ids = self.two_due(env)
+        env.run_once()
+        self.assertIn("PAUSED", env.ritual("list").stdout)
+        for i in ids:
+            self.assertEqual(env.deliveries(i)["facebook"]["state"], "pending")
+        err = env.deliveries(ids[0])["facebook"]["error"]
+        self.assertIn("require an appsecret_proof", err)
+        self.assertIn("app_secret_file", err)
+        self.assertEqual(len(env.fake.requests(network="facebook", method="POST")), 1)
+
+    def test_token_quoted_in_an_error_is_scrubbed_everywhere(self):
+        env = self.make_env()
+        ids = self.two_due(env)
+        env.fake.fault({"network": "facebook", "method": "POST"},
+                       {"type": "meta_error", "code": 190,
+                        "message": "Malformed access token {token}"}, times=-1)
+        env.run_once()
+        err = env.deliveries(ids[0])["facebook"]["error"]
+        self.assertIn("Malformed access token [secret]", err)
+        env.ritual("show", str(ids[0]))
+        env.ritual("list", "--all")
+        self.assertEqual(env.leaked_token(), [])
 
 
 class Transport(E2ETest):

@@ -27,7 +27,7 @@ from harness import E2ETest, IG_USER, LI_ORG, PAGE_ID
 # The fake option that makes every Instagram container read answer 100/33
 # (postiz-app#1562). It is added to fake_meta.py on another branch; its name
 # and value live here only, so the lead can fix them at merge.
-CONTAINER_READ_ERROR = {"container_read_error": "100/33"}
+CONTAINER_READ_ERROR = {"unreadable_reads": -1}   # fake_meta.py: 100/33 on every read
 
 PHOTOS = {"network": "facebook", "method": "POST", "path_regex": "/photos$"}
 FEED = {"network": "facebook", "method": "POST", "path_regex": "/feed$"}

@@ -5,14 +5,17 @@ fake fetches image_url like Meta's crawler and records the sha256 of the
 bytes it got on the container and the post, so "the image Meta fetched is
 the owner's image" is checked byte for byte.
 """
+import hashlib
+import hmac
 import os
+import secrets
 import signal
 import stat
 import subprocess
 import time
 import unittest
 
-from harness import E2ETest, IG_USER, RITUALD, sha256_file
+from harness import E2ETest, IG_USER, PAGE_ID, RITUALD, sha256_file
 
 MEDIA_PUBLISH = "/media_publish$"
 CREATE = r"/%s/media$" % IG_USER
@@ -37,6 +40,30 @@ def publish_calls(env):
 
 def create_calls(env):
     return env.fake.requests(network="instagram", method="POST", path_regex=CREATE)
+
+
+def account_keys(env, net, keys):
+    """Add keys (libconfig text) to the account of network net."""
+    with open(env.config) as f:
+        text = f.read()
+    old = 'token_file = "%s.token";' % net
+    assert old in text
+    with open(env.config, "w") as f:
+        f.write(text.replace(old, old + " " + keys, 1))
+
+
+def secret_file(env, name, value):
+    path = os.path.join(env.dir, name)
+    with open(path, "w") as f:
+        f.write(value + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+def container_reads(env):
+    cids = [c["id"] for c in containers(env)]
+    return [r for r in env.fake.requests(network="instagram", method="GET")
+            if any(r["path"].endswith("/" + c) for c in cids)]
 
 
 def one_due(env):
@@ -190,14 +217,21 @@ class InstagramFaults(E2ETest):
         # The same refusal when the container is created (9004/2207052).
         env2 = self.make_env(media="dir")
         first = one_due(env2)
+        # Every time: after the retries with new containers (issue 8 item 4).
         env2.fake.fault({"network": "instagram", "method": "POST", "path_regex": CREATE},
                         {"type": "meta_error", "code": 9004, "subcode": 2207052,
-                         "message": "Media could not be fetched from this URI"}, times=1)
-        env2.run_once()
+                         "message": "Media could not be fetched from this URI"}, times=-1)
+        env2.start_daemon()
+        env2.wait_for(lambda: env2.deliveries(first)["instagram"]["state"] == "failed", 60,
+                      "the delivery to fail")
+        env2.stop_daemon()
         d = env2.deliveries(first)["instagram"]
-        self.assertEqual(d["state"], "failed")
         self.assertIn("Meta could not fetch the image from " + env2.fake.base + "/media/",
                       d["error"])
+        self.assertIn("media.url", d["error"])
+        self.assertIn("failed the same way with 3 new containers", d["error"])
+        self.assertEqual(len(create_calls(env2)), 4, "one container and three retries")
+        self.assertEqual(publish_calls(env2), [])
 
     def test_expired_container_replaced_then_published_once(self):
         env = self.make_env(media="dir")
@@ -335,6 +369,125 @@ class InstagramFaults(E2ETest):
         env2.stop_daemon()
         self.assertEqual(len(containers(env2)), 2)
         self.assertEqual(len(ig_posts(env2)), 1)
+
+
+class InstagramIssue8(E2ETest):
+    """Issue 8 items 4 and 5 on Instagram."""
+    networks = ("instagram",)
+
+    def test_unreadable_container_published_anyway_exactly_once(self):
+        # postiz-app#1562: every read of the container answers 100/33 while
+        # writes work. ritual used to wait, drop the container after 5
+        # minutes and make a new one, never calling media_publish.
+        env = self.make_env(media="dir")
+        first = one_due(env)
+        ig_user(env, polls_until_finished=0, unreadable_reads=-1)
+        self.assertEqual(env.run_once(timeout=120), 0, env.log())
+        d = env.deliveries(first)["instagram"]
+        self.assertEqual(d["state"], "published", env.log())
+        posts = ig_posts(env)
+        self.assertEqual(len(posts), 1)
+        self.assertEqual(d["remote_id"], posts[0]["id"])
+        self.assertEqual([c["status"] for c in publish_calls(env)], [200])
+        self.assertEqual(len(create_calls(env)), 1)
+        reads = container_reads(env)
+        self.assertGreaterEqual(len(reads), 3)
+        self.assertTrue(all(r["status"] == 400 for r in reads), reads)
+        self.assertNotIn("PAUSED", env.ritual("list", "--all").stdout)
+
+    def test_read_token_reads_what_the_page_token_cannot(self):
+        reader = "EAAus" + secrets.token_hex(16)
+        env = self.make_env(media="dir", fake_extra={"facebook": {"users": {
+            reader: {"id": "10158000000000001", "name": "Owner", "pages": [PAGE_ID]}}}})
+        env.tokens["ig_reader"] = reader
+        secret_file(env, "reader.token", reader)
+        account_keys(env, "instagram", 'read_token_file = "reader.token";')
+        first = one_due(env)
+        ig_user(env, polls_until_finished=1, unreadable_reads=-1)
+        self.assertEqual(env.run_once(timeout=90), 0, env.log())
+        d = env.deliveries(first)["instagram"]
+        self.assertEqual(d["state"], "published", env.log())
+        self.assertTrue(d["permalink"].startswith("https://www.instagram.com/p/"), d)
+        reads = container_reads(env)
+        self.assertGreaterEqual(len(reads), 2)
+        for r in reads:
+            self.assertEqual(r["headers"]["authorization"], "Bearer " + reader)
+            self.assertEqual(r["status"], 200)
+        for c in create_calls(env) + publish_calls(env):
+            self.assertEqual(c["headers"]["authorization"], "Bearer " + env.tokens["instagram"])
+        self.assertEqual(len(ig_posts(env)), 1)
+
+    def test_container_recreation_is_bounded(self):
+        env = self.make_env(media="dir", retry='base_delay = "1s"; max_delay = "1s"; '
+                            'max_attempts = 20; reconcile_delay = "1s";')
+        first = one_due(env)
+        ig_user(env, polls_until_finished=0)
+        env.fake.fault({"network": "instagram", "method": "POST", "path_regex": CREATE},
+                       {"type": "meta_error", "code": 2, "subcode": 2207001,
+                        "is_transient": True}, times=-1)
+        env.start_daemon()
+        env.wait_for(lambda: env.deliveries(first)["instagram"]["state"] == "failed", 90,
+                     "the delivery to fail")
+        env.stop_daemon()
+        d = env.deliveries(first)["instagram"]
+        self.assertIn("5 media containers", d["error"])
+        self.assertEqual(len(create_calls(env)), 5)
+        self.assertEqual(publish_calls(env), [])
+
+    def test_9004_after_fetch_back_retried_with_a_new_container(self):
+        env = self.make_env(media="dir")
+        first = one_due(env)
+        ig_user(env, polls_until_finished=0)
+        env.fake.fault({"network": "instagram", "method": "POST", "path_regex": CREATE},
+                       {"type": "meta_error", "code": 9004, "subcode": 2207052,
+                        "message": "Media could not be fetched from this URI"}, times=2)
+        env.start_daemon()
+        env.wait_for(lambda: env.deliveries(first)["instagram"]["state"] == "published", 60,
+                     "the post to go out")
+        env.stop_daemon()
+        self.assertEqual([c["status"] for c in create_calls(env)], [400, 400, 200])
+        self.assertEqual(len(ig_posts(env)), 1)
+        self.assertEqual(len(publish_calls(env)), 1)
+
+    def test_100_33_on_a_write_pauses_the_account(self):
+        env = self.make_env(media="dir")
+        env.import_sample()
+        ids = [p["id"] for p in env.ritual_json("list", "--json")][:2]
+        env.due_now(ids)
+        env.fake.fault({"network": "instagram", "method": "POST", "path_regex": CREATE},
+                       {"type": "meta_error", "code": 100, "subcode": 33,
+                        "error_type": "GraphMethodException",
+                        "message": "Unsupported post request. Object with ID '%s' does not "
+                                   "exist, cannot be loaded due to missing permissions, or "
+                                   "does not support this operation" % IG_USER}, times=-1)
+        env.run_once()
+        self.assertIn("PAUSED", env.ritual("list").stdout)
+        for i in ids:
+            d = env.deliveries(i)["instagram"]
+            self.assertEqual(d["state"], "pending", d)
+        d = env.deliveries(ids[0])["instagram"]
+        self.assertIn("user_id", d["error"])
+        self.assertEqual(len(create_calls(env)), 1, "the second post is not tried")
+
+    def test_appsecret_proof_on_every_call(self):
+        app_secret = secrets.token_hex(16)
+        env = self.make_env(media="dir", fake_extra={"facebook": {
+            "app_secret": app_secret, "require_appsecret_proof": True}})
+        env.tokens["app_secret"] = app_secret
+        secret_file(env, "app.secret", app_secret)
+        account_keys(env, "instagram", 'app_secret_file = "app.secret";')
+        first = one_due(env)
+        ig_user(env, polls_until_finished=1)
+        self.assertEqual(env.run_once(timeout=90), 0, env.log())
+        self.assertEqual(env.deliveries(first)["instagram"]["state"], "published", env.log())
+        want = hmac.new(app_secret.encode(), env.tokens["instagram"].encode(),
+                        hashlib.sha256).hexdigest()
+        calls = env.fake.requests(network="instagram")
+        self.assertGreaterEqual(len(calls), 4)
+        for r in calls:
+            self.assertEqual(r["query"].get("appsecret_proof"), want, r["path"])
+            self.assertLess(r["status"], 400, r["path"])
+        self.assertEqual(len(ig_posts(env)), 1)
 
 
 class InstagramCrash(E2ETest):

@@ -6,6 +6,7 @@ has no version prefix on graph.instagram.com). See API-NOTES.md §1, §2, §4.
 
 Config (all optional):
     "facebook": {"app_id": "...", "app_secret": "...", "app_name": "...",
+                 "require_appsecret_proof": false,
                  "pages": {"<page id>": {"token": "...", "name": "...",
                            "expired": false, "revoked": false, "scopes": [...],
                            "instagram_business_account": "<ig user id>"}},
@@ -16,11 +17,31 @@ Config (all optional):
                   "max_hashtags": 30, "max_mentions": 20, "container_limit": 400,
                   "container_ttl": 86400, "refresh_grace_seconds": 60, "fetch_timeout": 10,
                   "republish": "not_available"|"invalid"|"idempotent",
-                  "expired": false, "revoked": false}}},
+                  "expired": false, "revoked": false,
+                  "unreadable_reads": 0}}},
     "meta": {"app_usage": {...}, "buc_usage": {...}, "calls_per_hour": 4800}
+
+"require_appsecret_proof": every call that carries a token must carry
+appsecret_proof = hex(HMAC-SHA256(key=app_secret, msg=token)) (query or
+form), as for a Meta app with "Require App Secret" on; a call without it, or
+with a wrong one, gets Graph's own error bodies (code 100, "API calls from
+the server require an appsecret_proof argument" / "Invalid appsecret_proof
+provided in the API argument").
+
+"unreadable_reads": the postiz-app#1562 behaviour: GETs of this user's
+containers and media made with its own (Page or Instagram) token answer
+100/33 ("Unsupported get request ...") while writes work; N > 0 for the next
+N such reads, -1 (or true) for ever. A Facebook user token (facebook.users)
+that manages the linked page still reads them.
+
+Fault actions "meta_error" may put "{token}" in their "message": it is
+replaced by the request's token, as Graph does in "Malformed access token
+<token>".
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import time
@@ -207,7 +228,10 @@ def fault_error(state, req, action):
         extra.append(("X-Business-Use-Case-Usage", json.dumps(usage, separators=(",", ":"))))
         return error(code, action.get("message"), action.get("subcode"), action.get("status"),
                      action.get("is_transient", True), headers=extra)
-    return error(int(action.get("code", 1)), action.get("message"), action.get("subcode"),
+    message = action.get("message")
+    if message and "{token}" in message:
+        message = message.replace("{token}", get_token(req) or "")
+    return error(int(action.get("code", 1)), message, action.get("subcode"),
                  action.get("status"), action.get("is_transient"),
                  action.get("error_user_title"), action.get("error_user_msg"),
                  action.get("error_type", "OAuthException"), extra)
@@ -344,6 +368,41 @@ def authenticate(state, req):
     return p, None
 
 
+def appsecret_proof(secret, token):
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def check_appsecret_proof(state, req):
+    """None, or Graph's error when the app requires appsecret_proof."""
+    fb = _fb(state)
+    if not fb.get("require_appsecret_proof"):
+        return None
+    proof = req.param("appsecret_proof")
+    if not proof:
+        return error(100, "API calls from the server require an appsecret_proof argument",
+                     etype="GraphMethodException")
+    want = appsecret_proof(str(fb.get("app_secret", "")), get_token(req) or "")
+    if not hmac.compare_digest(str(proof), want):
+        return error(100, "Invalid appsecret_proof provided in the API argument",
+                     etype="GraphMethodException")
+    return None
+
+
+def _unreadable(state, p, uid):
+    """Whether this read of uid's container/media is refused (100/33).
+    Called with state.lock held."""
+    if p["kind"] == "fbuser":
+        return False
+    u = _ig_cfg(state, uid)
+    n = u.get("unreadable_reads", 0)
+    if n is True or (isinstance(n, int) and n < 0):
+        return True
+    if isinstance(n, int) and n > 0:
+        u["unreadable_reads"] = n - 1
+        return True
+    return False
+
+
 def _can_use_page(p, page_id, write=True):
     if p["kind"] == "page":
         return p["id"] == page_id
@@ -412,6 +471,9 @@ def handle(state, req):
         return error(2500, "Unknown path components: /" + "/".join(rest[2:]))
 
     p, err = authenticate(state, req)
+    if err:
+        return err
+    err = check_appsecret_proof(state, req)
     if err:
         return err
     node = rest[0]
@@ -1005,7 +1067,7 @@ def ig_container_status(state, req, p, cid):
         c = data(state)["containers"][cid]
         if not _can_use_ig(state, p, c["user"]):
             return unsupported(req.method, cid)
-        if req.method != "GET":
+        if req.method != "GET" or _unreadable(state, p, c["user"]):
             return unsupported(req.method, cid)
         fields = parse_fields(req.param("fields")) or ["id"]
         st = _container_status(state, c, poll=True)
@@ -1130,7 +1192,7 @@ def ig_media_node(state, req, p, mid):
             post["deleted"] = True
             post["deleted_time"] = int(state.now())
             return Response.json({"success": True})
-        if req.method != "GET":
+        if req.method != "GET" or _unreadable(state, p, post["account"]):
             return unsupported(req.method, mid)
         fields = parse_fields(req.param("fields")) or ["id"]
         return Response.json(_ig_render(post, fields, _ig_cfg(state, post["account"]).get("username")))

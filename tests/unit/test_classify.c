@@ -184,6 +184,96 @@ static void test_text_equal_ignores_whitespace_runs(void **state)
 	assert_false(meta_text_equal("ab", "a b"));
 }
 
+/* Issue 8 item 5: errors that belong to the account pause it (with the
+ * fix), instead of failing every queued post one by one. */
+static void test_account_errors_pause(void **state)
+{
+	(void)state;
+	struct pub_result res;
+	/* 100/33 on a write: object missing or no permission. */
+	assert_int_equal(code(400, 100, 33), PUB_CONFIG);
+	assert_int_equal(classify(400,
+		"{\"error\":{\"message\":\"Unsupported post request. Object with "
+		"ID '102030405060708' does not exist\",\"type\":\"GraphMethodException\","
+		"\"code\":100,\"error_subcode\":33}}", 1, &res), PUB_CONFIG);
+	assert_non_null(strstr(res.message, "page_id"));
+	assert_non_null(strstr(res.message, "permissions"));
+	/* Other 100s stay the post's problem. */
+	assert_int_equal(code(400, 100, 0), PUB_PERMANENT);
+	/* appsecret_proof missing (code 100, or 190) or wrong. */
+	assert_int_equal(classify(400,
+		"{\"error\":{\"message\":\"API calls from the server require an "
+		"appsecret_proof argument\",\"type\":\"GraphMethodException\","
+		"\"code\":100}}", 1, &res), PUB_CONFIG);
+	assert_non_null(strstr(res.message, "app_secret_file"));
+	assert_int_equal(classify(400,
+		"{\"error\":{\"message\":\"API calls from the server require an "
+		"appsecret_proof argument\",\"type\":\"OAuthException\","
+		"\"code\":190}}", 1, &res), PUB_CONFIG);
+	assert_int_equal(classify(400,
+		"{\"error\":{\"message\":\"Invalid appsecret_proof provided in the "
+		"API argument\",\"type\":\"GraphMethodException\",\"code\":100}}",
+		1, &res), PUB_CONFIG);
+	assert_non_null(strstr(res.message, "app_secret_file"));
+	/* A plain 190 is still the token's. */
+	assert_int_equal(code(400, 190, 460), PUB_AUTH);
+}
+
+/* A known vector, computed once with Python:
+ * hmac.new(b"0123456789abcdef0123456789abcdef",
+ *          b"EAABwzLixnjYBOZC1example", hashlib.sha256).hexdigest() */
+static void test_appsecret_proof_vector(void **state)
+{
+	(void)state;
+	char out[META_PROOF_LEN + 1];
+	assert_int_equal(meta_appsecret_proof("0123456789abcdef0123456789abcdef",
+					      "EAABwzLixnjYBOZC1example", out), 0);
+	assert_string_equal(out, "a83bcc2e29ba9114017e670e2c034e7f"
+				 "117cf0cb81105ca0acb8ebc3577560e0");
+	assert_int_equal(meta_appsecret_proof(NULL, "x", out), -1);
+	assert_string_equal(out, "");
+}
+
+/* Graph quotes tokens back: every message is scrubbed of the secrets the
+ * process holds, in pub_result_set and err_set. */
+static void test_messages_scrubbed_of_secrets(void **state)
+{
+	(void)state;
+	const char *tok = "EAABsecretTOKEN1234567890";
+	secret_register(tok);
+	struct pub_result res;
+	char body[512];
+	snprintf(body, sizeof(body), "{\"error\":{\"message\":\"Malformed access "
+		 "token %s and %s\",\"type\":\"OAuthException\",\"code\":190}}",
+		 tok, tok);
+	assert_int_equal(classify(400, body, 1, &res), PUB_AUTH);
+	assert_null(strstr(res.message, tok));
+	assert_non_null(strstr(res.message, "Malformed access token [secret] and "
+				"[secret]"));
+	struct err err;
+	err_set(&err, "x%sy", tok);
+	assert_string_equal(err.msg, "x[secret]y");
+	/* Counted: registered twice, forgotten twice. */
+	secret_register(tok);
+	secret_forget(tok);
+	err_set(&err, "%s", tok);
+	assert_string_equal(err.msg, "[secret]");
+	secret_forget(tok);
+	err_set(&err, "%s", tok);
+	assert_string_equal(err.msg, tok);
+	/* Short strings are never treated as secrets. */
+	secret_register("abc");
+	err_set(&err, "abcabc");
+	assert_string_equal(err.msg, "abcabc");
+	/* A buffer that is all secret. */
+	char buf[64];
+	secret_register("12345678");
+	snprintf(buf, sizeof(buf), "1234567812345678");
+	secret_scrub(buf, sizeof(buf));
+	assert_string_equal(buf, "[secret][secret]");
+	secret_forget("12345678");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +286,9 @@ int main(void)
 		cmocka_unit_test(test_unreadable_answers),
 		cmocka_unit_test(test_lost_answer_is_unknown_only_for_commit),
 		cmocka_unit_test(test_text_equal_ignores_whitespace_runs),
+		cmocka_unit_test(test_account_errors_pause),
+		cmocka_unit_test(test_appsecret_proof_vector),
+		cmocka_unit_test(test_messages_scrubbed_of_secrets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

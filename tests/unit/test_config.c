@@ -376,6 +376,58 @@ static void test_instagram_api_follows_its_login(void **state)
 	assert_string_equal(f->cfg->accounts[2].api, "https://own.example/v2");
 }
 
+/* Issue 8: app_secret_file (facebook, instagram) and read_token_file
+ * (instagram) are secret files, mode-checked like tokens, and belong to
+ * Facebook Login only. */
+static void test_meta_secret_keys(void **state)
+{
+	struct fx *f = *state;
+	char want[PATH_MAX + 16];
+	put_dir(f, "www");
+	put_file(f, "fb.token", "x\n", 0600);
+	put_file(f, "app.secret", "s\n", 0600);
+	put_file(f, "user.token", "u\n", 0600);
+	load_ok(f, HEAD
+		"media = { dir = \"www\"; url = \"https://m.example/r/\"; };\n"
+		"accounts = (\n"
+		" { name = \"f\"; network = \"facebook\"; page_id = \"1\"; token_file = \"fb.token\";"
+		" app_secret_file = \"app.secret\"; },\n"
+		" { name = \"i\"; network = \"instagram\"; user_id = \"2\"; token_file = \"fb.token\";"
+		" app_secret_file = \"app.secret\"; read_token_file = \"user.token\"; } );\n");
+	snprintf(want, sizeof(want), "%s/app.secret", f->dir);
+	assert_string_equal(f->cfg->accounts[0].app_secret_file, want);
+	assert_string_equal(f->cfg->accounts[1].app_secret_file, want);
+	assert_null(f->cfg->accounts[0].read_token_file);
+	snprintf(want, sizeof(want), "%s/user.token", f->dir);
+	assert_string_equal(f->cfg->accounts[1].read_token_file, want);
+
+	put_file(f, "app.secret", "s\n", 0644);
+	assert_int_equal(load(f, HEAD
+		"accounts = ( { name = \"f\"; network = \"facebook\"; page_id = \"1\";"
+		" token_file = \"fb.token\"; app_secret_file = \"app.secret\"; } );\n"), -1);
+	expect_at(f, 3, "app secret file");
+	expect_at(f, 3, "(mode 644)");
+	put_file(f, "app.secret", "s\n", 0600);
+
+	/* Instagram Login: the app secret is the Instagram app's (for
+	 * `ritual connect`), the second token is refused. */
+	load_ok(f, HEAD
+		"media = { dir = \"www\"; url = \"https://m.example/r/\"; };\n"
+		"accounts = ( { name = \"i\"; network = \"instagram\"; user_id = \"2\";"
+		" token_file = \"fb.token\"; login = \"instagram\";"
+		" app_secret_file = \"app.secret\"; } );\n");
+	assert_int_equal(load(f, HEAD
+		"media = { dir = \"www\"; url = \"https://m.example/r/\"; };\n"
+		"accounts = ( { name = \"i\"; network = \"instagram\"; user_id = \"2\";"
+		" token_file = \"fb.token\"; login = \"instagram\";"
+		" read_token_file = \"user.token\"; } );\n"), -1);
+	expect_at(f, 4, "only for Instagram accounts with login = \"facebook\"");
+	assert_int_equal(load(f, HEAD
+		"accounts = ( { name = \"l\"; network = \"linkedin\";"
+		" author = \"urn:li:organization:1\"; token_file = \"fb.token\";"
+		" read_token_file = \"user.token\"; } );\n"), -1);
+}
+
 /* ---- paths ------------------------------------------------------------ */
 
 static void test_relative_paths_resolve_against_the_config_folder(void **state)
@@ -1157,6 +1209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full_file_loads_every_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults_fill_what_is_left_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instagram_api_follows_its_login, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meta_secret_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relative_paths_resolve_against_the_config_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_is_found_next_to_the_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_in_a_large_file_still_checked, setup, teardown),

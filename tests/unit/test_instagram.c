@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../src/net/instagram_internal.h"
+#include "../../src/net/meta.h"
 
 static void test_status_subcode(void **state)
 {
@@ -132,6 +133,31 @@ static void test_days_left(void **state)
 	assert_int_equal(ig_token_days_left(now - 61 * 86400, now), -2);
 }
 
+/* Issue 8 item 4: which failed container reads are "unreadable" (read
+ * again, then publish anyway) and which pause the account. */
+static void test_unreadable_read(void **state)
+{
+	(void)state;
+	struct meta_error e = {0};
+	struct pub_result res = {0};
+	e.code = 100, e.subcode = 33, res.cls = PUB_CONFIG;
+	assert_true(ig_unreadable_read(&e, &res));
+	e.code = 10, e.subcode = 0, res.cls = PUB_AUTH;
+	assert_true(ig_unreadable_read(&e, &res));
+	e.code = 100, e.subcode = 0, res.cls = PUB_PERMANENT;
+	assert_true(ig_unreadable_read(&e, &res));
+	e.code = 2, res.cls = PUB_TRANSIENT;
+	assert_true(ig_unreadable_read(&e, &res));
+	e.code = 190, e.subcode = 463, res.cls = PUB_AUTH;
+	assert_false(ig_unreadable_read(&e, &res));
+	e.code = 80002, e.subcode = 0, res.cls = PUB_RATE;
+	assert_false(ig_unreadable_read(&e, &res));
+	e.code = 4, e.subcode = 2207051, res.cls = PUB_OWNER;
+	assert_false(ig_unreadable_read(&e, &res));
+	e.code = 0, res.cls = PUB_TRANSIENT;   /* no error object: the network */
+	assert_false(ig_unreadable_read(&e, &res));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_days_left),
+		cmocka_unit_test(test_unreadable_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
