@@ -19,7 +19,7 @@ DESTDIR  ?=
 
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
-LIBS_PC  := libcurl libconfig sqlite3 jansson
+LIBS_PC  := libcurl libconfig sqlite3 jansson libcrypto
 
 WARN     := -Wall -Wextra -Wno-format-truncation -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
             -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wno-unused-parameter

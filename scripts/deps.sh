@@ -4,7 +4,7 @@
 # apt-get line to run and stop.
 set -u
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite3-dev \
-libjansson-dev libcmocka-dev python3 tzdata ca-certificates"
+libjansson-dev libcmocka-dev libssl-dev python3 tzdata ca-certificates"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
