@@ -232,40 +232,72 @@ static void print_queued(const struct queue_batch *b, const int64_t *ids)
 	}
 }
 
-static int queue_files(struct cli *c, char *const *files, size_t n)
+static void print_problems(const struct queue_batch *b)
 {
-	struct store *st;
+	struct diag d = {0};
+	queue_problems(b, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	size_t files = b->nbad;
+	fprintf(stderr, "ritual: nothing queued: %zu problem%s in %zu file%s; "
+		"fix %s and run the command again\n", d.n, d.n == 1 ? "" : "s",
+		files, files == 1 ? "" : "s", d.n == 1 ? "it" : "them");
+	diag_free(&d);
+}
+
+/*
+ * Read and check every file with no lock held (a slow or hung file never
+ * blocks rituald), then one write transaction: BEGIN IMMEDIATE, read the
+ * occupancy and choose the slots, insert, COMMIT. No rollback between
+ * choosing and inserting, so two imports at once never share a slot.
+ */
+static int queue_files(struct cli *c, char *const *files, size_t n, int again)
+{
+	struct store *st = NULL;
 	struct queue_batch *b = NULL;
-	struct diag diag = {0};
 	struct err err;
-	int rc = open_store(c, STORE_CREATE, &st);
-	if (rc)
-		return rc;
 	time_t now = time(NULL);
-	/* Hold the write lock from the slot choice to the insert, so two
-	 * imports at once cannot take the same slot. */
-	if (store_begin(st, &err) < 0) {
-		fprintf(stderr, "ritual: %s\n", err.msg);
+	int rc = 0;
+
+	if (queue_read(c->cfg, files, n, now, &b) < 0) {
+		/* still place what can be, to report every problem at once */
+		if (access(c->cfg->database, F_OK) == 0 &&
+		    store_open(c->cfg->database, 0, &st, &err) < 0)
+			st = NULL;
+		if (queue_place(c->cfg, &c->slots, st, b, now, again, &err) == -2)
+			fprintf(stderr, "ritual: %s\n", err.msg);
+		print_problems(b);
 		store_close(st);
-		return EX_UNAVAILABLE;
-	}
-	if (queue_prepare(c->cfg, &c->slots, st, files, n, now, &b, &diag) < 0) {
-		store_rollback(st);
-		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", diag.msgs[i]);
-		fprintf(stderr, "ritual: nothing queued: %zu problem%s; fix %s and "
-			"run the command again\n", diag.n, diag.n == 1 ? "" : "s",
-			diag.n == 1 ? "it" : "them");
-		diag_free(&diag);
-		store_close(st);
+		queue_batch_free(b);
 		return EX_DATAERR;
 	}
-	store_rollback(st);
+	if ((rc = open_store(c, STORE_CREATE, &st))) {
+		queue_batch_free(b);
+		return rc;
+	}
 	int64_t *ids = xcalloc(b->n ? b->n : 1, sizeof(*ids));
-	if (queue_commit(st, b, now, ids, &err) < 0) {
+	int prc;
+	if (store_begin(st, &err) < 0) {
+		fprintf(stderr, "ritual: nothing queued: %s\n", err.msg);
+		rc = EX_TEMPFAIL;
+	} else if ((prc = queue_place(c->cfg, &c->slots, st, b, now, again,
+				      &err)) < 0) {
+		store_rollback(st);
+		if (prc == -2) {
+			fprintf(stderr, "ritual: nothing queued: %s\n", err.msg);
+			rc = EX_UNAVAILABLE;
+		} else {
+			print_problems(b);
+			rc = EX_DATAERR;
+		}
+	} else if (queue_insert(st, b, now, ids, &err) < 0 ||
+		   store_commit(st, &err) < 0) {
+		store_rollback(st);
 		fprintf(stderr, "ritual: nothing queued: %s\n", err.msg);
 		rc = EX_CANTCREAT;
 	} else {
+		for (size_t i = 0; i < b->warnings.n; i++)
+			fprintf(stderr, "%s\n", b->warnings.msgs[i]);
 		print_queued(b, ids);
 	}
 	free(ids);
@@ -276,16 +308,18 @@ static int queue_files(struct cli *c, char *const *files, size_t n)
 
 static int cmd_add(struct cli *c)
 {
+	int again = take_flag(c, "--again");
 	int rc = no_unknown_options(c, "add");
 	if (rc)
 		return rc;
 	if (c->argc < 2)
 		return usage_of("add");
-	return queue_files(c, c->argv + 1, (size_t)c->argc - 1);
+	return queue_files(c, c->argv + 1, (size_t)c->argc - 1, again);
 }
 
 static int cmd_import(struct cli *c)
 {
+	int again = take_flag(c, "--again");
 	int rc = no_unknown_options(c, "import");
 	if (rc)
 		return rc;
@@ -298,7 +332,7 @@ static int cmd_import(struct cli *c)
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		return EX_NOINPUT;
 	}
-	rc = queue_files(c, files, n);
+	rc = queue_files(c, files, n, again);
 	strv_free(files);
 	return rc;
 }
@@ -563,16 +597,21 @@ static int cmd_preview(struct cli *c)
 		return rc;
 	}
 	struct queue_batch *b;
-	struct diag diag = {0};
 	char *file = xstrdup(what);
 	char *files[] = {file, NULL};
-	int prc = queue_prepare(c->cfg, &c->slots, NULL, files, 1, time(NULL), &b,
-				&diag);
+	time_t now = time(NULL);
+	struct err err;
+	int prc = queue_read(c->cfg, files, 1, now, &b);
+	if (queue_place(c->cfg, &c->slots, NULL, b, now, 0, &err) < 0)
+		prc = -1;
 	free(file);
 	if (prc < 0) {
+		struct diag diag = {0};
+		queue_problems(b, &diag);
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", diag.msgs[i]);
 		diag_free(&diag);
+		queue_batch_free(b);
 		return EX_DATAERR;
 	}
 	rc = EX_USAGE;
@@ -840,10 +879,10 @@ static int cmd_help(struct cli *c)
 }
 
 static const struct command commands[] = {
-	{"add", "FILE...", "check post files and queue them, all or nothing",
+	{"add", "[--again] FILE...", "check post files and queue them, all or nothing",
 	 cmd_add, 1},
-	{"import", "DIR", "check every *.post in DIR and queue them, all or nothing",
-	 cmd_import, 1},
+	{"import", "[--again] DIR",
+	 "check every *.post in DIR and queue them, all or nothing", cmd_import, 1},
 	{"list", "[--all] [--json]", "queued posts with their state per account",
 	 cmd_list, 1},
 	{"show", "ID [--json]", "one post: times, per-account state, ids, errors, history",
