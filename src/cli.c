@@ -279,7 +279,7 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again)
 	int prc;
 	if (store_begin(st, &err) < 0) {
 		fprintf(stderr, "ritual: nothing queued: %s\n", err.msg);
-		rc = EX_TEMPFAIL;
+		rc = EX_UNAVAILABLE;
 	} else if ((prc = queue_place(c->cfg, &c->slots, st, b, now, again,
 				      &err)) < 0) {
 		store_rollback(st);

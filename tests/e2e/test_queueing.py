@@ -142,7 +142,8 @@ class NeverBlocks(E2ETest):
             # A has chosen its slots and not inserted yet
             env.wait_for(lambda: os.path.exists(pause) or pa.poll() is not None, 30,
                          "import A to choose its slots")
-            self.assertIsNone(pa.poll(), pa.communicate())
+            if pa.poll() is not None:
+                self.fail("import A did not stop before inserting: %s" % (pa.communicate(),))
             pb = subprocess.Popen([RITUAL, "-c", env.config, "import", b],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             # B either waits for A's transaction (correct) or races past it
@@ -154,7 +155,9 @@ class NeverBlocks(E2ETest):
             out_a = pa.communicate(timeout=30)
             out_b = pb.communicate(timeout=30)
         finally:
-            for p in (pa,):
+            if os.path.exists(pause):
+                os.unlink(pause)
+            for p in (pa, pb) if "pb" in locals() else (pa,):
                 if p.poll() is None:
                     p.kill()
                     p.wait()
