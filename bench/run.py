@@ -6,7 +6,10 @@ Runs the real rituald against the fake Graph API on 127.0.0.1 and reports:
   - memory: VmRSS and VmHWM while idle and after publishing;
   - punctuality: for BENCH_POSTS posts (default 10) due at exact seconds
     while rituald sleeps, the time from each post's due instant to its
-    request reaching the fake server.
+    request reaching the fake server;
+  - queueing: the wall time of `ritual import` of a folder of N generated
+    posts without At: (slots chosen for each), for N in BENCH_IMPORT
+    (default "1000 10000"), so that the growth with N is visible.
 Numbers are printed, never asserted: this is a measurement, not a test.
 """
 import json
@@ -46,8 +49,28 @@ def iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%S", lt) + "%+03d:%02d" % (off // 3600, abs(off) % 3600 // 60)
 
 
+def bench_import():
+    for n in [int(x) for x in os.environ.get("BENCH_IMPORT", "1000 10000").split()]:
+        env = Env()
+        try:
+            folder = tempfile.mkdtemp(prefix="bench-import-", dir=env.dir)
+            for i in range(n):
+                with open(os.path.join(folder, "%05d.post" % i), "w") as f:
+                    f.write("Kind: tip\nTitle: Bench %d\n\nBench import post number %d.\n" % (i, i))
+            t0 = time.time()
+            p = env.ritual("import", folder, expect=None)
+            span = time.time() - t0
+            ok = "ok" if p.returncode == 0 else "exit %d: %s" % (p.returncode, p.stderr[-300:])
+            print("ritual import of %d posts without At: %.2f s (%s)" % (n, span, ok))
+        finally:
+            env.close()
+
+
 def main():
     os.environ.setdefault("TZ", "America/New_York")
+    bench_import()
+    if os.environ.get("BENCH_ONLY") == "import":
+        return
     env = Env()
     try:
         far = env.write_post("far.post", "Kind: tip\nTitle: Later\nAt: 2031-01-06 09:00\n\nLater.\n")

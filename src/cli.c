@@ -323,55 +323,86 @@ static void print_would_queue(const struct queue_batch *b)
 	}
 }
 
-static int queue_files(struct cli *c, char *const *files, size_t n,
+static void print_problems(const struct queue_batch *b)
+{
+	struct diag d = {0};
+	queue_problems(b, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", esc(d.msgs[i]));
+	size_t files = b->nbad;
+	fprintf(stderr, "ritual: nothing queued: %zu problem%s in %zu file%s; "
+		"fix %s and run the command again\n", d.n, d.n == 1 ? "" : "s",
+		files, files == 1 ? "" : "s", d.n == 1 ? "it" : "them");
+	diag_free(&d);
+}
+
+/*
+ * Read and check every file with no lock held (a slow or hung file never
+ * blocks rituald), then one write transaction: BEGIN IMMEDIATE, read the
+ * occupancy and choose the slots, insert, COMMIT. No rollback between
+ * choosing and inserting, so two imports at once never share a slot. A dry
+ * run chooses the slots the same way, then rolls back.
+ */
+static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 		       int dry_run, int json)
 {
-	struct store *st;
+	struct store *st = NULL;
 	struct queue_batch *b = NULL;
-	struct diag diag = {0};
 	struct err err;
-	int rc = open_store(c, STORE_CREATE, &st);
-	if (rc)
-		return rc;
 	time_t now = time(NULL);
-	/* Hold the write lock from the slot choice to the insert, so two
-	 * imports at once cannot take the same slot. */
-	if (store_begin(st, &err) < 0) {
-		fprintf(stderr, "ritual: %s\n", err.msg);
+	int rc = 0;
+
+	if (queue_read(c->cfg, files, n, now, &b) < 0) {
+		/* still place what can be, to report every problem at once */
+		if (access(c->cfg->database, F_OK) == 0 &&
+		    store_open(c->cfg->database, 0, &st, &err) < 0)
+			st = NULL;
+		if (queue_place(c->cfg, &c->slots, st, b, now, again, &err) == -2)
+			fprintf(stderr, "ritual: %s\n", esc(err.msg));
+		print_problems(b);
 		store_close(st);
-		return EX_UNAVAILABLE;
-	}
-	if (queue_prepare(c->cfg, &c->slots, st, files, n, now, &b, &diag) < 0) {
-		store_rollback(st);
-		for (size_t i = 0; i < diag.n; i++)
-			fprintf(stderr, "%s\n", esc(diag.msgs[i]));
-		fprintf(stderr, "ritual: nothing queued: %zu problem%s; fix %s and "
-			"run the command again\n", diag.n, diag.n == 1 ? "" : "s",
-			diag.n == 1 ? "it" : "them");
-		diag_free(&diag);
-		store_close(st);
+		queue_batch_free(b);
 		return EX_DATAERR;
 	}
-	store_rollback(st);
-	for (size_t i = 0; i < b->warnings.n; i++)
-		fprintf(stderr, "%s\n", b->warnings.msgs[i]);
-	if (dry_run) {
+	if ((rc = open_store(c, STORE_CREATE, &st))) {
+		queue_batch_free(b);
+		return rc;
+	}
+	int64_t *ids = xcalloc(b->n ? b->n : 1, sizeof(*ids));
+	int prc;
+	if (store_begin(st, &err) < 0) {
+		fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
+		rc = EX_UNAVAILABLE;
+	} else if ((prc = queue_place(c->cfg, &c->slots, st, b, now, again,
+				      &err)) < 0) {
+		store_rollback(st);
+		if (prc == -2) {
+			fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
+			rc = EX_UNAVAILABLE;
+		} else {
+			print_problems(b);
+			rc = EX_DATAERR;
+		}
+	} else if (dry_run) {
+		store_rollback(st);
+		for (size_t i = 0; i < b->warnings.n; i++)
+			fprintf(stderr, "%s\n", esc(b->warnings.msgs[i]));
 		if (json)
 			rc = print_json(queued_json(b, NULL));
 		else
 			print_would_queue(b);
-		queue_batch_free(b);
-		store_close(st);
-		return rc;
-	}
-	int64_t *ids = xcalloc(b->n ? b->n : 1, sizeof(*ids));
-	if (queue_commit(st, b, now, ids, &err) < 0) {
+	} else if (queue_insert(st, b, now, ids, &err) < 0 ||
+		   store_commit(st, &err) < 0) {
+		store_rollback(st);
 		fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
 		rc = EX_CANTCREAT;
-	} else if (json) {
-		rc = print_json(queued_json(b, ids));
 	} else {
-		print_queued(b, ids);
+		for (size_t i = 0; i < b->warnings.n; i++)
+			fprintf(stderr, "%s\n", esc(b->warnings.msgs[i]));
+		if (json)
+			rc = print_json(queued_json(b, ids));
+		else
+			print_queued(b, ids);
 	}
 	free(ids);
 	queue_batch_free(b);
@@ -383,18 +414,20 @@ static int cmd_add(struct cli *c)
 {
 	int dry = take_flag(c, "--dry-run");
 	int json = take_flag(c, "--json");
+	int again = take_flag(c, "--again");
 	int rc = no_unknown_options(c, "add");
 	if (rc)
 		return rc;
 	if (c->argc < 2)
 		return usage_of("add");
-	return queue_files(c, c->argv + 1, (size_t)c->argc - 1, dry, json);
+	return queue_files(c, c->argv + 1, (size_t)c->argc - 1, again, dry, json);
 }
 
 static int cmd_import(struct cli *c)
 {
 	int dry = take_flag(c, "--dry-run");
 	int json = take_flag(c, "--json");
+	int again = take_flag(c, "--again");
 	int rc = no_unknown_options(c, "import");
 	if (rc)
 		return rc;
@@ -407,7 +440,7 @@ static int cmd_import(struct cli *c)
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		return EX_NOINPUT;
 	}
-	rc = queue_files(c, files, n, dry, json);
+	rc = queue_files(c, files, n, again, dry, json);
 	strv_free(files);
 	return rc;
 }
@@ -822,16 +855,21 @@ static int cmd_preview(struct cli *c)
 		return rc;
 	}
 	struct queue_batch *b;
-	struct diag diag = {0};
 	char *file = xstrdup(what);
 	char *files[] = {file, NULL};
-	int prc = queue_prepare(c->cfg, &c->slots, NULL, files, 1, time(NULL), &b,
-				&diag);
+	time_t now = time(NULL);
+	struct err err;
+	int prc = queue_read(c->cfg, files, 1, now, &b);
+	if (queue_place(c->cfg, &c->slots, NULL, b, now, 0, &err) < 0)
+		prc = -1;
 	free(file);
 	if (prc < 0) {
+		struct diag diag = {0};
+		queue_problems(b, &diag);
 		for (size_t i = 0; i < diag.n; i++)
 			fprintf(stderr, "%s\n", esc(diag.msgs[i]));
 		diag_free(&diag);
+		queue_batch_free(b);
 		return EX_DATAERR;
 	}
 	rc = EX_USAGE;
@@ -1641,9 +1679,9 @@ static int cmd_backup(struct cli *c)
 }
 
 static const struct command commands[] = {
-	{"add", "FILE... [--dry-run] [--json]",
+	{"add", "[--again] FILE... [--dry-run] [--json]",
 	 "check post files and queue them, all or nothing", cmd_add, 1},
-	{"import", "DIR [--dry-run] [--json]",
+	{"import", "[--again] DIR [--dry-run] [--json]",
 	 "check every *.post in DIR and queue them, all or nothing", cmd_import, 1},
 	{"list", "[--all] [--json]", "queued posts with their state per account",
 	 cmd_list, 1},

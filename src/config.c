@@ -17,8 +17,11 @@
  * Choices the contract (config.h) leaves open, made here:
  *  - schedule.slots is optional (default: none); a slot listed twice is
  *    refused. An array [ ] or a list ( ) of strings is accepted.
- *  - Durations are > 0 and at most 365 days; schedule.min_gap and
- *    media.retention may also be 0.
+ *  - Durations are > 0 and at most 365 days; schedule.min_gap,
+ *    schedule.duplicate_window and media.retention may also be 0.
+ *  - Two accounts that publish to the same place (a Facebook page_id, an
+ *    Instagram user_id, a LinkedIn author) are refused: every post would
+ *    go out twice there.
  *  - An empty string is refused everywhere ("leave the key out").
  *  - Base URLs (api.*, an account's api, media.s3.endpoint) lose trailing
  *    slashes; media.url must end with one. URLs carry no user:password@,
@@ -206,6 +209,9 @@ static const struct key schedule_keys[] = {
 	  .dflt = 6 * 3600, .example = "\"6h\"" },
 	{ .name = "min_gap", .type = K_DUR, .flags = F_ZERO_OK,
 	  .off = CFG(min_gap), .dflt = 300, .example = "\"5m\"" },
+	{ .name = "duplicate_window", .type = K_DUR, .flags = F_ZERO_OK,
+	  .off = CFG(duplicate_window), .dflt = 30 * 86400,
+	  .example = "\"30d\"" },
 	{ 0 }
 };
 
@@ -1412,10 +1418,74 @@ static void read_accounts(struct ctx *c, const config_setting_t *s,
 	}
 }
 
+/* The place an account publishes to, and its name for messages. */
+static const char *account_target(const struct account *a, const char **what)
+{
+	switch (a->network) {
+	case NET_FACEBOOK:
+		*what = "Facebook page_id";
+		return a->page_id;
+	case NET_INSTAGRAM:
+		*what = "Instagram user_id";
+		return a->user_id;
+	case NET_LINKEDIN:
+		*what = "LinkedIn author";
+		return a->author;
+	default:
+		*what = "";
+		return NULL;
+	}
+}
+
+/* Two accounts naming the same page, user or author publish every post
+ * twice there: refuse the later one, naming both. */
+static void check_same_target(struct ctx *c, const config_setting_t *root)
+{
+	struct config *cfg = c->cfg;
+	const config_setting_t *accounts = config_setting_get_member(root, "accounts");
+	if (!accounts || !config_setting_is_list(accounts))
+		return;
+	for (size_t i = 0; i < cfg->naccounts; i++) {
+		const struct account *a = &cfg->accounts[i];
+		const char *what;
+		const char *ta = account_target(a, &what);
+		for (size_t j = 0; ta && j < i; j++) {
+			const struct account *b = &cfg->accounts[j];
+			const char *w2;
+			const char *tb = account_target(b, &w2);
+			if (b->network != a->network || !tb || strcmp(ta, tb) != 0)
+				continue;
+			const config_setting_t *e =
+				config_setting_get_elem(accounts, (unsigned)j);
+			const char *src = e ? config_setting_source_file(e) : NULL;
+			char *bfile = !src || strcmp(src, c->file) == 0
+					      ? xstrdup(c->file)
+					      : path_resolve(c->dir, src);
+			const config_setting_t *ea =
+				config_setting_get_elem(accounts, (unsigned)i);
+			const config_setting_t *key = NULL;
+			if (ea)
+				key = config_setting_get_member(
+					ea, a->network == NET_FACEBOOK    ? "page_id"
+					    : a->network == NET_INSTAGRAM ? "user_id"
+									  : "author");
+			problem(c, key ? key : ea,
+				"account \"%s\" publishes to the same %s %s as "
+				"account \"%s\" (%s:%d); every post would go out "
+				"twice there: remove one of the two accounts",
+				a->name ? a->name : "?", what, ta,
+				b->name ? b->name : "?", bfile, b->line);
+			free(bfile);
+			break;
+		}
+	}
+}
+
 /* Rules that tie several keys together. */
 static void check_across(struct ctx *c, const config_setting_t *root)
 {
 	struct config *cfg = c->cfg;
+	check_same_target(c, root);
 	const config_setting_t *retry = config_setting_get_member(root, "retry");
 	if (retry && config_setting_is_group(retry) &&
 	    cfg->retry.base_delay > cfg->retry.max_delay) {

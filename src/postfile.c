@@ -81,6 +81,7 @@ struct parser {
 	struct problem *probs;
 	size_t nprobs;
 	int seen[H__COUNT];   /* line of the header's first appearance, or 0 */
+	int kind_ok;          /* Kind: named a known kind */
 	int nocolon;          /* lines in the header block that are not headers */
 	int nocolon_first_unreported;
 	int final;            /* whole-file checks: always kept */
@@ -646,6 +647,8 @@ static void header_line(struct parser *ps, const char *s, size_t len,
 			problem(ps, line, "unknown kind \"%s\"; use tip, promo or "
 				"note", q);
 			free(q);
+		} else {
+			ps->kind_ok = 1;
 		}
 		post->kind_line = line;
 		break;
@@ -765,8 +768,8 @@ static void control_problem(struct parser *ps, int line, size_t col, unsigned cp
 			cp == 0x1B ? ", ESC: a terminal colour code?" : "");
 }
 
-int postfile_parse_buffer(const char *path, const char *data, size_t len,
-			  struct post_file **out, struct diag *diag)
+static int parse_buffer(const char *path, const char *data, size_t len,
+			struct post_file **out, struct diag *diag, int partial)
 {
 	struct diag local = {0};
 	struct parser ps = {0};
@@ -882,6 +885,13 @@ int postfile_parse_buffer(const char *path, const char *data, size_t len,
 done:
 	if (ps.nprobs || ps.dropped) {
 		flush_problems(&ps, diag);
+		if (partial && ps.kind_ok && body_started && !bad_line) {
+			/* what parsed, for the checks that need no more */
+			ps.post->path = xstrdup(ps.path);
+			ps.post->body = buf_steal(&body);
+			*out = ps.post;
+			ps.post = NULL;
+		}
 		goto out;
 	}
 	ps.post->path = xstrdup(ps.path);
@@ -896,7 +906,14 @@ out:
 	return rc;
 }
 
-int postfile_parse(const char *path, struct post_file **out, struct diag *diag)
+int postfile_parse_buffer(const char *path, const char *data, size_t len,
+			  struct post_file **out, struct diag *diag)
+{
+	return parse_buffer(path, data, len, out, diag, 0);
+}
+
+static int parse_path(const char *path, struct post_file **out,
+		      struct diag *diag, int partial)
 {
 	struct diag local = {0};
 	struct err e = {{0}};
@@ -920,6 +937,13 @@ int postfile_parse(const char *path, struct post_file **out, struct diag *diag)
 		rc = -1;
 		goto out;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		/* never open a FIFO or a device: open() could block forever */
+		diag_add(diag, "%s: is %s, not a post file; give the path of a "
+			 "regular .post file", path, file_kind(st.st_mode));
+		rc = -1;
+		goto out;
+	}
 	if (S_ISREG(st.st_mode) && st.st_size > POSTFILE_MAX_BYTES) {
 		diag_add(diag, "%s: the file is %lld bytes; a post file may be at "
 			 "most 1 MiB (is this really a post file?)", path,
@@ -932,9 +956,20 @@ int postfile_parse(const char *path, struct post_file **out, struct diag *diag)
 		rc = -1;
 		goto out;
 	}
-	rc = postfile_parse_buffer(path, (const char *)data, len, out, diag);
+	rc = parse_buffer(path, (const char *)data, len, out, diag, partial);
 out:
 	free(data);
 	diag_free(&local);
 	return rc;
+}
+
+int postfile_parse(const char *path, struct post_file **out, struct diag *diag)
+{
+	return parse_path(path, out, diag, 0);
+}
+
+int postfile_parse_partial(const char *path, struct post_file **out,
+			   struct diag *diag)
+{
+	return parse_path(path, out, diag, 1);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -109,8 +110,23 @@ static const char *const migration_variants =
 	" data BLOB NOT NULL,"
 	" PRIMARY KEY (media_id, network)) STRICT;";
 
+/*
+ * Schema version 4: a content hash per delivery (store_content_hash: the
+ * exact wire text and the image's bytes), indexed per account, so that
+ * queueing can refuse the same post to the same account twice (issue 9).
+ * Existing rows are hashed by the SQL function ritual_content_hash, which
+ * store_open registers before migrating. Its own step, so that other
+ * column additions take their own version number.
+ */
+static const char *const migration_hash =
+	"ALTER TABLE deliveries ADD COLUMN content_hash TEXT;"
+	"UPDATE deliveries SET content_hash = ritual_content_hash(text,"
+	" (SELECT m.data FROM posts p JOIN media m ON m.id = p.media_id"
+	"  WHERE p.id = deliveries.post_id));"
+	"CREATE INDEX deliveries_account_hash ON deliveries(account, content_hash);";
+
 static const char *const migrations[] = {migration_1, migration_2,
-					    migration_variants};
+					    migration_variants, migration_hash};
 
 /* Why the database's folder cannot be written, or NULL. */
 static const char *const state_names[] = {
@@ -292,6 +308,56 @@ static time_t col_time(sqlite3_stmt *s, int i)
 	return (time_t)sqlite3_column_int64(s, i);
 }
 
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32) {
+		/* Cannot happen with OpenSSL's built-in SHA-256; an empty
+		 * hash matches nothing rather than everything. */
+		out[0] = '\0';
+		return;
+	}
+	for (unsigned int i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+void store_content_hash(const char *text, const void *image, size_t image_len,
+			char out[STORE_HASH_LEN + 1])
+{
+	char img[65] = "-";
+	if (image)
+		sha256_hex(image, image_len, img);
+	struct buf b = {0};
+	buf_printf(&b, "ritual-content-1\n%s\n%s", img, text ? text : "");
+	sha256_hex(b.data, b.len, out);
+	buf_free(&b);
+}
+
+/* SQL: ritual_content_hash(text, image blob or NULL). */
+static void sql_content_hash(sqlite3_context *ctx, int argc,
+			     sqlite3_value **argv)
+{
+	(void)argc;
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	const void *img = NULL;
+	size_t len = 0;
+	if (sqlite3_value_type(argv[1]) != SQLITE_NULL) {
+		len = (size_t)sqlite3_value_bytes(argv[1]);
+		img = sqlite3_value_blob(argv[1]);
+		if (!img)
+			img = "";
+	}
+	char out[STORE_HASH_LEN + 1];
+	store_content_hash(text, img, len, out);
+	sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
 int store_begin(struct store *st, struct err *err)
 {
 	return exec_sql(st, "BEGIN IMMEDIATE", err, "starting a transaction");
@@ -460,6 +526,12 @@ int store_open(const char *path, int flags, struct store **out,
 	if (exec_sql(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;",
 		     err, "configuring the database") < 0)
 		goto fail;
+	if (sqlite3_create_function(st->db, "ritual_content_hash", 2,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				    sql_content_hash, NULL, NULL) != SQLITE_OK) {
+		db_err(st, err, "registering a function");
+		goto fail;
+	}
 	if (migrate(st, err) < 0)
 		goto fail;
 	*out = st;
@@ -549,7 +621,9 @@ int store_delivery_insert(struct store *st, int64_t post_id,
 {
 	sqlite3_stmt *s = prep(st, err,
 		"INSERT INTO deliveries(post_id, account, network, text, due, "
-		"next_attempt) VALUES (?,?,?,?,?,?)",
+		"next_attempt, content_hash) VALUES (?,?,?,?,?,?,"
+		" ritual_content_hash(?4, (SELECT m.data FROM posts p JOIN media m"
+		"  ON m.id = p.media_id WHERE p.id = ?1)))",
 		"itttii", post_id, account, network, text, (int64_t)due,
 		(int64_t)due);
 	if (run(st, err, s, "saving a delivery") < 0)
@@ -573,6 +647,71 @@ int store_slot_taken(struct store *st, const char *account, time_t t,
 		return db_err(st, err, "checking a slot");
 	}
 	*taken = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int store_taken_list(struct store *st, const char *account, time_t from,
+		     struct store_taken **out, size_t *n, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT due, post_id FROM deliveries WHERE account = ? AND "
+		"due >= ? AND state IN ('pending','sending','unknown','published') "
+		"ORDER BY due, post_id",
+		"ti", account, (int64_t)from);
+	if (!s)
+		return -1;
+	struct store_taken *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[cnt].due = col_time(s, 0);
+		v[cnt].post_id = sqlite3_column_int64(s, 1);
+		cnt++;
+	}
+	if (rc != SQLITE_DONE) {
+		free(v);
+		sqlite3_finalize(s);
+		return db_err(st, err, "reading the taken slots");
+	}
+	sqlite3_finalize(s);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int store_duplicate_find(struct store *st, const char *account,
+			 const char *hash, time_t when, long window,
+			 struct store_dup *out, int *found, struct err *err)
+{
+	*found = 0;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT d.post_id, p.source, COALESCE(d.published_at, d.due) AS t "
+		"FROM deliveries d JOIN posts p ON p.id = d.post_id "
+		"WHERE d.account = ? AND d.content_hash = ? AND "
+		"d.state IN ('pending','sending','unknown','published') AND "
+		"ABS(COALESCE(d.published_at, d.due) - ?) < ? "
+		"ORDER BY ABS(COALESCE(d.published_at, d.due) - ?3), d.post_id LIMIT 1",
+		"ttii", account, hash, (int64_t)when, (int64_t)window);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->post_id = sqlite3_column_int64(s, 0);
+		out->source = col_text(s, 1);
+		out->when = col_time(s, 2);
+		*found = 1;
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "looking for an earlier copy of a post");
+	}
 	sqlite3_finalize(s);
 	return 0;
 }

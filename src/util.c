@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
+#include <time.h>
 
 static void oom(void)
 {
@@ -203,10 +204,29 @@ void buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
+const char *file_kind(unsigned mode)
+{
+	if (S_ISDIR(mode))
+		return "a folder";
+	if (S_ISFIFO(mode))
+		return "a FIFO (named pipe)";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISREG(mode))
+		return "a regular file";
+	return "not a regular file";
+}
+
 int read_file(const char *path, unsigned char **data, size_t *len, size_t max,
 	      struct err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO (or a device) must not block open() forever;
+	 * it is refused below, and it has no effect on a regular file. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return err_set(err, "cannot open %s: %s", path, strerror(errno));
 	struct stat st;
@@ -217,7 +237,8 @@ int read_file(const char *path, unsigned char **data, size_t *len, size_t max,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return err_set(err, "%s is not a regular file", path);
+		return err_set(err, "%s is %s, not a regular file", path,
+			       file_kind(st.st_mode));
 	}
 	if ((unsigned long long)st.st_size > max) {
 		close(fd);
@@ -649,6 +670,22 @@ void hex_encode(const unsigned char *in, size_t len, char *out)
 		out[2 * i + 1] = hex[in[i] & 15];
 	}
 	out[2 * len] = '\0';
+}
+
+void pause_point(const char *name)
+{
+	const char *at = getenv("RITUAL_TEST_PAUSE_AT");
+	const char *file = getenv("RITUAL_TEST_PAUSE_FILE");
+	if (!at || !file || !*file || strcmp(at, name) != 0)
+		return;
+	int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	close(fd);
+	for (int i = 0; i < 6000 && access(file, F_OK) == 0; i++) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 }
 
 void crash_point(const char *name)

@@ -117,6 +117,10 @@ struct config {
 	long missed_after;    /* schedule.missed_after, seconds, default 21600 */
 	long min_gap;         /* schedule.min_gap, seconds between two posts
 			       * of one account, default 300 */
+	long duplicate_window; /* schedule.duplicate_window, seconds: the same
+				* text and image to the same account within
+				* this is refused at queue time; default 30
+				* days, 0 = never refuse */
 
 	struct {
 		char *graph;            /* default https://graph.facebook.com/v25.0 */

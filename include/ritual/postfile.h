@@ -81,6 +81,12 @@ int postfile_parse(const char *path, struct post_file **out, struct diag *diag);
 /* The same from memory; path is used for messages and for resolving Image. */
 int postfile_parse_buffer(const char *path, const char *data, size_t len,
 			  struct post_file **out, struct diag *diag);
+/* As postfile_parse, but when it fails and yet the file has a known Kind,
+ * a body and valid UTF-8, *out is still set to what parsed (headers with a
+ * problem are left out), owned by the caller: so that the caller can run
+ * its own checks too and report every problem at once. Returns -1 then. */
+int postfile_parse_partial(const char *path, struct post_file **out,
+			   struct diag *diag);
 void postfile_free(struct post_file *p);
 
 #endif

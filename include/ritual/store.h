@@ -30,7 +30,9 @@
 #include <time.h>
 #include "ritual/util.h"
 
-#define STORE_SCHEMA_VERSION 3
+/* 2: the daemon's heartbeat, media.pruned; 3: media_variants (issue 13);
+ * 4: deliveries.content_hash (issue 9, duplicate refusal). */
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -147,7 +149,9 @@ int store_variant_put(struct store *st, int64_t media_id, const char *network,
 /* Insert a post (deliveries ignored); *id set. */
 int store_post_insert(struct store *st, const struct store_post *p,
 		      int64_t *id, struct err *err);
-/* Insert a pending delivery; next_attempt = due. */
+/* Insert a pending delivery; next_attempt = due; its content_hash is
+ * store_content_hash of text and the post's image (insert the post with
+ * its media_id first). */
 int store_delivery_insert(struct store *st, int64_t post_id,
 			  const char *account, const char *network,
 			  const char *text, time_t due, int64_t *id,
@@ -156,6 +160,36 @@ int store_delivery_insert(struct store *st, int64_t post_id,
  * published) due at exactly t. */
 int store_slot_taken(struct store *st, const char *account, time_t t,
 		     int *taken, struct err *err);
+
+/* The live deliveries (pending, sending, unknown, published) of account
+ * due at or after from, by due time: one query for a whole batch's slot
+ * search. *out owned by the caller (free()). */
+struct store_taken {
+	time_t due;
+	int64_t post_id;
+};
+int store_taken_list(struct store *st, const char *account, time_t from,
+		     struct store_taken **out, size_t *n, struct err *err);
+
+/* The identity of what a delivery sends: SHA-256 (hex) over the exact wire
+ * text and the SHA-256 of the image bytes (image NULL: no image). Stored
+ * per delivery (deliveries.content_hash) and compared at queue time. */
+#define STORE_HASH_LEN 64
+void store_content_hash(const char *text, const void *image, size_t image_len,
+			char out[STORE_HASH_LEN + 1]);
+
+/* A live delivery (pending, sending, unknown or published) of account with
+ * that content hash whose time (published_at, else due) is less than
+ * window seconds from when: *found = 1 and *out filled (the nearest; free
+ * out->source). Indexed on (account, content_hash). */
+struct store_dup {
+	int64_t post_id;
+	char *source;             /* the post file it was queued from */
+	time_t when;
+};
+int store_duplicate_find(struct store *st, const char *account,
+			 const char *hash, time_t when, long window,
+			 struct store_dup *out, int *found, struct err *err);
 
 /* --- reading --- */
 

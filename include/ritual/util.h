@@ -68,9 +68,14 @@ char *buf_steal(struct buf *b);
 void buf_free(struct buf *b);
 
 /* Read a whole file (at most max bytes; larger is an error). *data is
- * NUL-terminated for convenience and owned by the caller. */
+ * NUL-terminated for convenience and owned by the caller. Opened with
+ * O_NONBLOCK and refused unless fstat says a regular file, so a FIFO or a
+ * device never blocks the caller ("X is a FIFO (named pipe), not a
+ * regular file"). */
 int read_file(const char *path, unsigned char **data, size_t *len,
 	      size_t max, struct err *err);
+/* "a folder", "a FIFO (named pipe)", "a character device"... for st_mode. */
+const char *file_kind(unsigned mode);
 
 /* Write a file atomically: temp file in the same folder, fsync, rename,
  * fsync the folder. mode is applied to the new file (e.g. 0600). */
@@ -174,6 +179,16 @@ int list_dir_names(const char *dir, char ***names, size_t *n);
  * "saved:<progress key>", "migration".
  */
 void crash_point(const char *name);
+
+/*
+ * Test seam for races: when RITUAL_TEST_PAUSE_AT equals name and
+ * RITUAL_TEST_PAUSE_FILE names a file, the process creates that file and
+ * waits (polling every 20 ms, at most 120 s) until the test removes it.
+ * Does nothing otherwise. Names used: "queue-insert" (ritual add/import,
+ * after choosing the slots, before inserting: inside the write
+ * transaction).
+ */
+void pause_point(const char *name);
 
 /* Random bytes from getrandom(2) (falls back to /dev/urandom). */
 int random_bytes(void *buf, size_t len);

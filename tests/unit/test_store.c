@@ -362,6 +362,112 @@ static void test_new_database_takes_the_umask(void **state)
 	store_close(st2);
 }
 
+/* Run python3's sqlite3 on the file (the sqlite3 shell may be absent). */
+static void py_sql(const char *path, const char *sql)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "python3 -c \"import sqlite3; c=sqlite3.connect('%s'); "
+		 "c.executescript('%s'); c.commit()\"", path, sql);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_content_hash_covers_text_and_image(void **state)
+{
+	(void)state;
+	char a[STORE_HASH_LEN + 1], b[STORE_HASH_LEN + 1], c[STORE_HASH_LEN + 1],
+		d[STORE_HASH_LEN + 1], e[STORE_HASH_LEN + 1];
+	store_content_hash("Hello", NULL, 0, a);
+	store_content_hash("Hello", NULL, 0, b);
+	store_content_hash("Hello!", NULL, 0, c);
+	store_content_hash("Hello", "img1", 4, d);
+	store_content_hash("Hello", "img2", 4, e);
+	assert_int_equal(strlen(a), STORE_HASH_LEN);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_string_not_equal(a, d);
+	assert_string_not_equal(d, e);
+}
+
+static void test_duplicate_found_within_the_window_only(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_dup d;
+	int found = -1;
+	int64_t id = add_post(f->st, 100000, FB);
+	char h[STORE_HASH_LEN + 1], other[STORE_HASH_LEN + 1];
+	store_content_hash("text", NULL, 0, h);
+	store_content_hash("other text", NULL, 0, other);
+	assert_int_equal(store_duplicate_find(f->st, "facebook", h, 100000 + 86400,
+					      30 * 86400, &d, &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(d.post_id, id);
+	assert_string_equal(d.source, "/p/a.post");
+	assert_int_equal(d.when, 100000);
+	free(d.source);
+	/* outside the window, another account, another text: none */
+	assert_int_equal(store_duplicate_find(f->st, "facebook", h, 100000 + 31 * 86400,
+					      30 * 86400, &d, &found, &err), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_duplicate_find(f->st, "linkedin", h, 100000,
+					      30 * 86400, &d, &found, &err), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_duplicate_find(f->st, "facebook", other, 100000,
+					      30 * 86400, &d, &found, &err), 0);
+	assert_int_equal(found, 0);
+	/* a canceled post is not a copy that went out */
+	int changed;
+	assert_int_equal(store_post_cancel(f->st, id, &changed, &err), 0);
+	assert_int_equal(store_duplicate_find(f->st, "facebook", h, 100000,
+					      30 * 86400, &d, &found, &err), 0);
+	assert_int_equal(found, 0);
+}
+
+static void test_taken_list_is_the_live_future_of_one_account(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_taken *v;
+	size_t n;
+	add_post(f->st, 500, FB);
+	int64_t b = add_post(f->st, 3000, BOTH);
+	int64_t a = add_post(f->st, 2000, FB);
+	int64_t c = add_post(f->st, 4000, FB);
+	int changed;
+	assert_int_equal(store_post_cancel(f->st, c, &changed, &err), 0);
+	assert_int_equal(store_taken_list(f->st, "facebook", 1000, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].due, 2000);
+	assert_int_equal(v[0].post_id, a);
+	assert_int_equal(v[1].due, 3000);
+	assert_int_equal(v[1].post_id, b);
+	free(v);
+	assert_int_equal(store_taken_list(f->st, "linkedin", 0, &v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	free(v);
+}
+
+/* A schema-3 database (no content_hash) is migrated and its rows hashed. */
+static void test_hash_migration_hashes_existing_rows(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	add_post(f->st, 1000, FB);
+	store_close(f->st);
+	f->st = NULL;
+	py_sql(f->path, "DROP INDEX deliveries_account_hash; "
+	       "ALTER TABLE deliveries DROP COLUMN content_hash; PRAGMA user_version=3;");
+	assert_int_equal(store_open(f->path, STORE_CREATE, &f->st, &err), 0);
+	char h[STORE_HASH_LEN + 1];
+	store_content_hash("text", NULL, 0, h);
+	struct store_dup d;
+	int found = 0;
+	assert_int_equal(store_duplicate_find(f->st, "facebook", h, 1000, 60, &d,
+					      &found, &err), 0);
+	assert_int_equal(found, 1);
+	free(d.source);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +482,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_media_prune_drops_only_old_published_images, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daemon_heartbeat_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_database_takes_the_umask, setup, teardown),
+		cmocka_unit_test(test_content_hash_covers_text_and_image),
+		cmocka_unit_test_setup_teardown(test_duplicate_found_within_the_window_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_taken_list_is_the_live_future_of_one_account, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hash_migration_hashes_existing_rows, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
