@@ -1194,9 +1194,10 @@ static int ig_maintain(struct pub_ctx *ctx, struct pub_result *res)
 	if (ok) {
 		const char *fresh = meta_str(root, "access_token");
 		long expires_in = json_num(json_object_get(root, "expires_in"));
-		/* From now on scrubbed from every message, like the token read
-		 * from the file (held for the process's life: it is the
-		 * account's token from here on). */
+		/* Scrubbed from every message while this call holds it; the
+		 * registry's copy is forgotten (wiped) when the call ends, and
+		 * the token is registered again each time it is read from its
+		 * file, so no copy outlives its use in memory. */
 		secret_register(fresh);
 		struct err err = {{0}};
 		if (!fresh || !*fresh) {
@@ -1213,9 +1214,11 @@ static int ig_maintain(struct pub_ctx *ctx, struct pub_result *res)
 				       "Log in with Instagram again and write the new "
 				       "token to %s (chmod 600)", a->name, err.msg,
 				       a->token_file);
+			secret_forget(fresh);
 			json_decref(root);
 			return 0;
 		}
+		secret_forget(fresh);
 		json_decref(root);
 		if (ok)
 			return 0;

@@ -355,8 +355,14 @@ def instagram_rows():
             paused("inactive", "The user is inactive")),
         Row("instagram", s, "P_2207009", meta(36003, 2207009, "The aspect ratio is not supported."),
             failed("aspect ratio is not supported")),
+        # Meta's download failing right after our own fetch-back worked is
+        # intermittent (postiz PR #1900): a new container, then published;
+        # every time, and the post fails with the hosting advice.
         Row("instagram", s, "P_2207052", meta(9004, 2207052, "Media download has failed."),
-            failed("Media download has failed", "media.url")),
+            retried("Media download has failed", create=2)),
+        Row("instagram", s, "P_2207052_always",
+            meta(9004, 2207052, "Media download has failed."),
+            failed("Media download has failed", "media.url"), times=-1),
     ]
     # Container status reads: a failed read is no failure (LESSONS #10):
     # read again, then publish — all in the same run.
