@@ -955,3 +955,17 @@ int sched_slots_next(const struct slots *s, time_t t, time_t *next)
 	*next = best;
 	return 0;
 }
+
+struct wall sched_wall_add_days(const struct wall *w, int n)
+{
+	struct wall noon = *w, out;
+	noon.hour = 12;
+	noon.min = noon.sec = 0;
+	time_t t;
+	struct err err;
+	if (sched_wall_to_utc(&noon, &t, NULL, &err) < 0)
+		t = 0;
+	sched_utc_to_wall(t + (time_t)n * 86400, &out, NULL);
+	out.hour = out.min = out.sec = 0;
+	return out;
+}

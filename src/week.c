@@ -120,20 +120,6 @@ static time_t midnight(const struct wall *w)
 	return t;
 }
 
-/* The date n days after w (through noon, clear of DST changes). */
-static struct wall add_days(const struct wall *w, int n)
-{
-	struct wall noon = *w, out;
-	noon.hour = 12;
-	noon.min = noon.sec = 0;
-	time_t t;
-	struct err err;
-	if (sched_wall_to_utc(&noon, &t, NULL, &err) < 0)
-		t = 0;
-	sched_utc_to_wall(t + (time_t)n * 86400, &out, NULL);
-	out.hour = out.min = out.sec = 0;
-	return out;
-}
 
 static int cmp_entry(const void *a, const void *b)
 {
@@ -166,9 +152,9 @@ static void week_build(struct week *wk, const struct wall *monday,
 	memset(wk, 0, sizeof(*wk));
 	for (int i = 0; i < 7; i++) {
 		struct day *d = &wk->days[i];
-		d->date = add_days(monday, i);
+		d->date = sched_wall_add_days(monday, i);
 		d->start = midnight(&d->date);
-		struct wall next = add_days(monday, i + 1);
+		struct wall next = sched_wall_add_days(monday, i + 1);
 		d->end = midnight(&next);
 		for (size_t k = 0; k < np; k++)
 			if (post_shown(posts[k]) && posts[k]->due >= d->start &&
@@ -280,7 +266,7 @@ static int load(struct store *st, const struct week_options *o,
 	}
 	struct wall w;
 	sched_utc_to_wall(o->from, &w, NULL);
-	l->monday = add_days(&w, -weekday_mon0(&w));
+	l->monday = sched_wall_add_days(&w, -weekday_mon0(&w));
 	return 0;
 }
 
@@ -468,7 +454,7 @@ int week_print(struct store *st, const struct config *cfg,
 			fputc('\n', out);
 	}
 	for (int w = 0; w < o->weeks; w++) {
-		struct wall mon = add_days(&l.monday, 7 * w);
+		struct wall mon = sched_wall_add_days(&l.monday, 7 * w);
 		struct week wk;
 		week_build(&wk, &mon, slots, l.posts, l.np);
 		if (o->json) {
@@ -659,7 +645,7 @@ int week_html(struct store *st, const struct config *cfg,
 		fprintf(out, "</ul></div>\n");
 	}
 	for (int w = 0; w < o->weeks; w++) {
-		struct wall mon = add_days(&l.monday, 7 * w);
+		struct wall mon = sched_wall_add_days(&l.monday, 7 * w);
 		struct week wk;
 		week_build(&wk, &mon, slots, l.posts, l.np);
 		fprintf(out, "<section class=\"week\"><h2>Week of Monday %d %s %d "

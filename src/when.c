@@ -36,19 +36,6 @@ static int weekday(const struct wall *w)   /* Monday = 0 */
 	return (int)(((z % 7) + 7 + 3) % 7);
 }
 
-static struct wall plus_days(const struct wall *w, int n)
-{
-	struct wall noon = *w, out;
-	noon.hour = 12;
-	noon.min = noon.sec = 0;
-	time_t t;
-	struct err err;
-	if (sched_wall_to_utc(&noon, &t, NULL, &err) < 0)
-		t = 0;
-	sched_utc_to_wall(t + (time_t)n * 86400, &out, NULL);
-	out.hour = out.min = out.sec = 0;
-	return out;
-}
 
 /* "9am", "9:30pm", "12am", "17:30", "09:00": *h, *m. */
 static int clock_time(const char *s, int *h, int *m)
@@ -197,7 +184,7 @@ int when_parse(const char *s, time_t now, const char *zone,
 		have_date = 1;
 		i = 1;
 	} else if (strcasecmp(words[0], "tomorrow") == 0) {
-		date = plus_days(&today, 1);
+		date = sched_wall_add_days(&today, 1);
 		have_date = 1;
 		i = 1;
 	} else if (strcasecmp(words[0], "next") == 0 && nw >= 2 &&
@@ -221,7 +208,7 @@ int when_parse(const char *s, time_t now, const char *zone,
 		int delta = (dow - weekday(&today) + 7) % 7;
 		if (next && delta == 0)
 			delta = 7;
-		date = plus_days(&today, delta);
+		date = sched_wall_add_days(&today, delta);
 		have_date = 1;
 	}
 	int have_time = 0;
@@ -242,7 +229,7 @@ int when_parse(const char *s, time_t now, const char *zone,
 		time_t t;
 		struct err e2;
 		if (sched_wall_to_utc(&out->wall, &t, NULL, &e2) == 0 && t <= now) {
-			out->wall = plus_days(&today, 1);
+			out->wall = sched_wall_add_days(&today, 1);
 			out->wall.hour = h;
 			out->wall.min = m;
 		}
@@ -251,7 +238,7 @@ int when_parse(const char *s, time_t now, const char *zone,
 		time_t t;
 		struct err e2;
 		if (sched_wall_to_utc(&out->wall, &t, NULL, &e2) == 0 && t <= now) {
-			out->wall = plus_days(&date, 7);
+			out->wall = sched_wall_add_days(&date, 7);
 			out->wall.hour = h;
 			out->wall.min = m;
 		}

@@ -68,6 +68,9 @@ int sched_gap_bounds(const struct wall *w, time_t *before, time_t *after);
 /* The wall time of an instant in the selected zone; *gmtoff (may be NULL)
  * gets the UTC offset in seconds. */
 void sched_utc_to_wall(time_t t, struct wall *w, long *gmtoff);
+/* The date n days after w's date (through noon, clear of DST changes) in
+ * the zone in use, at 00:00:00. */
+struct wall sched_wall_add_days(const struct wall *w, int n);
 
 /* "2026-03-09T09:00:00-04:00" (RFC 3339 / ISO 8601 with offset) of t in
  * the selected zone; never "Z". buf needs 26 bytes (29 for a historic

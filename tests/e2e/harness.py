@@ -369,3 +369,44 @@ class E2ETest(unittest.TestCase):
             with open(report, "a") as f:
                 f.write("%s %d\n" % (self.id(), len(hits)))
         self.assertEqual(hits, [], "a token leaked")
+
+
+def can_mount():
+    """Root and tmpfs mounts (a folder of our own: other suites probe too)."""
+    if os.geteuid() != 0:
+        return False
+    d = tempfile.mkdtemp(prefix="ritual-mount-probe-")
+    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d],
+                        capture_output=True).returncode == 0
+    if ok:
+        subprocess.run(["umount", d])
+    os.rmdir(d)
+    return ok
+
+
+class SmallDisk:
+    """Mixin for E2ETest: the database folder on a small tmpfs."""
+
+    def small_disk(self, env, size):
+        dbdir = os.path.join(env.dir, "db")
+        os.makedirs(dbdir)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", dbdir],
+                       check=True)
+        self.addCleanup(subprocess.run, ["umount", "-l", dbdir])
+        with open(env.config) as f:
+            text = f.read()
+        with open(env.config, "w") as f:
+            f.write(text.replace('database = "queue.db";', 'database = "db/queue.db";'))
+        env.db = os.path.join(dbdir, "queue.db")
+        return dbdir
+
+    def fill(self, dbdir):
+        path = os.path.join(dbdir, "filler")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                os.write(fd, b"x" * 4096)
+        except OSError:
+            pass
+        os.close(fd)
+        return path

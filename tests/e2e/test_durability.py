@@ -7,48 +7,14 @@ import shutil
 import subprocess
 import unittest
 
-from harness import E2ETest, RITUALD
+from harness import E2ETest, SmallDisk, can_mount, RITUALD
 
 
-def can_mount():
-    if os.geteuid() != 0:
-        return False
-    d = "/tmp/ritual-mount-probe"
-    os.makedirs(d, exist_ok=True)
-    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d],
-                        capture_output=True).returncode == 0
-    if ok:
-        subprocess.run(["umount", d])
-    os.rmdir(d)
-    return ok
 
 
 @unittest.skipUnless(can_mount(), "needs root and tmpfs mounts")
-class Durability(E2ETest):
+class Durability(SmallDisk, E2ETest):
 
-    def small_disk(self, env, size):
-        dbdir = os.path.join(env.dir, "db")
-        os.makedirs(dbdir)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", dbdir],
-                       check=True)
-        self.addCleanup(subprocess.run, ["umount", "-l", dbdir])
-        with open(env.config) as f:
-            text = f.read()
-        with open(env.config, "w") as f:
-            f.write(text.replace('database = "queue.db";', 'database = "db/queue.db";'))
-        env.db = os.path.join(dbdir, "queue.db")
-        return dbdir
-
-    def fill(self, dbdir):
-        path = os.path.join(dbdir, "filler")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            while True:
-                os.write(fd, b"x" * 4096)
-        except OSError:
-            pass
-        os.close(fd)
-        return path
 
     def test_full_disk_at_import_queues_nothing_and_says_so(self):
         env = self.make_env()

@@ -17,29 +17,17 @@ import os
 import signal
 import sqlite3
 import subprocess
-import tempfile
 import time
 import unittest
 import zoneinfo
 
-from harness import E2ETest, RITUALD, VALGRIND
+from harness import E2ETest, SmallDisk, can_mount, RITUALD, VALGRIND
 
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 EX_NOINPUT = 66
 TZ = zoneinfo.ZoneInfo("America/New_York")
 
 
-def can_mount():
-    """Root and tmpfs mounts (a folder of our own: other suites probe too)."""
-    if os.geteuid() != 0:
-        return False
-    d = tempfile.mkdtemp(prefix="ritual-trouble-probe-")
-    ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", d],
-                        capture_output=True).returncode == 0
-    if ok:
-        subprocess.run(["umount", d])
-    os.rmdir(d)
-    return ok
 
 
 def cpu_seconds(pid):
@@ -70,31 +58,8 @@ def all_states(env):
 
 
 @unittest.skipUnless(can_mount(), "needs root and tmpfs mounts")
-class FullDisk(E2ETest):
+class FullDisk(SmallDisk, E2ETest):
 
-    def small_disk(self, env, size):
-        dbdir = os.path.join(env.dir, "db")
-        os.makedirs(dbdir)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size, "tmpfs", dbdir],
-                       check=True)
-        self.addCleanup(subprocess.run, ["umount", "-l", dbdir])
-        with open(env.config) as f:
-            text = f.read()
-        with open(env.config, "w") as f:
-            f.write(text.replace('database = "queue.db";', 'database = "db/queue.db";'))
-        env.db = os.path.join(dbdir, "queue.db")
-        return dbdir
-
-    def fill(self, dbdir):
-        path = os.path.join(dbdir, "filler")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            while True:
-                os.write(fd, b"x" * 4096)
-        except OSError:
-            pass
-        os.close(fd)
-        return path
 
     def test_full_disk_for_30s_is_quiet_cheap_and_loses_nothing(self):
         env = self.make_env()
