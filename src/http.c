@@ -339,6 +339,8 @@ static void clock_note(struct http_client *c, const char *url,
 int http_clock_offset(const struct http_client *c, const char *url,
 		      long *offset)
 {
+	if (!c)
+		return 0;
 	char *host = http_url_host(url);
 	int found = 0;
 	for (size_t i = 0; host && i < c->nclocks; i++) {
@@ -354,12 +356,13 @@ int http_clock_offset(const struct http_client *c, const char *url,
 
 void http_commit_reset(struct http_client *c)
 {
-	c->commit_status = -1;
+	if (c)
+		c->commit_status = -1;
 }
 
 long http_commit_status(const struct http_client *c)
 {
-	return c->commit_status;
+	return c ? c->commit_status : -1;
 }
 
 int http_perform(struct http_client *c, const struct http_request *req,

@@ -194,7 +194,7 @@ int when_parse(const char *s, time_t now, const char *zone,
 	} else if ((dow = day_word(words[0])) >= 0) {
 		i = 1;
 	} else {
-		struct wall d;
+		struct wall d = today;   /* numeric_date sets the date only */
 		int r = numeric_date(words[0], zone, &d, err);
 		if (r < 0)
 			return -1;

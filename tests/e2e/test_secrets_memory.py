@@ -22,6 +22,8 @@ def read_memory(pid):
             start, end, perms, name = int(m[1], 16), int(m[2], 16), m[3], m[4]
             if perms[0] != "r" or name in ("[vvar]", "[vsyscall]", "[vvar_vclock]"):
                 continue
+            if end - start > (1 << 30):
+                continue   # ASan's shadow and reserved ranges: no heap there
             try:
                 mem.seek(start)
                 out.append((name or "[anon]", mem.read(end - start)))
