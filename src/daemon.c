@@ -193,28 +193,11 @@ static int cb_committing(struct pub_ctx *ctx, struct err *err)
 {
 	struct job_ud *u = ctx->ud;
 	time_t now = time(NULL);
-	if (store_mark_commit(u->d->st, u->id, now, err) < 0)
+	long clock;
+	int known = http_clock_offset(u->d->http, ctx->account->api, &clock);
+	if (store_mark_commit(u->d->st, u->id, now, known ? &clock : NULL, err) < 0)
 		return -1;
 	*u->commit_at = now;
-	/* The read-back window of a lost answer starts at the first mark, on
-	 * the platform's clock as its last answer gave it (best effort: the
-	 * window falls back to the mark and a wider margin). */
-	char *first = cb_load(ctx, "first_commit_at");
-	if (!first) {
-		char buf[32];
-		long offset;
-		struct err e2;
-		snprintf(buf, sizeof(buf), "%lld", (long long)now);
-		if (store_progress_set(u->d->st, u->id, "first_commit_at", buf, &e2) < 0)
-			log_warnx("%s", e2.msg);
-		if (http_clock_offset(u->d->http, ctx->account->api, &offset)) {
-			snprintf(buf, sizeof(buf), "%ld", offset);
-			if (store_progress_set(u->d->st, u->id, "commit_clock", buf,
-					       &e2) < 0)
-				log_warnx("%s", e2.msg);
-		}
-	}
-	free(first);
 	crash_point("committing");
 	return 0;
 }
@@ -313,6 +296,12 @@ static void progress_drop(struct daemon *d, int64_t id, const char *key)
 		log_warnx("%s", err.msg);
 }
 
+/* What the owner can do about an unknown outcome (ritual retry reads the
+ * account back before it sends anything: store_post_retry). */
+#define UNKNOWN_FIX "Check the account; `ritual retry` reads it back once " \
+	"more and publishes the post only if it is not there, `ritual cancel` " \
+	"keeps it as it is"
+
 /* How long a blocked delivery waits before it is claimed again. */
 static long hold_delay(enum decide_block b, enum dl_phase phase)
 {
@@ -333,15 +322,14 @@ static long hold_delay(enum decide_block b, enum dl_phase phase)
  * function only writes it down.
  */
 static void apply(struct daemon *d, const struct store_delivery *dl,
-		  const struct account *a, const char *account_name,
-		  const struct decide_in *in, const struct decision *dec,
-		  const struct pub_result *res)
+		  const struct account *a, const struct decide_in *in,
+		  const struct decision *dec, const struct pub_result *res)
 {
 	struct err err = {{0}};
 	time_t now = time(NULL);
 	int rc = 0;
 	long id = (long)dl->post_id;
-	const char *who = a ? a->name : account_name;
+	const char *who = dl->account;
 	char *msg = NULL;
 
 	if (a && res->account_hold_until > now &&
@@ -462,15 +450,10 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 		if (in->step == STEP_READBACK &&
 		    (in->cls == PUB_WAIT || in->cls == PUB_RATE))
 			msg = xasprintf("could not confirm whether post %ld went out "
-					"to %s after %ld checks (%s). Check the %s "
-					"page; then `ritual retry %ld` publishes it "
-					"again, `ritual cancel %ld` keeps it as it is",
-					id, who, in->readbacks + 1, res->message,
-					dl->network, id, id);
+					"to %s after %ld checks (%s). %s", id, who,
+					in->readbacks + 1, res->message, UNKNOWN_FIX);
 		else
-			msg = xasprintf("%s. Check the %s page; then `ritual retry %ld` "
-					"publishes it again, `ritual cancel %ld` keeps "
-					"it as it is", res->message, dl->network, id, id);
+			msg = xasprintf("%s. %s", res->message, UNKNOWN_FIX);
 		rc = store_finish_final(d->st, dl->id, DL_UNKNOWN, msg, &err);
 		log_error("post %ld on %s: outcome unknown: %s post=%ld account=%s "
 			  "state=unknown", id, who, msg, id, who);
@@ -498,7 +481,7 @@ static void blocked(struct daemon *d, const struct store_delivery *dl,
 	memset(&res, 0, sizeof(res));
 	snprintf(res.message, sizeof(res.message), "%s", message);
 	decide(&in, &dec);
-	apply(d, dl, a, dl->account, &in, &dec, &res);
+	apply(d, dl, a, &in, &dec, &res);
 }
 
 static int missed(struct daemon *d, const struct store_delivery *dl,
@@ -578,10 +561,10 @@ static void readback(struct daemon *d, const struct store_delivery *dl,
 		/* The platform holds another post with this text: its words. */
 		struct pub_result dup = *first;
 		dup.account_hold_until = res.account_hold_until;
-		apply(d, dl, a, a->name, &in, &dec, &dup);
+		apply(d, dl, a, &in, &dec, &dup);
 		return;
 	}
-	apply(d, dl, a, a->name, &in, &dec, &res);
+	apply(d, dl, a, &in, &dec, &res);
 }
 
 static void process(struct daemon *d, struct store_delivery *dl)
@@ -686,7 +669,7 @@ static void process(struct daemon *d, struct store_delivery *dl)
 		readback(d, dl, a, pub, &ctx, &job, dec.cause, &res);
 		goto out;
 	}
-	apply(d, dl, a, a->name, &in, &dec, &res);
+	apply(d, dl, a, &in, &dec, &res);
 out:
 	secret_free(token);
 	store_post_free(p);
@@ -990,13 +973,14 @@ static int db_gone(struct daemon *d)
 	const char *path = store_path(d->st);
 	if (store_file_identity(d->st, &dev, &ino) < 0)
 		return 0;
-	if (stat(path, &sb) == 0 && sb.st_dev == dev && sb.st_ino == ino)
-		return 0;
-	if (stat(path, &sb) < 0 && errno != ENOENT)
+	int missing = stat(path, &sb) < 0;
+	if (missing && errno != ENOENT)
 		return 0;  /* cannot tell (a permission): carry on */
+	if (!missing && sb.st_dev == dev && sb.st_ino == ino)
+		return 0;
 	log_error("database %s was %s while rituald ran; exiting (status %d) so "
 		  "that it restarts on the new file", path,
-		  access(path, F_OK) == 0 ? "replaced" : "deleted", EX_NOINPUT);
+		  missing ? "deleted" : "replaced", EX_NOINPUT);
 	return 1;
 }
 
@@ -1154,10 +1138,6 @@ int daemon_main(const struct daemon_options *opt)
 				trouble = 1;
 		}
 		while (!sig_stop) {
-			if (db_gone(d)) {
-				status = EX_NOINPUT;
-				break;
-			}
 			clock_watch(d);
 			svc_watchdog();
 			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {

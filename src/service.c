@@ -88,7 +88,8 @@ static void status_text(struct store *st, time_t next_wake, int any,
 
 static void ping(struct svc *s, struct http_client *http, const char *url)
 {
-	struct http_request req = { .method = "GET", .url = url, .timeout = 10 };
+	struct http_request req = { .method = "GET", .url = url,
+				     .timeout = SVC_PING_TIMEOUT };
 	struct http_response resp;
 	int rc = http_perform(http, &req, &resp);
 	int ok = rc == 0 && resp.status >= 200 && resp.status < 300;
@@ -107,25 +108,33 @@ void svc_loop(struct svc *s, struct store *st, struct http_client *http,
 {
 	char text[sizeof(s->status)];
 	double now = mono();
+	time_t nw = any ? next_wake : 0;
+	int beat_due = now - s->beat_mono >= SVC_BEAT_EVERY;
 
 	svc_watchdog();
-	if (healthy)
-		status_text(st, next_wake, any, text, sizeof(text));
-	else
+	/* The text names the next post: read it only when the next wake or
+	 * the health changed, or with the minutely heartbeat, not on every
+	 * turn of the loop. */
+	if (!healthy)
 		snprintf(text, sizeof(text), "trouble: the database refuses "
 			 "writes (see the log)");
+	else if (nw != s->next_wake || !s->healthy || beat_due || !s->status[0])
+		status_text(st, next_wake, any, text, sizeof(text));
+	else
+		snprintf(text, sizeof(text), "%s", s->status);
+	s->healthy = healthy;
 	int changed = strcmp(text, s->status) != 0;
 	if (changed) {
 		snprintf(s->status, sizeof(s->status), "%s", text);
 		sd_notifyf(0, "STATUS=%s", s->status);
 	}
-	time_t nw = any ? next_wake : 0;
-	if (healthy && (changed || nw != s->next_wake ||
-			now - s->beat_mono >= SVC_BEAT_EVERY)) {
+	if (healthy && (changed || nw != s->next_wake || beat_due)) {
 		s->next_wake = nw;
 		beat(s, st, 1);
 	}
+	/* The monitor's URL never delays a post: not when one is due soon. */
 	if (healthy && cfg->notify.heartbeat_url && http &&
+	    (!any || next_wake - time(NULL) >= SVC_PING_CLEARANCE) &&
 	    (s->ping_mono == 0 || now - s->ping_mono >= SVC_BEAT_EVERY)) {
 		s->ping_mono = now;
 		ping(s, http, cfg->notify.heartbeat_url);

@@ -1354,13 +1354,32 @@ static int update_one(struct store *st, struct err *err, sqlite3_stmt *s,
 }
 
 int store_mark_commit(struct store *st, int64_t id, time_t now,
-		      struct err *err)
+		      const long *clock, struct err *err)
 {
-	/* Autocommit with synchronous=FULL: on disk when this returns. */
-	return update_one(st, err, prep(st, err,
+	/* One transaction, one fsync (synchronous=FULL): the mark and, at the
+	 * delivery's first mark, where its read-back window starts. */
+	if (store_begin(st, err) < 0)
+		return -1;
+	if (update_one(st, err, prep(st, err,
 		"UPDATE deliveries SET phase = 'commit', commit_at = ? WHERE id = ? "
 		"AND state = 'sending'", "ii", (int64_t)now, id),
-		"recording the publish attempt");
+		"recording the publish attempt") < 0)
+		goto fail;
+	if (clock && run(st, err, prep(st, err,
+		"INSERT INTO progress(delivery_id, key, value) SELECT ?, "
+		"'commit_clock', ? WHERE NOT EXISTS (SELECT 1 FROM progress WHERE "
+		"delivery_id = ? AND key = 'first_commit_at')", "iii", id,
+		(int64_t)*clock, id), "recording the publish attempt") < 0)
+		goto fail;
+	if (run(st, err, prep(st, err,
+		"INSERT OR IGNORE INTO progress(delivery_id, key, value) "
+		"VALUES (?, 'first_commit_at', ?)", "ii", id, (int64_t)now),
+		"recording the publish attempt") < 0)
+		goto fail;
+	return store_commit(st, err);
+fail:
+	store_rollback(st);
+	return -1;
 }
 
 int store_finish_published(struct store *st, int64_t id, const char *remote_id,

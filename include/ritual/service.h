@@ -27,7 +27,13 @@ struct svc {
 	time_t next_wake;        /* as last written */
 	char status[160];        /* the last STATUS= sent */
 	int ping_failing;        /* the last heartbeat_url request failed */
+	int healthy;             /* the last turn's health, as svc_loop saw it */
 };
+
+/* heartbeat_url: asked with this timeout (s), and only when no post is
+ * due within SVC_PING_CLEARANCE seconds, so that it never delays one. */
+#define SVC_PING_TIMEOUT 5
+#define SVC_PING_CLEARANCE 15
 
 /* The poll timeout cap the watchdog needs, in ms: half of WATCHDOG_USEC
  * when systemd's watchdog is on for this process, else 0 (no cap). */
@@ -46,7 +52,9 @@ void svc_start(struct svc *s, struct store *st);
  * instagram, Mon 09:00"), writes the heartbeat row at most once every
  * SVC_BEAT_EVERY seconds (or when the next wake changed), and, when
  * healthy and cfg->notify.heartbeat_url is set, GETs it at most once
- * every SVC_BEAT_EVERY seconds.
+ * every SVC_BEAT_EVERY seconds, never with a post due within
+ * SVC_PING_CLEARANCE seconds. The next post is read from the store only
+ * when the next wake or the health changed, or with the heartbeat.
  */
 void svc_loop(struct svc *s, struct store *st, struct http_client *http,
 	      const struct config *cfg, time_t next_wake, int any, int healthy);

@@ -260,8 +260,13 @@ int store_claim(struct store *st, time_t now, long min_gap,
  * next attempt, the account's hold and min_gap), *any = 0 if never. */
 int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
 		    int *any, struct err *err);
-/* Phase -> commit, commit_at = now; on disk (synchronous=FULL) on return. */
-int store_mark_commit(struct store *st, int64_t id, time_t now, struct err *err);
+/* Phase -> commit, commit_at = now; on disk (synchronous=FULL) on return.
+ * At the delivery's first mark it also records, in the same transaction,
+ * the progress keys "first_commit_at" (now) and, when clock is not NULL,
+ * "commit_clock" (*clock: the platform's clock less ours), where a
+ * read-back after a lost answer starts looking. */
+int store_mark_commit(struct store *st, int64_t id, time_t now,
+		      const long *clock, struct err *err);
 /* sending -> published with the API's ids. */
 int store_finish_published(struct store *st, int64_t id, const char *remote_id,
 			   const char *permalink, time_t now, struct err *err);

@@ -104,7 +104,7 @@ static void test_commit_phase_survives_a_crash(void **state)
 	size_t n;
 	add_post(f->st, 1000, FB);
 	assert_int_equal(store_claim(f->st, 1000, 0, &d, &err), 0);
-	assert_int_equal(store_mark_commit(f->st, d->id, 1001, &err), 0);
+	assert_int_equal(store_mark_commit(f->st, d->id, 1001, NULL, &err), 0);
 	assert_int_equal(store_progress_set(f->st, d->id, "container_id", "178", &err), 0);
 	int64_t id = d->id;
 	store_deliveries_free(d, 1);
@@ -222,7 +222,7 @@ static void test_finish_requires_the_expected_state(void **state)
 	struct store_post *p;
 	assert_int_equal(store_post_get(f->st, id, &p, &err), 0);
 	/* Not claimed: cannot be published or marked for commit. */
-	assert_int_equal(store_mark_commit(f->st, p->deliveries[0].id, 1, &err), -1);
+	assert_int_equal(store_mark_commit(f->st, p->deliveries[0].id, 1, NULL, &err), -1);
 	assert_int_equal(store_finish_published(f->st, p->deliveries[0].id, "x",
 						NULL, 1, &err), -1);
 	store_post_free(p);
@@ -468,11 +468,38 @@ static void test_hash_migration_hashes_existing_rows(void **state)
 	free(d.source);
 }
 
+/* The first commit mark records where a read-back starts; later marks
+ * (a re-send after a confirmed absence) keep it. */
+static void test_first_commit_mark_and_clock_kept(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_delivery *d;
+	char *v;
+	long behind = -600, other = 42;
+	add_post(f->st, 1000, FB);
+	assert_int_equal(store_claim(f->st, 1000, 0, &d, &err), 0);
+	int64_t id = d->id;
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_mark_commit(f->st, id, 1001, &behind, &err), 0);
+	assert_int_equal(store_finish_retry(f->st, id, 1002, "absent", 1, &err), 0);
+	assert_int_equal(store_claim(f->st, 1002, 0, &d, &err), 0);
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_mark_commit(f->st, id, 1900, &other, &err), 0);
+	assert_int_equal(store_progress_get(f->st, id, "first_commit_at", &v, &err), 0);
+	assert_string_equal(v, "1001");
+	free(v);
+	assert_int_equal(store_progress_get(f->st, id, "commit_clock", &v, &err), 0);
+	assert_string_equal(v, "-600");
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_claim_takes_due_ones_in_order_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_phase_survives_a_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_commit_mark_and_clock_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paused_and_held_accounts_are_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_min_gap_spaces_an_accounts_posts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_actions, setup, teardown),
