@@ -40,22 +40,50 @@ S3_ACCESS_KEY = "AKIDRITUALTEST"
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 
-def faketime_env(spec):
-    """Environment variables that run a program under libfaketime.
+def in_ci():
+    """True when the environment variable CI is set to anything but "",
+    "false" or "0" (GitHub Actions, GitLab and most others set CI=true)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "false", "0")
+
+
+def need(ok, what):
+    """A test's requirement: returns when ok is true. Otherwise the test
+    fails (AssertionError) when in_ci(), where every tool must be
+    installed (scripts/deps.sh), and is skipped (unittest.SkipTest) on a
+    development machine. what: the missing tool and its Debian package,
+    e.g. "groff (Debian package groff)". Call it from a test or setUp."""
+    if ok:
+        return
+    if in_ci():
+        raise AssertionError("CI is set but %s is missing: run scripts/deps.sh" % what)
+    raise unittest.SkipTest("%s is missing (CI=true makes this a failure)" % what)
+
+
+def faketime_env(spec, spec_file=None):
+    """Environment variables that run a program under libfaketime (only
+    the wall clock: FAKETIME_DONT_FAKE_MONOTONIC).
 
     spec: a FAKETIME string, e.g. "+400s" or "-10m" (relative: the clock
     keeps ticking from the real time shifted by that much) or "@2026-03-02
-    09:00:00" (starts there and ticks). None: {} (the real clock). Raises
-    unittest.SkipTest when libfaketime is not installed.
+    09:00:00" (starts there and ticks). None: {} (the real clock).
+    spec_file: instead of a fixed spec, a file holding one, written here
+    with spec and re-read by libfaketime on every clock call
+    (FAKETIME_TIMESTAMP_FILE, FAKETIME_NO_CACHE): rewrite it to move the
+    clock of a running program. need()s libfaketime (Debian faketime).
     """
     if spec is None:
         return {}
-    if not os.path.exists(FAKETIME_LIB):
-        raise unittest.SkipTest("libfaketime not installed (Debian package faketime)")
-    return {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": str(spec),
-            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-            # ASan wants to be first in the link order; libfaketime is preloaded.
-            "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+    need(os.path.exists(FAKETIME_LIB), "libfaketime (Debian package faketime)")
+    e = {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+         # ASan wants to be first in the link order; libfaketime is preloaded.
+         "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"}
+    if spec_file is None:
+        e["FAKETIME"] = str(spec)
+    else:
+        with open(spec_file, "w") as f:
+            f.write("%s\n" % spec)
+        e.update(FAKETIME_TIMESTAMP_FILE=spec_file, FAKETIME_NO_CACHE="1")
+    return e
 
 
 def sha256_file(path):
@@ -99,8 +127,11 @@ class Fake:
         q = "&".join("%s=%s" % kv for kv in query.items())
         return self.call("GET", "/_fake/requests" + ("?" + q if q else ""))
 
-    def posts(self):
-        return [p for p in self.call("GET", "/_fake/posts") if not p.get("deleted")]
+    def posts(self, network=None):
+        """The posts on the fake that are not deleted; network: only that
+        network's ("facebook", "instagram", "linkedin")."""
+        return [p for p in self.call("GET", "/_fake/posts") if not p.get("deleted")
+                and (network is None or p["network"] == network)]
 
     def fault(self, match, action, times=1):
         return self.call("POST", "/_fake/faults", {"match": match, "action": action,
@@ -248,6 +279,20 @@ accounts = ( %s );
     def ritual_json(self, *args):
         return json.loads(self.ritual(*args).stdout)
 
+    def ritual_popen(self, *args, env=None, **popen):
+        """Start `ritual -c CONFIG ARGS` in the background (under VALGRIND
+        when set) and return its Popen; the caller waits for it. env: extra
+        environment variables. popen: Popen's own arguments; stdout and
+        stderr are pipes and text=True unless given."""
+        e = dict(os.environ)
+        e.pop("RITUAL_CONFIG", None)
+        e.update(env or {})
+        popen.setdefault("stdout", subprocess.PIPE)
+        popen.setdefault("stderr", subprocess.PIPE)
+        popen.setdefault("text", True)
+        return subprocess.Popen(VALGRIND + [RITUAL, "-c", self.config] + list(args),
+                                env=e, **popen)
+
     def import_sample(self):
         folder = os.path.join(self.dir, "posts")
         shutil.copytree(SAMPLE, folder)
@@ -276,13 +321,20 @@ accounts = ( %s );
                                stderr=log, timeout=timeout, env=e)
         return p.returncode
 
-    def start_daemon(self, *extra, faketime=None):
-        """Start rituald in the background; faketime as for run_once."""
+    def start_daemon(self, *extra, faketime=None, env=None, umask=None):
+        """Start rituald in the background (under VALGRIND when set), its
+        output appended to daemon_log; faketime as for run_once; env: extra
+        environment variables (e.g. faketime_env(..., spec_file=...),
+        NOTIFY_SOCKET); umask: the daemon's umask (a unit's UMask=)."""
         e = dict(os.environ)
+        e.pop("RITUAL_CONFIG", None)
         e.update(faketime_env(faketime))
-        log = open(self.daemon_log, "a")
-        self.daemon = subprocess.Popen(VALGRIND + [RITUALD, "-c", self.config] + list(extra),
-                                       stdout=log, stderr=log, env=e)
+        e.update(env or {})
+        with open(self.daemon_log, "a") as log:   # the daemon keeps its own copy
+            self.daemon = subprocess.Popen(
+                VALGRIND + [RITUALD, "-c", self.config] + list(extra), stdout=log,
+                stderr=log, env=e,
+                preexec_fn=None if umask is None else (lambda: os.umask(umask)))
         # Wait for the start-up line so tests do not race the claim loop.
         self.wait_for(lambda: "started" in self.log(), 10, "rituald start")
         return self.daemon
@@ -318,6 +370,12 @@ accounts = ( %s );
                 return v
             time.sleep(0.1)
         raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+
+    def states(self):
+        """The state of every delivery of every post (`list --all`), in
+        the listing's order."""
+        return [d["state"] for p in self.ritual_json("list", "--all", "--json")
+                for d in p["deliveries"]]
 
     def deliveries(self, post_id):
         return {d["account"]: d for d in self.ritual_json("show", str(post_id), "--json")["deliveries"]}
