@@ -10,31 +10,22 @@
   on a terminal and none with NO_COLOR.
 
 Without the tools these skip with the reason, unless CI is set: then they
-fail.
+fail (harness.need). Selenium is Debian's python3-selenium: run the suite
+with /usr/bin/python3 (tests/run does).
 """
 import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 import unicodedata
 import unittest
 
-from harness import E2ETest, ROOT, SAMPLE
+from harness import E2ETest, ROOT, SAMPLE, need
 import photos
 
 ALL = ("facebook", "instagram", "linkedin")
 ARTEFACTS = os.path.join(ROOT, "build", "artefacts")
-CI = bool(os.environ.get("CI"))
-
-try:
-    import selenium  # noqa: F401
-except ImportError:
-    # Debian's python3-selenium, when this python is not Debian's.
-    if os.path.isdir("/usr/lib/python3/dist-packages"):
-        sys.path.append("/usr/lib/python3/dist-packages")
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -44,15 +35,6 @@ except ImportError:
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
-
-
-def need(ok, what):
-    """Skip (or, under CI, fail) when a tool is missing."""
-    if ok:
-        return
-    if CI:
-        raise AssertionError("CI is set but %s is missing" % what)
-    raise unittest.SkipTest("%s is not installed" % what)
 
 
 def cells(s):
@@ -89,9 +71,10 @@ class Calendar(E2ETest):
         return out
 
     def test_html_page_in_a_real_browser(self):
-        need(photos.have_vips(), "vips (libvips-tools)")
-        need(CHROMIUM and DRIVER, "chromium and chromium-driver")
-        need(HAVE_SELENIUM, "python3-selenium")
+        need(photos.have_vips(), "vips (Debian package libvips-tools)")
+        need(CHROMIUM and DRIVER, "chromium (Debian packages chromium, chromium-driver)")
+        need(HAVE_SELENIUM, "selenium (Debian package python3-selenium; run the suite "
+             "with /usr/bin/python3)")
         env = self.make_env()
         queued = self.queue_week(env)
         first = min(p["due"] for p in queued["posts"])[:10]
@@ -163,8 +146,8 @@ class Calendar(E2ETest):
         print("calendar screenshot: " + shot)
 
     def test_terminal_week_aligned_under_tmux(self):
-        need(photos.have_vips(), "vips (libvips-tools)")
-        need(shutil.which("tmux"), "tmux")
+        need(photos.have_vips(), "vips (Debian package libvips-tools)")
+        need(shutil.which("tmux"), "tmux (Debian package tmux)")
         env = self.make_env()
         queued = self.queue_week(env)
         first = min(p["due"] for p in queued["posts"])[:10]

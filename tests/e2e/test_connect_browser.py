@@ -5,56 +5,36 @@ python3-selenium; scripts/deps.sh installs them), opens the address `ritual
 connect` printed, clicks "Allow" on the fake's consent page and lands on
 ritual's loopback listener; then a post goes out with the new token.
 
-Skipped (with the reason) only when the browser is missing and CI is not
-set; with CI set, a missing browser is a failure.
+Skipped (with the reason) when the browser or Selenium is missing, except
+under CI, where that is a failure (harness.need). Selenium is Debian's
+python3-selenium: run the suite with /usr/bin/python3 (tests/run does).
 """
+import importlib.util
 import os
 import shutil
-import sys
 import tempfile
 import unittest
 
-from harness import PAGE_ID
+from harness import PAGE_ID, need
 from test_connect import APP_ID, Connect, ConnectBase
 
-
-def _load_selenium():
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        # Debian's python3-selenium, when python3 is not Debian's own.
-        sys.path.append("/usr/lib/python3/dist-packages")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as EC
-        from selenium.webdriver.support.ui import WebDriverWait
-    except ImportError as e:
-        return None, "python3-selenium is not installed (%s)" % e
-    return (webdriver, Service, By, EC, WebDriverWait), None
-
-
-def _missing():
-    chromium = shutil.which("chromium")
-    driver = shutil.which("chromedriver")
-    if not chromium or not driver:
-        return "chromium and chromium-driver are not installed"
-    return None
+HAVE_SELENIUM = importlib.util.find_spec("selenium") is not None
 
 
 class ConnectInBrowser(ConnectBase):
 
     def setUp(self):
-        why = _missing()
-        mods, why2 = _load_selenium()
-        why = why or why2
-        if why:
-            if os.environ.get("CI"):
-                self.fail("CI is set and the browser test cannot run: " + why)
-            self.skipTest(why + "; apt-get install chromium chromium-driver "
-                          "python3-selenium (make check does)")
-        self.webdriver, self.Service, self.By, self.EC, self.Wait = mods
+        need(shutil.which("chromium") and shutil.which("chromedriver"),
+             "chromium (Debian packages chromium, chromium-driver)")
+        need(HAVE_SELENIUM, "selenium (Debian package python3-selenium; run the suite "
+             "with /usr/bin/python3)")
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as EC
+        from selenium.webdriver.support.ui import WebDriverWait
+        self.webdriver, self.Service, self.By, self.EC, self.Wait = (
+            webdriver, Service, By, EC, WebDriverWait)
         profile = tempfile.mkdtemp(prefix="ritual-chromium-")
         self.addCleanup(shutil.rmtree, profile, True)
         opts = self.webdriver.ChromeOptions()

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import ROOT, RITUAL, RITUALD
+from harness import ROOT, RITUAL, RITUALD, need
 
 MAN = os.path.join(ROOT, "man")
 PAGES = ("ritual.1", "rituald.8", "ritual.conf.5")
@@ -185,9 +185,9 @@ class RitualdPage(unittest.TestCase):
             self.assertIn(sig, text)
 
 
-@unittest.skipUnless(shutil.which("groff"), "groff is not installed")
 class Rendering(unittest.TestCase):
     def test_pages_render_without_warnings(self):
+        need(shutil.which("groff"), "groff (Debian package groff)")
         for page in PAGES:
             with self.subTest(page=page):
                 p = subprocess.run(["groff", "-mandoc", "-Tutf8", "-ww", "-z",
@@ -197,9 +197,9 @@ class Rendering(unittest.TestCase):
                 self.assertEqual(p.stderr, "", "%s: groff warnings:\n%s" % (page, p.stderr))
 
 
-@unittest.skipUnless(shutil.which("systemd-analyze"), "systemd-analyze is not installed")
 class Unit(unittest.TestCase):
     def test_unit_verifies(self):
+        need(shutil.which("systemd-analyze"), "systemd-analyze (Debian package systemd)")
         unit = read("etc", "rituald.service.in")
         self.assertIn("ExecStart=@SBINDIR@/rituald -c @SYSCONFDIR@/ritual/ritual.conf", unit)
         unit = unit.replace("@SBINDIR@", "/usr/local/sbin").replace("@SYSCONFDIR@", "/etc")

@@ -9,7 +9,7 @@ import os
 import shutil
 import unittest
 
-from harness import E2ETest, SAMPLE, sha256_file
+from harness import E2ETest, SAMPLE, need, sha256_file
 import photos
 
 ALL = ("facebook", "instagram", "linkedin")
@@ -22,9 +22,11 @@ def post_for(name, alt=True):
             "A photo straight off the phone.\n" % (name, name, "Alt: a photo\n" if alt else ""))
 
 
-@unittest.skipUnless(photos.have_vips(), "vips (libvips-tools) is not installed")
 class Photos(E2ETest):
     networks = ALL
+
+    def setUp(self):
+        need(photos.have_vips(), "vips (Debian package libvips-tools)")
 
     def test_sample_week_and_eight_photos_publish_everywhere(self):
         env = self.make_env()
