@@ -10,24 +10,21 @@
   missed.
 
 The disk tests need root and tmpfs mounts; the clock tests need Debian's
-faketime package. Each is skipped otherwise.
+faketime package. Each is skipped otherwise, and fails under CI
+(harness.need).
 """
 import datetime
 import os
 import signal
 import sqlite3
-import subprocess
 import time
 import unittest
 import zoneinfo
 
-from harness import E2ETest, SmallDisk, can_mount, RITUALD, VALGRIND
+from harness import E2ETest, SmallDisk, can_mount, faketime_env, need
 
-FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 EX_NOINPUT = 66
 TZ = zoneinfo.ZoneInfo("America/New_York")
-
-
 
 
 def cpu_seconds(pid):
@@ -38,28 +35,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_daemon_env(env, extra_env):
-    """env.start_daemon with extra environment variables (own helper: the
-    harness's faketime support lives on another branch)."""
-    e = dict(os.environ)
-    e.pop("RITUAL_CONFIG", None)
-    e.update(extra_env)
-    log = open(env.daemon_log, "a")
-    env.daemon = subprocess.Popen(VALGRIND + [RITUALD, "-c", env.config], stdout=log,
-                                  stderr=log, env=e)
-    log.close()
-    env.wait_for(lambda: "started" in env.log(), 10, "rituald start")
-    return env.daemon
-
-
-def all_states(env):
-    return [d["state"] for p in env.ritual_json("list", "--all", "--json")
-            for d in p["deliveries"]]
-
-
-@unittest.skipUnless(can_mount(), "needs root and tmpfs mounts")
 class FullDisk(SmallDisk, E2ETest):
 
+    def setUp(self):
+        need(can_mount(), "root and tmpfs mounts")
 
     def test_full_disk_for_30s_is_quiet_cheap_and_loses_nothing(self):
         env = self.make_env()
@@ -79,12 +58,15 @@ class FullDisk(SmallDisk, E2ETest):
         lines = env.log().count("\n") - lines0
         cpu = cpu_seconds(proc.pid) - cpu0
         print("\nfull disk, 30 s: %d log lines, %.2f s CPU" % (lines, cpu))
-        self.assertLessEqual(lines, 40, env.log()[-3000:])
-        self.assertLess(cpu, 3.0)
+        # The README promises one line a minute for a lasting problem
+        # (measured: 1 line, 0.01 s CPU); 3 lines and 1 s leave room for a
+        # slow machine, not for a loop that retries at once.
+        self.assertLessEqual(lines, 3, env.log()[-3000:])
+        self.assertLess(cpu, 1.0)
         os.unlink(filler)
         # The back-off is at most a minute, so all goes out within ~2.
         env.wait_for(lambda: len(env.fake.posts()) >= 7, 150, "all posts after space is back")
-        env.wait_for(lambda: set(all_states(env)) == {"published"}, 30, "all recorded")
+        env.wait_for(lambda: set(env.states()) == {"published"}, 30, "all recorded")
         self.assertEqual(env.stop_daemon(), 0)
         posts = env.fake.posts()
         self.assertEqual(len(posts), 7, env.log())
@@ -118,7 +100,7 @@ class DatabaseGone(E2ETest):
         env.due_now(first)
         env.start_daemon()
         env.wait_for(lambda: len(env.fake.posts()) >= 2, 30, "the first two posts")
-        env.wait_for(lambda: all_states(env).count("published") == 2, 10, "recorded")
+        env.wait_for(lambda: env.states().count("published") == 2, 10, "recorded")
         # A copy (as a restore from a backup would make), moved over the file.
         copy = env.db + ".new"
         src, dst = sqlite3.connect(env.db), sqlite3.connect(copy)
@@ -135,14 +117,13 @@ class DatabaseGone(E2ETest):
         env.due_now()
         env.start_daemon()
         env.wait_for(lambda: len(env.fake.posts()) >= 7, 60, "the other posts")
-        env.wait_for(lambda: set(all_states(env)) == {"published"}, 30, "all recorded")
+        env.wait_for(lambda: set(env.states()) == {"published"}, 30, "all recorded")
         self.assertEqual(env.stop_daemon(), 0)
         posts = env.fake.posts()
         self.assertEqual(len(posts), 7, env.log())
         self.assertEqual(len({p["raw_text"] for p in posts}), 7)
 
 
-@unittest.skipUnless(os.path.exists(FAKETIME_LIB), "needs the faketime package")
 class ClockJump(E2ETest):
     """Posts due at +3 h, +20 h and +40 h (missed_after is 6 h), then the
     wall clock goes +2 days."""
@@ -159,18 +140,16 @@ class ClockJump(E2ETest):
         return ids
 
     def faketime_env(self, env, offset):
+        """(the spec file, the environment): rituald's wall clock at
+        offset, moved by rewriting the file."""
         spec = os.path.join(env.dir, "faketime.spec")
-        with open(spec, "w") as f:
-            f.write(offset + "\n")
-        return spec, {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME_TIMESTAMP_FILE": spec,
-                      "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0",
-                      "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+        return spec, faketime_env(offset, spec_file=spec)
 
     def test_forward_jump_while_running_publishes_the_posts_due_in_it(self):
         env = self.make_env()
+        spec, fenv = self.faketime_env(env, "+0")     # need()s libfaketime first
         ids = self.setup_posts(env)
-        spec, fenv = self.faketime_env(env, "+0")
-        proc = start_daemon_env(env, fenv)
+        proc = env.start_daemon(env=fenv)
         env.wait_for(lambda: "next delivery due" in env.log(), 10, "rituald idle")
         with open(spec, "w") as f:
             f.write("+2d\n")
@@ -182,16 +161,16 @@ class ClockJump(E2ETest):
                          10, "post %d recorded" % pid)
             self.assertEqual(env.deliveries(pid)["facebook"]["state"], "published",
                              env.log())
-        self.assertNotIn("missed", all_states(env))
+        self.assertNotIn("missed", env.states())
         self.assertIn("the clock jumped forward by 2 days 0 h while rituald ran; "
                       "publishing the", env.log())
         self.assertEqual(env.stop_daemon(), 0)
 
     def test_started_after_the_due_time_still_marks_them_missed(self):
         env = self.make_env()
+        spec, fenv = self.faketime_env(env, "+2d")     # need()s libfaketime first
         ids = self.setup_posts(env)
-        spec, fenv = self.faketime_env(env, "+2d")
-        start_daemon_env(env, fenv)
+        env.start_daemon(env=fenv)
         for pid in ids:
             env.wait_for(lambda: env.deliveries(pid)["facebook"]["state"] == "missed",
                          30, "post %d missed" % pid)
