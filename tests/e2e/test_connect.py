@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from harness import E2ETest, IG_USER, LI_ORG, LI_PERSON, PAGE_ID, RITUAL, VALGRIND
+from harness import E2ETest, IG_USER, LI_ORG, LI_PERSON, PAGE_ID
 
 APP_ID = "1234567890"
 IG_APP_ID = "990011223344"
@@ -85,10 +85,8 @@ class Connect:
     def __init__(self, env, *args):
         self.env = env
         self.port = free_port()
-        self.proc = subprocess.Popen(
-            VALGRIND + [RITUAL, "-c", env.config, "connect"] + list(args) +
-            ["--port", str(self.port), "--timeout", "60"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = env.ritual_popen("connect", *args, "--port", str(self.port),
+                                     "--timeout", "60", stdin=subprocess.PIPE)
         self.head = []
         self.url = None
         for line in self.proc.stdout:
@@ -382,7 +380,7 @@ class ConnectTest(ConnectBase):
         env.ritual("add", path)
         env.due_now()
         self.assertEqual(env.run_once(), 0, env.log())
-        sent = [p for p in env.fake.posts() if p["network"] == "instagram"]
+        sent = env.fake.posts("instagram")
         self.assertEqual(len(sent), 1, env.log())
 
     def test_instagram_not_linked_to_the_page(self):
