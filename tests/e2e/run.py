@@ -18,10 +18,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 
-class Result(unittest.TextTestResult):
-    pass
-
-
 def run_parallel(files, jobs):
     """Each module in a child process; the longest files start first."""
     files = sorted(files, key=os.path.getsize, reverse=True)
@@ -63,7 +59,7 @@ def main():
     if jobs > 1 and len(files) > 1:
         return run_parallel(files, jobs)
     suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
-    runner = unittest.TextTestRunner(verbosity=2, resultclass=Result, stream=sys.stdout)
+    runner = unittest.TextTestRunner(verbosity=2, stream=sys.stdout)
     res = runner.run(suite)
     failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
     passed = res.testsRun - failed - len(res.skipped)

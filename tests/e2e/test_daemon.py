@@ -1,5 +1,4 @@
 """rituald's life: signals, reload, one instance, missed posts, wake-ups."""
-import os
 import signal
 import subprocess
 import time

@@ -3,7 +3,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import signal
 import time
 import unittest
 

@@ -1,8 +1,6 @@
 """Issue 13: friendlier input - dry runs, several ids, times as owners write
 them, "did you mean", and --json where scripts need it."""
-import json
 import os
-import re
 
 from harness import E2ETest
 

@@ -1002,7 +1002,6 @@ def xml_code(r):
 def test_s3(tmp):
     ctl("POST", "reset")
     sys.path.insert(0, HERE)
-    import fakeapi  # noqa: F401  (fake_s3 imports it)
     import fake_s3 as s3
     # AWS documentation examples (sig-v4-header-based-auth)
     dk = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
