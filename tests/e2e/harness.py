@@ -101,10 +101,11 @@ class Fake:
             json.dump(config, f)
         self.port_file = os.path.join(workdir, "fake.port")
         self.log_path = os.path.join(workdir, "fake.log")
-        self.proc = subprocess.Popen(
-            [sys.executable, FAKE, "--config", cfg_path, "--port", "0",
-             "--port-file", self.port_file, "--log", self.log_path],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "fake.err"), "w"))
+        with open(os.path.join(workdir, "fake.err"), "w") as err:   # the child keeps a copy
+            self.proc = subprocess.Popen(
+                [sys.executable, FAKE, "--config", cfg_path, "--port", "0",
+                 "--port-file", self.port_file, "--log", self.log_path],
+                stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.time() + 15
         while not os.path.exists(self.port_file):
             if self.proc.poll() is not None or time.time() > deadline:
