@@ -259,42 +259,60 @@ static void print_queued(const struct queue_batch *b, const int64_t *ids)
 	}
 }
 
-/* import --json / --dry-run --json: what was (or would be) queued. */
+static json_t *jstr(const char *s);
+static int jset(json_t *o, const char *key, json_t *v);
+
+/* import --json / --dry-run --json: what was (or would be) queued. NULL
+ * when the JSON cannot be built (print_json reports it): a post is never
+ * left out silently. */
 static json_t *queued_json(const struct queue_batch *b, const int64_t *ids)
 {
 	json_t *arr = json_array();
-	for (size_t i = 0; i < b->n; i++) {
+	int bad = !arr;
+	for (size_t i = 0; !bad && i < b->n; i++) {
 		const struct queue_item *it = &b->items[i];
 		char due[40], human[40];
 		fmt_iso(it->due, due, sizeof(due));
 		fmt_human(it->due, human, sizeof(human));
-		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b}", "file",
-				      it->pf->path, "title", it->pf->title, "kind",
-				      kind_name(it->pf->kind), "due", due,
+		json_t *o = json_pack("{s:o, s:o?, s:s, s:s, s:s, s:b}", "file",
+				      jstr(it->pf->path), "title", jstr(it->pf->title),
+				      "kind", kind_name(it->pf->kind), "due", due,
 				      "due_local", human, "slot", it->from_slot);
+		if (!o || json_array_append_new(arr, o) < 0) {
+			bad = 1;
+			break;
+		}
 		if (ids)
-			json_object_set_new(o, "id", json_integer((json_int_t)ids[i]));
+			bad |= jset(o, "id", json_integer((json_int_t)ids[i]));
 		json_t *acc = json_array();
-		for (size_t k = 0; k < it->ntargets; k++) {
+		bad |= jset(o, "accounts", acc);
+		for (size_t k = 0; !bad && k < it->ntargets; k++) {
 			const struct queue_target *t = &it->targets[k];
-			json_t *a = json_pack("{s:s, s:s}", "account", t->account->name,
-					      "network", network_name(t->account->network));
-			if (t->variant.data) {
-				json_object_set_new(a, "image", json_pack(
-					"{s:s, s:I, s:I, s:I, s:s}", "mime", t->variant.mime,
+			json_t *a = json_pack("{s:o, s:s}", "account",
+					      jstr(t->account->name), "network",
+					      network_name(t->account->network));
+			if (!a || json_array_append_new(acc, a) < 0) {
+				bad = 1;
+				break;
+			}
+			if (t->variant.data)
+				bad |= jset(a, "image", json_pack(
+					"{s:s, s:I, s:I, s:I, s:o}", "mime", t->variant.mime,
 					"bytes", (json_int_t)t->variant.len,
 					"width", (json_int_t)t->variant.width,
 					"height", (json_int_t)t->variant.height,
-					"done", t->variant.notes));
-			}
-			json_array_append_new(acc, a);
+					"done", jstr(t->variant.notes)));
 		}
-		json_object_set_new(o, "accounts", acc);
-		json_array_append_new(arr, o);
 	}
 	json_t *w = json_array();
-	for (size_t i = 0; i < b->warnings.n; i++)
-		json_array_append_new(w, json_string(b->warnings.msgs[i]));
+	bad |= !w;
+	for (size_t i = 0; !bad && i < b->warnings.n; i++)
+		bad |= json_array_append_new(w, jstr(b->warnings.msgs[i])) < 0;
+	if (bad) {
+		json_decref(arr);
+		json_decref(w);
+		return NULL;
+	}
 	return json_pack("{s:o, s:o, s:b}", "posts", arr, "warnings", w,
 			 "dry_run", ids == NULL);
 }

@@ -33,6 +33,26 @@ class HostileText(E2ETest):
         shown = env.ritual_json("show", str(posts[0]["id"]), "--json")
         self.assertEqual(shown["source"], posts[0]["source"])
 
+    def test_non_utf8_file_name_in_add_json(self):
+        """add --json (and --dry-run --json) once dropped such a post: the
+        file name went into json_pack as is, and jansson refuses it."""
+        env = self.make_env()
+        name = os.path.join(env.dir.encode(), b"caf\xe9.post")
+        with open(name, "wb") as f:
+            f.write(b"Kind: tip\nTitle: Caf\xc3\xa9\n\nA tip.\n")
+        e = dict(os.environ)
+        e.pop("RITUAL_CONFIG", None)
+        for extra in (["--dry-run"], []):
+            p = subprocess.run([RITUAL, "-c", env.config, "add", name, "--json"] + extra,
+                               capture_output=True, env=e)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            out = json.loads(p.stdout)
+            self.assertEqual(len(out["posts"]), 1, p.stdout)
+            self.assertTrue(out["posts"][0]["file"].endswith("caf\\xe9.post"),
+                            out["posts"][0]["file"])
+            self.assertEqual(out["dry_run"], bool(extra))
+        self.assertEqual(len(env.ritual_json("list", "--json")), 1)
+
 
 if __name__ == "__main__":
     unittest.main()
