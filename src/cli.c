@@ -359,7 +359,9 @@ static void print_problems(const struct queue_batch *b)
  * blocks rituald), then one write transaction: BEGIN IMMEDIATE, read the
  * occupancy and choose the slots, insert, COMMIT. No rollback between
  * choosing and inserting, so two imports at once never share a slot. A dry
- * run chooses the slots the same way, then rolls back.
+ * run writes nothing: it reads an existing database read-only in a read
+ * transaction (no write lock, no migration), and with no database at all
+ * places the batch alone; it never creates the file.
  */
 static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 		       int dry_run, int json)
@@ -369,11 +371,12 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 	struct err err;
 	time_t now = time(NULL);
 	int rc = 0;
+	int have_db = access(c->cfg->database, F_OK) == 0;
 
 	if (queue_read(c->cfg, files, n, now, &b) < 0) {
 		/* still place what can be, to report every problem at once */
-		if (access(c->cfg->database, F_OK) == 0 &&
-		    store_open(c->cfg->database, 0, &st, &err) < 0)
+		if (have_db &&
+		    store_open(c->cfg->database, STORE_READONLY, &st, &err) < 0)
 			st = NULL;
 		if (queue_place(c->cfg, &c->slots, st, b, now, again, &err) == -2)
 			fprintf(stderr, "ritual: %s\n", esc(err.msg));
@@ -382,18 +385,23 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 		queue_batch_free(b);
 		return EX_DATAERR;
 	}
-	if ((rc = open_store(c, STORE_CREATE, &st))) {
+	if (dry_run)
+		rc = have_db ? open_store(c, STORE_READONLY, &st) : 0;
+	else
+		rc = open_store(c, STORE_CREATE, &st);
+	if (rc) {
 		queue_batch_free(b);
 		return rc;
 	}
 	int64_t *ids = xcalloc(b->n ? b->n : 1, sizeof(*ids));
 	int prc;
-	if (store_begin(st, &err) < 0) {
+	if (st && (dry_run ? store_begin_read(st, &err) : store_begin(st, &err)) < 0) {
 		fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
 		rc = EX_UNAVAILABLE;
 	} else if ((prc = queue_place(c->cfg, &c->slots, st, b, now, again,
 				      &err)) < 0) {
-		store_rollback(st);
+		if (st)
+			store_rollback(st);
 		if (prc == -2) {
 			fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
 			rc = EX_UNAVAILABLE;
@@ -402,7 +410,8 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 			rc = EX_DATAERR;
 		}
 	} else if (dry_run) {
-		store_rollback(st);
+		if (st)
+			store_rollback(st);
 		for (size_t i = 0; i < b->warnings.n; i++)
 			fprintf(stderr, "%s\n", esc(b->warnings.msgs[i]));
 		if (json)

@@ -363,6 +363,11 @@ int store_begin(struct store *st, struct err *err)
 	return exec_sql(st, "BEGIN IMMEDIATE", err, "starting a transaction");
 }
 
+int store_begin_read(struct store *st, struct err *err)
+{
+	return exec_sql(st, "BEGIN DEFERRED", err, "starting a read");
+}
+
 int store_commit(struct store *st, struct err *err)
 {
 	if (exec_sql(st, "COMMIT", err, "committing") < 0) {

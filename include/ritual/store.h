@@ -73,6 +73,10 @@ int store_pending_due_count(struct store *st, time_t from, time_t to,
  * store_begin is BEGIN IMMEDIATE. Functions below that say "atomic" run
  * their own transaction and must not be called inside one. */
 int store_begin(struct store *st, struct err *err);
+/* A read transaction (BEGIN DEFERRED): one consistent snapshot for several
+ * reads, no write lock, works on a STORE_READONLY store; end it with
+ * store_rollback. */
+int store_begin_read(struct store *st, struct err *err);
 int store_commit(struct store *st, struct err *err);
 void store_rollback(struct store *st);
 
