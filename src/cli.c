@@ -242,20 +242,33 @@ static const char *esc(const char *s)
 
 /* ---- queueing ---- */
 
+/* What was queued (ids[i]: item i's post id) or, ids NULL, what a dry run
+ * would queue, with each image's variant. Every name from outside (file,
+ * title, account) is escaped for the terminal. */
 static void print_queued(const struct queue_batch *b, const int64_t *ids)
 {
-	printf("queued %zu post%s:\n", b->n, b->n == 1 ? "" : "s");
+	printf("%s %zu post%s%s:\n", ids ? "queued" : "would queue", b->n,
+	       b->n == 1 ? "" : "s", ids ? "" : " (nothing was written)");
 	for (size_t i = 0; i < b->n; i++) {
 		const struct queue_item *it = &b->items[i];
-		char when[40];
+		char when[40], id[32] = "";
 		fmt_human(it->due, when, sizeof(when));
-		printf("  #%-4lld %s  %-5s %s%s%s  ->", (long long)ids[i], when,
-		       kind_name(it->pf->kind), it->pf->title ? "\"" : "",
+		if (ids)
+			snprintf(id, sizeof(id), "#%-4lld ", (long long)ids[i]);
+		printf("  %s%s  %-5s %s%s%s  ->", id, when, kind_name(it->pf->kind),
+		       it->pf->title ? "\"" : "",
 		       esc(it->pf->title ? it->pf->title : path_basename(it->pf->path)),
 		       it->pf->title ? "\"" : "");
 		for (size_t k = 0; k < it->ntargets; k++)
-			printf(" %s", it->targets[k].account->name);
+			printf(" %s", esc(it->targets[k].account->name));
 		printf("%s\n", it->from_slot ? "  (slot)" : "");
+		for (size_t k = 0; !ids && k < it->ntargets; k++) {
+			const struct image_variant *v = &it->targets[k].variant;
+			if (v->data)
+				printf("      %s image: %ldx%ld, %s\n",
+				       esc(it->targets[k].account->name), v->width,
+				       v->height, esc(v->notes));
+		}
 	}
 }
 
@@ -315,30 +328,6 @@ static json_t *queued_json(const struct queue_batch *b, const int64_t *ids)
 	}
 	return json_pack("{s:o, s:o, s:b}", "posts", arr, "warnings", w,
 			 "dry_run", ids == NULL);
-}
-
-static void print_would_queue(const struct queue_batch *b)
-{
-	printf("would queue %zu post%s (nothing was written):\n", b->n,
-	       b->n == 1 ? "" : "s");
-	for (size_t i = 0; i < b->n; i++) {
-		const struct queue_item *it = &b->items[i];
-		char when[40];
-		fmt_human(it->due, when, sizeof(when));
-		printf("  %s  %s%s  ->", when,
-		       it->pf->title ? it->pf->title : path_basename(it->pf->path),
-		       it->from_slot ? " (slot)" : "");
-		for (size_t k = 0; k < it->ntargets; k++)
-			printf(" %s", it->targets[k].account->name);
-		printf("\n");
-		for (size_t k = 0; k < it->ntargets; k++) {
-			const struct image_variant *v = &it->targets[k].variant;
-			if (v->data)
-				printf("      %s image: %ldx%ld, %s\n",
-				       it->targets[k].account->name, v->width,
-				       v->height, v->notes);
-		}
-	}
 }
 
 static void print_problems(const struct queue_batch *b)
@@ -417,7 +406,7 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 		if (json)
 			rc = print_json(queued_json(b, NULL));
 		else
-			print_would_queue(b);
+			print_queued(b, NULL);
 	} else if (queue_insert(st, b, now, ids, &err) < 0 ||
 		   store_commit(st, &err) < 0) {
 		store_rollback(st);

@@ -53,6 +53,20 @@ class HostileText(E2ETest):
             self.assertEqual(out["dry_run"], bool(extra))
         self.assertEqual(len(env.ritual_json("list", "--json")), 1)
 
+    def test_non_utf8_file_name_escaped_in_dry_run(self):
+        env = self.make_env()
+        name = os.path.join(env.dir.encode(), b"caf\xe9.post")
+        with open(name, "wb") as f:
+            f.write(b"Kind: tip\n\nA tip.\n")
+        e = dict(os.environ)
+        e.pop("RITUAL_CONFIG", None)
+        p = subprocess.run([RITUAL, "-c", env.config, "add", "--dry-run", name],
+                           capture_output=True, env=e)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"would queue 1 post", p.stdout)
+        self.assertNotIn(b"\xe9", p.stdout)
+        self.assertIn(b"caf\\xe9.post", p.stdout)
+
 
 if __name__ == "__main__":
     unittest.main()
