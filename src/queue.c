@@ -844,7 +844,8 @@ int queue_insert(struct store *st, const struct queue_batch *b, time_t now,
 			const struct queue_target *t = &it->targets[k];
 			if (store_delivery_insert(st, post_id, t->account->name,
 						  network_name(t->account->network),
-						  t->text.text, it->due, NULL, err) < 0)
+						  t->text.text, t->hash, it->due, NULL,
+						  err) < 0)
 				return -1;
 		}
 		if (ids)

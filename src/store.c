@@ -339,7 +339,8 @@ void store_content_hash(const char *text, const void *image, size_t image_len,
 	buf_free(&b);
 }
 
-/* SQL: ritual_content_hash(text, image blob or NULL). */
+/* SQL: ritual_content_hash(text, image blob or NULL); only for the
+ * migration to schema 4 (new rows get their hash from the caller). */
 static void sql_content_hash(sqlite3_context *ctx, int argc,
 			     sqlite3_value **argv)
 {
@@ -621,16 +622,16 @@ int store_post_insert(struct store *st, const struct store_post *p,
 
 int store_delivery_insert(struct store *st, int64_t post_id,
 			  const char *account, const char *network,
-			  const char *text, time_t due, int64_t *id,
-			  struct err *err)
+			  const char *text, const char *hash, time_t due,
+			  int64_t *id, struct err *err)
 {
+	if (!hash || strlen(hash) != STORE_HASH_LEN)
+		return err_set(err, "saving a delivery: no content hash");
 	sqlite3_stmt *s = prep(st, err,
 		"INSERT INTO deliveries(post_id, account, network, text, due, "
-		"next_attempt, content_hash) VALUES (?,?,?,?,?,?,"
-		" ritual_content_hash(?4, (SELECT m.data FROM posts p JOIN media m"
-		"  ON m.id = p.media_id WHERE p.id = ?1)))",
-		"itttii", post_id, account, network, text, (int64_t)due,
-		(int64_t)due);
+		"next_attempt, content_hash) VALUES (?,?,?,?,?,?,?)",
+		"itttiit", post_id, account, network, text, (int64_t)due,
+		(int64_t)due, hash);
 	if (run(st, err, s, "saving a delivery") < 0)
 		return -1;
 	if (id)
