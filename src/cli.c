@@ -945,58 +945,41 @@ static int resume_accounts_of(struct store *st, int64_t id)
 	return resumed;
 }
 
+/* reschedule ID TIME */
 static int post_action(struct cli *c, const char *name)
 {
 	int rc = no_unknown_options(c, name);
 	int64_t id;
-	int is_resched = strcmp(name, "reschedule") == 0;
 	if (rc)
 		return rc;
-	if (c->argc != (is_resched ? 3 : 2))
+	if (c->argc != 3)
 		return usage_of(name);
 	if (parse_id(c->argv[1], &id) < 0)
 		return EX_USAGE;
 	time_t now = time(NULL), when = 0;
-	if (is_resched) {
-		if (parse_when(c->argv[2], now, &when, c->cfg->timezone) < 0)
-			return EX_DATAERR;
-		if (when < now - 60) {
-			fprintf(stderr, "ritual: %s is in the past; give a later time "
-				"or \"now\"\n", c->argv[2]);
-			return EX_DATAERR;
-		}
+	if (parse_when(c->argv[2], now, &when, c->cfg->timezone) < 0)
+		return EX_DATAERR;
+	if (when < now - 60) {
+		fprintf(stderr, "ritual: %s is in the past; give a later time "
+			"or \"now\"\n", c->argv[2]);
+		return EX_DATAERR;
 	}
 	struct store *st;
 	struct err err;
-	int changed = 0, r;
+	int changed = 0;
 	if ((rc = open_store(c, 0, &st)))
 		return rc;
-	if (strcmp(name, "cancel") == 0)
-		r = store_post_cancel(st, id, &changed, &err);
-	else if (is_resched)
-		r = store_post_reschedule(st, id, when, &changed, &err);
-	else
-		r = store_post_retry(st, id, now, &changed, &err);
-	if (r < 0) {
+	if (store_post_reschedule(st, id, when, &changed, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		store_close(st);
 		return strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
 	}
-	int resumed = 0;
-	if (strcmp(name, "retry") == 0)
-		resumed = resume_accounts_of(st, id);
 	store_close(st);
-	if (is_resched) {
-		char w[40];
-		fmt_human(when, w, sizeof(w));
-		printf("post %lld: %d deliver%s now due %s\n", (long long)id, changed,
-		       changed == 1 ? "y" : "ies", w);
-	} else {
-		printf("post %lld: %d deliver%s %s\n", (long long)id, changed,
-		       changed == 1 ? "y" : "ies",
-		       strcmp(name, "cancel") == 0 ? "canceled" : "queued again");
-	}
-	if (!changed && !resumed) {
+	char w[40];
+	fmt_human(when, w, sizeof(w));
+	printf("post %lld: %d deliver%s now due %s\n", (long long)id, changed,
+	       changed == 1 ? "y" : "ies", w);
+	if (!changed) {
 		fprintf(stderr, "ritual: nothing to %s for post %lld (see `ritual "
 			"show %lld`)\n", name, (long long)id, (long long)id);
 		return EX_DATAERR;
@@ -1047,9 +1030,46 @@ fail:
 	return -1;
 }
 
-/* cancel/retry IDS...: each id or range in turn; the exit status is the
- * worst one. cancel --account NAME [IDS]: only that account's deliveries,
- * of every queued post when no id is given. */
+/* cancel or retry one post on an open store (cancel with acct: only that
+ * account's delivery). Prints what changed; returns 0, or the exit status
+ * of its failure (EX_DATAERR when nothing changed). */
+static int act_on_post(struct store *st, const char *name, int64_t id,
+		       const char *acct, time_t now, int *total)
+{
+	struct err err;
+	int changed = 0, r, resumed = 0;
+	int cancel = strcmp(name, "cancel") == 0;
+	if (acct)
+		r = store_post_cancel_account(st, id, acct, &changed, &err);
+	else if (cancel)
+		r = store_post_cancel(st, id, &changed, &err);
+	else
+		r = store_post_retry(st, id, now, &changed, &err);
+	if (r < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		return strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
+	}
+	*total += changed;
+	if (acct) {
+		if (changed)
+			printf("post %lld: %s canceled\n", (long long)id, acct);
+		return 0;
+	}
+	if (!cancel)
+		resumed = resume_accounts_of(st, id);
+	printf("post %lld: %d deliver%s %s\n", (long long)id, changed,
+	       changed == 1 ? "y" : "ies", cancel ? "canceled" : "queued again");
+	if (!changed && !resumed) {
+		fprintf(stderr, "ritual: nothing to %s for post %lld (see `ritual "
+			"show %lld`)\n", name, (long long)id, (long long)id);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+/* cancel/retry IDS...: each id or range in turn on one open database; the
+ * exit status is the first failure's. cancel --account NAME [IDS]: only
+ * that account's deliveries, of every queued post when no id is given. */
 static int multi_action(struct cli *c, const char *name)
 {
 	int missing = 0;
@@ -1069,35 +1089,19 @@ static int multi_action(struct cli *c, const char *name)
 	size_t n;
 	if (parse_ids(c->argv + 1, c->argc - 1, &ids, &n) < 0)
 		return EX_USAGE;
-	if (!acct) {
-		int worst = 0;
-		char *argv[3] = {c->argv[0], NULL, NULL};
-		char idbuf[32];
-		for (size_t i = 0; i < n; i++) {
-			snprintf(idbuf, sizeof(idbuf), "%lld", (long long)ids[i]);
-			argv[1] = idbuf;
-			struct cli one = *c;
-			one.argc = 2;
-			one.argv = argv;
-			int r = post_action(&one, name);
-			if (r && !worst)
-				worst = r;
-		}
-		free(ids);
-		return worst;
-	}
 	struct store *st;
 	struct err err;
 	if ((rc = open_store(c, 0, &st))) {
 		free(ids);
 		return rc;
 	}
-	if (n == 0) {
+	if (acct && n == 0) {
 		struct store_post **v;
 		size_t np;
 		if (store_posts_list(st, 0, &v, &np, &err) < 0) {
 			fprintf(stderr, "ritual: %s\n", err.msg);
 			store_close(st);
+			free(ids);
 			return EX_UNAVAILABLE;
 		}
 		for (size_t i = 0; i < np; i++)
@@ -1111,21 +1115,15 @@ static int multi_action(struct cli *c, const char *name)
 		store_posts_free(v, np);
 	}
 	int total = 0;
-	rc = 0;
+	time_t now = time(NULL);
 	for (size_t i = 0; i < n; i++) {
-		int changed = 0;
-		if (store_post_cancel_account(st, ids[i], acct, &changed, &err) < 0) {
-			fprintf(stderr, "ritual: %s\n", err.msg);
-			rc = strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
-			continue;
-		}
-		if (changed)
-			printf("post %lld: %s canceled\n", (long long)ids[i], acct);
-		total += changed;
+		int r = act_on_post(st, name, ids[i], acct, now, &total);
+		if (r && !rc)
+			rc = r;
 	}
 	store_close(st);
 	free(ids);
-	if (!total && !rc) {
+	if (acct && !total && !rc) {
 		fprintf(stderr, "ritual: nothing to cancel for account %s\n", acct);
 		return EX_DATAERR;
 	}
