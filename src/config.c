@@ -1675,6 +1675,12 @@ int config_load_flags(const char *path, unsigned flags, struct config **out,
 	struct scope top = { NULL, NULL };
 	walk_group(&c, root, top_keys, cfg, &top);
 	check_across(&c, root);
+	/* parsed once here (check_colour refused a bad one), not per image */
+	memset(cfg->media.background_rgb, 255, sizeof(cfg->media.background_rgb));
+	if (cfg->media.background &&
+	    image_parse_colour(cfg->media.background, cfg->media.background_rgb) < 0)
+		memset(cfg->media.background_rgb, 255,
+		       sizeof(cfg->media.background_rgb));
 	flush_problems(&c, diag);
 	if (c.nerr == 0) {
 		*out = cfg;

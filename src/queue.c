@@ -319,10 +319,9 @@ static int prepare_item(const struct config *cfg, struct queue_item *it,
 				.rules = &rules,
 				.fit = pf->has_fit ? (enum image_fit)pf->fit
 						   : (enum image_fit)cfg->media.fit,
-				.background = {255, 255, 255},
 			};
-			if (cfg->media.background)
-				image_parse_colour(cfg->media.background, ip.background);
+			memcpy(ip.background, cfg->media.background_rgb,
+			       sizeof(ip.background));
 			if (image_render(img, &ip, &t->variant, &err) < 0) {
 				diag_add(diag, "%s:%d: Image %s: %s (account %s)",
 					 pf->path, pf->image_line,
