@@ -214,6 +214,15 @@ static void body_warnings(const struct config *cfg, const struct post_file *pf,
 			 pf->body_line);
 }
 
+static void variant_copy(struct image_variant *to,
+			 const struct image_variant *from)
+{
+	*to = *from;
+	to->data = xmalloc(from->len ? from->len : 1);
+	memcpy(to->data, from->data, from->len);
+	to->notes = from->notes ? xstrdup(from->notes) : NULL;
+}
+
 /* Every check that needs the config and the clock but no database. */
 static int prepare_item(const struct config *cfg, struct queue_item *it,
 			time_t now, struct diag *diag)
@@ -312,7 +321,16 @@ static int prepare_item(const struct config *cfg, struct queue_item *it,
 				 t->account->name);
 			bad = 1;
 		}
-		if (img && !image_bad) {
+		/* one variant per network: an earlier account of the same
+		 * network already has it (or already failed) */
+		const struct queue_target *same = NULL;
+		for (size_t j = 0; j < k && !same; j++)
+			if (it->targets[j].account->network == net)
+				same = &it->targets[j];
+		if (img && !image_bad && same) {
+			if (same->variant.data)
+				variant_copy(&t->variant, &same->variant);
+		} else if (img && !image_bad) {
 			struct media_rules rules;
 			queue_media_rules(cfg, net, &rules);
 			struct image_params ip = {
@@ -816,7 +834,11 @@ int queue_insert(struct store *st, const struct queue_batch *b, time_t now,
 			return -1;
 		for (size_t k = 0; media_id && k < it->ntargets; k++) {
 			const struct image_variant *v = &it->targets[k].variant;
-			if (v->data &&
+			int seen = 0;   /* this network's variant is saved already */
+			for (size_t j = 0; j < k; j++)
+				seen |= it->targets[j].account->network ==
+					it->targets[k].account->network;
+			if (v->data && !seen &&
 			    store_variant_put(st, media_id,
 					      network_name(it->targets[k].account->network),
 					      v->mime, v->width, v->height, v->notes,
