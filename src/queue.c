@@ -223,6 +223,25 @@ static void variant_copy(struct image_variant *to,
 	to->notes = from->notes ? xstrdup(from->notes) : NULL;
 }
 
+/* Expires must be after the post's time: checked once that is known (At:
+ * in prepare_item, a slot in queue_place). An Expires already past has
+ * its own message. -1 when it is not. */
+static int check_expires_after_due(struct queue_item *it, time_t now,
+				   struct diag *diag)
+{
+	if (!it->pf || !it->has_due || !it->expires || it->expires <= now ||
+	    it->expires > it->due)
+		return 0;
+	char d[40], e[40];
+	fmt_time(it->due, d, sizeof(d));
+	fmt_time(it->expires, e, sizeof(e));
+	diag_add(diag, "%s:%d: Expires (%s) is not after the post's time "
+		 "(%s%s); move Expires: later or give an earlier At:",
+		 it->path, it->pf->expires_line, e, d,
+		 it->from_slot ? ", the next free slot" : "");
+	return -1;
+}
+
 /* Every check that needs the config and the clock but no database. */
 static int prepare_item(const struct config *cfg, struct queue_item *it,
 			time_t now, struct diag *diag)
@@ -349,15 +368,8 @@ static int prepare_item(const struct config *cfg, struct queue_item *it,
 			}
 		}
 	}
-	if (it->has_due && it->expires && it->expires <= it->due) {
-		char d[40], e[40];
-		fmt_time(it->due, d, sizeof(d));
-		fmt_time(it->expires, e, sizeof(e));
-		diag_add(diag, "%s:%d: Expires (%s) is not after the post's time "
-			 "(%s); move Expires: later or give an earlier At:",
-			 pf->path, pf->expires_line, e, d);
+	if (check_expires_after_due(it, now, diag) < 0)
 		bad = 1;
-	}
 	image_close(img);
 	return bad ? -1 : 0;
 }
@@ -759,17 +771,8 @@ int queue_place(const struct config *cfg, const struct slots *slots,
 		struct queue_item *it = &b->items[i];
 		if (!it->parsed || it->pf->has_at)
 			continue;
-		if (assign_slot(&p, i) < 0)
-			continue;
-		if (it->expires && it->expires <= it->due) {
-			char d[40], e[40];
-			fmt_time(it->due, d, sizeof(d));
-			fmt_time(it->expires, e, sizeof(e));
-			diag_add(&it->diag, "%s:%d: Expires (%s) is not after the "
-				 "next free slot (%s); move Expires: later or give "
-				 "an earlier At:", it->path, it->pf->expires_line,
-				 e, d);
-		}
+		if (assign_slot(&p, i) == 0)
+			check_expires_after_due(it, now, &it->diag);
 	}
 	if (!again && cfg->duplicate_window > 0 &&
 	    check_duplicates(&p, st, err) == -2) {
