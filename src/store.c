@@ -127,6 +127,8 @@ static const char *const migration_hash =
 
 static const char *const migrations[] = {migration_1, migration_2,
 					    migration_variants, migration_hash};
+_Static_assert(RT_ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION,
+	       "STORE_SCHEMA_VERSION (store.h) is the number of migrations");
 
 /* Why the database's folder cannot be written, or NULL. */
 static const char *const state_names[] = {
@@ -394,7 +396,7 @@ static int migrate(struct store *st, struct err *err)
 		version = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 
-	int64_t target = (int64_t)RT_ARRAY_LEN(migrations);
+	int64_t target = STORE_SCHEMA_VERSION;
 	if (version > target)
 		return err_set(err,
 			       "%s: the database has schema version %lld but this "
@@ -636,24 +638,6 @@ int store_delivery_insert(struct store *st, int64_t post_id,
 		return -1;
 	if (id)
 		*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
-}
-
-int store_slot_taken(struct store *st, const char *account, time_t t,
-		     int *taken, struct err *err)
-{
-	sqlite3_stmt *s = prep(st, err,
-		"SELECT EXISTS(SELECT 1 FROM deliveries WHERE account = ? AND "
-		"due = ? AND state IN ('pending','sending','unknown','published'))",
-		"ti", account, (int64_t)t);
-	if (!s)
-		return -1;
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return db_err(st, err, "checking a slot");
-	}
-	*taken = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
 	return 0;
 }
 

@@ -161,11 +161,6 @@ int store_delivery_insert(struct store *st, int64_t post_id,
 			  const char *account, const char *network,
 			  const char *text, const char *hash, time_t due,
 			  int64_t *id, struct err *err);
-/* Whether account already has a live delivery (pending, sending, unknown,
- * published) due at exactly t. */
-int store_slot_taken(struct store *st, const char *account, time_t t,
-		     int *taken, struct err *err);
-
 /* The live deliveries (pending, sending, unknown, published) of account
  * due at or after from, by due time: one query for a whole batch's slot
  * search. *out owned by the caller (free()). */
