@@ -472,20 +472,11 @@ static json_t *jstr(const char *s)
 	size_t n = strlen(s);
 	if (utf8_valid(s, n))
 		return json_stringn(s, n);
-	struct buf b = {0};
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-		if (k && i + k <= n && utf8_valid(s + i, k)) {
-			buf_append(&b, s + i, k);
-			i += k;
-		} else {
-			buf_printf(&b, "\\x%02x", c);
-			i++;
-		}
-	}
-	json_t *j = json_stringn(b.data ? b.data : "", b.len);
-	buf_free(&b);
+	size_t len = str_escape_to(NULL, 0, s, NULL, STR_ESC_INVALID_ONLY);
+	char *t = xmalloc(len + 1);
+	str_escape_to(t, len + 1, s, NULL, STR_ESC_INVALID_ONLY);
+	json_t *j = json_stringn(t, len);
+	free(t);
 	return j;
 }
 
