@@ -1453,6 +1453,60 @@ static int cmd_calendar(struct cli *c)
 	return rc;
 }
 
+/* `ritual help`'s rows: name, args (a column of HELP_ARGS_W), description.
+ * Longer args go on lines of their own (continuation lines under the
+ * args, broken before an option's "[" where one fits) and the description
+ * on the lines after, indented by 4 more. Lines stay within HELP_WIDTH. */
+#define HELP_ARGS_W 32
+#define HELP_WIDTH 78
+
+/* text in lines of at most width bytes (a longer word stays whole), the
+ * first after first, the others after indent spaces. */
+static void print_wrapped(const char *first, int indent, const char *text,
+			  size_t width, int before_bracket)
+{
+	const char *p = text;
+	for (int line = 0; *p; line++) {
+		size_t len = strlen(p), cut = len;
+		if (len > width) {
+			size_t any = 0, bracket = 0;
+			for (size_t i = 1; i <= width; i++) {
+				if (p[i] != ' ')
+					continue;
+				any = i;
+				if (p[i + 1] == '[')
+					bracket = i;
+			}
+			cut = before_bracket && bracket ? bracket : any;
+			if (!cut) {
+				cut = width;
+				while (p[cut] && p[cut] != ' ')
+					cut++;
+			}
+		}
+		if (line == 0)
+			fputs(first, stdout);
+		else
+			printf("%*s", indent, "");
+		printf("%.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static void print_help_row(const struct command *k)
+{
+	if (strlen(k->args) <= HELP_ARGS_W) {
+		printf("  %-11s %-*s  %s\n", k->name, HELP_ARGS_W, k->args, k->help);
+		return;
+	}
+	char first[32];
+	snprintf(first, sizeof(first), "  %-11s ", k->name);
+	print_wrapped(first, 14, k->args, HELP_WIDTH - 14, 1);
+	print_wrapped("                  ", 18, k->help, HELP_WIDTH - 18, 0);
+}
+
 static int cmd_help(struct cli *c)
 {
 	if (c->argc == 2) {
@@ -1469,12 +1523,8 @@ static int cmd_help(struct cli *c)
 	printf("usage: ritual [-c CONFIG] COMMAND [ARGS]\n\n"
 	       "The configuration is -c FILE, else $RITUAL_CONFIG, else "
 	       "/etc/ritual/ritual.conf.\n\nCommands:\n");
-	int aw = 32;
 	for (const struct command *k = commands; k->name; k++)
-		if ((int)strlen(k->args) > aw)
-			aw = (int)strlen(k->args);
-	for (const struct command *k = commands; k->name; k++)
-		printf("  %-11s %-*s  %s\n", k->name, aw, k->args, k->help);
+		print_help_row(k);
 	printf("\n`ritual COMMAND --help` describes one command; ritual(1) has "
 	       "the details.\n");
 	return 0;
