@@ -1745,10 +1745,12 @@ static const struct command commands[] = {
 	{"preview", "ID|FILE [--account NAME] [--raw] [--image OUT]",
 	 "the text that account's readers will see (--raw: the exact bytes "
 	 "sent); --image writes the exact image sent", cmd_preview, 1},
-	{"cancel", "ID|RANGE... [--account NAME]",
+	{"cancel", "[ID|RANGE...] [--account NAME]",
 	 "cancel posts' pending deliveries (e.g. 3 5-8; --account: only that "
 	 "account's, of every queued post when no id is given)", cmd_cancel, 1},
-	{"reschedule", "ID TIME", "move a post to TIME (\"YYYY-MM-DD HH:MM\" or now)",
+	{"reschedule", "ID TIME", "move a post to TIME (now, 9am, 17:30, tomorrow "
+	 "9am, Mon 09:00, next Mon 09:00, a date and time as the zone writes "
+	 "it, 2026-12-03 09:00)",
 	 cmd_reschedule, 1},
 	{"retry", "ID|RANGE...", "queue failed, missed or unknown posts again now",
 	 cmd_retry, 1},
@@ -1761,7 +1763,8 @@ static const struct command commands[] = {
 	{"backup", "FILE", "a consistent copy of the database (safe while rituald runs)",
 	 cmd_backup, 1},
 	{"connect", "facebook|instagram|linkedin [--account NAME] [--page ID] [--member] "
-	 "[--login instagram] [--app-id ID --app-secret-file FILE] [--token-file FILE] "
+	 "[--login instagram] [--app-id ID --app-secret-file FILE] "
+	 "[--client-id ID --client-secret-file FILE] [--token-file FILE] "
 	 "[--port N] [--timeout S] [--write-config]",
 	 "get (or renew) an account's token through the platform's consent page",
 	 cmd_connect, 1},
