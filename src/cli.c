@@ -242,85 +242,92 @@ static const char *esc(const char *s)
 
 /* ---- queueing ---- */
 
+/* What was queued (ids[i]: item i's post id) or, ids NULL, what a dry run
+ * would queue, with each image's variant. Every name from outside (file,
+ * title, account) is escaped for the terminal. */
 static void print_queued(const struct queue_batch *b, const int64_t *ids)
 {
-	printf("queued %zu post%s:\n", b->n, b->n == 1 ? "" : "s");
+	printf("%s %zu post%s%s:\n", ids ? "queued" : "would queue", b->n,
+	       b->n == 1 ? "" : "s", ids ? "" : " (nothing was written)");
 	for (size_t i = 0; i < b->n; i++) {
 		const struct queue_item *it = &b->items[i];
-		char when[40];
+		char when[40], id[32] = "";
 		fmt_human(it->due, when, sizeof(when));
-		printf("  #%-4lld %s  %-5s %s%s%s  ->", (long long)ids[i], when,
-		       kind_name(it->pf->kind), it->pf->title ? "\"" : "",
+		if (ids)
+			snprintf(id, sizeof(id), "#%-4lld ", (long long)ids[i]);
+		printf("  %s%s  %-5s %s%s%s  ->", id, when, kind_name(it->pf->kind),
+		       it->pf->title ? "\"" : "",
 		       esc(it->pf->title ? it->pf->title : path_basename(it->pf->path)),
 		       it->pf->title ? "\"" : "");
 		for (size_t k = 0; k < it->ntargets; k++)
-			printf(" %s", it->targets[k].account->name);
+			printf(" %s", esc(it->targets[k].account->name));
 		printf("%s\n", it->from_slot ? "  (slot)" : "");
+		for (size_t k = 0; !ids && k < it->ntargets; k++) {
+			const struct image_variant *v = &it->targets[k].variant;
+			if (v->data)
+				printf("      %s image: %ldx%ld, %s\n",
+				       esc(it->targets[k].account->name), v->width,
+				       v->height, esc(v->notes));
+		}
 	}
 }
 
-/* import --json / --dry-run --json: what was (or would be) queued. */
+static json_t *jstr(const char *s);
+static int jset(json_t *o, const char *key, json_t *v);
+
+/* import --json / --dry-run --json: what was (or would be) queued. NULL
+ * when the JSON cannot be built (print_json reports it): a post is never
+ * left out silently. */
 static json_t *queued_json(const struct queue_batch *b, const int64_t *ids)
 {
 	json_t *arr = json_array();
-	for (size_t i = 0; i < b->n; i++) {
+	int bad = !arr;
+	for (size_t i = 0; !bad && i < b->n; i++) {
 		const struct queue_item *it = &b->items[i];
 		char due[40], human[40];
 		fmt_iso(it->due, due, sizeof(due));
 		fmt_human(it->due, human, sizeof(human));
-		json_t *o = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b}", "file",
-				      it->pf->path, "title", it->pf->title, "kind",
-				      kind_name(it->pf->kind), "due", due,
+		json_t *o = json_pack("{s:o, s:o?, s:s, s:s, s:s, s:b}", "file",
+				      jstr(it->pf->path), "title", jstr(it->pf->title),
+				      "kind", kind_name(it->pf->kind), "due", due,
 				      "due_local", human, "slot", it->from_slot);
+		if (!o || json_array_append_new(arr, o) < 0) {
+			bad = 1;
+			break;
+		}
 		if (ids)
-			json_object_set_new(o, "id", json_integer((json_int_t)ids[i]));
+			bad |= jset(o, "id", json_integer((json_int_t)ids[i]));
 		json_t *acc = json_array();
-		for (size_t k = 0; k < it->ntargets; k++) {
+		bad |= jset(o, "accounts", acc);
+		for (size_t k = 0; !bad && k < it->ntargets; k++) {
 			const struct queue_target *t = &it->targets[k];
-			json_t *a = json_pack("{s:s, s:s}", "account", t->account->name,
-					      "network", network_name(t->account->network));
-			if (t->variant.data) {
-				json_object_set_new(a, "image", json_pack(
-					"{s:s, s:I, s:I, s:I, s:s}", "mime", t->variant.mime,
+			json_t *a = json_pack("{s:o, s:s}", "account",
+					      jstr(t->account->name), "network",
+					      network_name(t->account->network));
+			if (!a || json_array_append_new(acc, a) < 0) {
+				bad = 1;
+				break;
+			}
+			if (t->variant.data)
+				bad |= jset(a, "image", json_pack(
+					"{s:s, s:I, s:I, s:I, s:o}", "mime", t->variant.mime,
 					"bytes", (json_int_t)t->variant.len,
 					"width", (json_int_t)t->variant.width,
 					"height", (json_int_t)t->variant.height,
-					"done", t->variant.notes));
-			}
-			json_array_append_new(acc, a);
+					"done", jstr(t->variant.notes)));
 		}
-		json_object_set_new(o, "accounts", acc);
-		json_array_append_new(arr, o);
 	}
 	json_t *w = json_array();
-	for (size_t i = 0; i < b->warnings.n; i++)
-		json_array_append_new(w, json_string(b->warnings.msgs[i]));
+	bad |= !w;
+	for (size_t i = 0; !bad && i < b->warnings.n; i++)
+		bad |= json_array_append_new(w, jstr(b->warnings.msgs[i])) < 0;
+	if (bad) {
+		json_decref(arr);
+		json_decref(w);
+		return NULL;
+	}
 	return json_pack("{s:o, s:o, s:b}", "posts", arr, "warnings", w,
 			 "dry_run", ids == NULL);
-}
-
-static void print_would_queue(const struct queue_batch *b)
-{
-	printf("would queue %zu post%s (nothing was written):\n", b->n,
-	       b->n == 1 ? "" : "s");
-	for (size_t i = 0; i < b->n; i++) {
-		const struct queue_item *it = &b->items[i];
-		char when[40];
-		fmt_human(it->due, when, sizeof(when));
-		printf("  %s  %s%s  ->", when,
-		       it->pf->title ? it->pf->title : path_basename(it->pf->path),
-		       it->from_slot ? " (slot)" : "");
-		for (size_t k = 0; k < it->ntargets; k++)
-			printf(" %s", it->targets[k].account->name);
-		printf("\n");
-		for (size_t k = 0; k < it->ntargets; k++) {
-			const struct image_variant *v = &it->targets[k].variant;
-			if (v->data)
-				printf("      %s image: %ldx%ld, %s\n",
-				       it->targets[k].account->name, v->width,
-				       v->height, v->notes);
-		}
-	}
 }
 
 static void print_problems(const struct queue_batch *b)
@@ -341,7 +348,9 @@ static void print_problems(const struct queue_batch *b)
  * blocks rituald), then one write transaction: BEGIN IMMEDIATE, read the
  * occupancy and choose the slots, insert, COMMIT. No rollback between
  * choosing and inserting, so two imports at once never share a slot. A dry
- * run chooses the slots the same way, then rolls back.
+ * run writes nothing: it reads an existing database read-only in a read
+ * transaction (no write lock, no migration), and with no database at all
+ * places the batch alone; it never creates the file.
  */
 static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 		       int dry_run, int json)
@@ -351,11 +360,12 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 	struct err err;
 	time_t now = time(NULL);
 	int rc = 0;
+	int have_db = access(c->cfg->database, F_OK) == 0;
 
 	if (queue_read(c->cfg, files, n, now, &b) < 0) {
 		/* still place what can be, to report every problem at once */
-		if (access(c->cfg->database, F_OK) == 0 &&
-		    store_open(c->cfg->database, 0, &st, &err) < 0)
+		if (have_db &&
+		    store_open(c->cfg->database, STORE_READONLY, &st, &err) < 0)
 			st = NULL;
 		if (queue_place(c->cfg, &c->slots, st, b, now, again, &err) == -2)
 			fprintf(stderr, "ritual: %s\n", esc(err.msg));
@@ -364,18 +374,23 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 		queue_batch_free(b);
 		return EX_DATAERR;
 	}
-	if ((rc = open_store(c, STORE_CREATE, &st))) {
+	if (dry_run)
+		rc = have_db ? open_store(c, STORE_READONLY, &st) : 0;
+	else
+		rc = open_store(c, STORE_CREATE, &st);
+	if (rc) {
 		queue_batch_free(b);
 		return rc;
 	}
 	int64_t *ids = xcalloc(b->n ? b->n : 1, sizeof(*ids));
 	int prc;
-	if (store_begin(st, &err) < 0) {
+	if (st && (dry_run ? store_begin_read(st, &err) : store_begin(st, &err)) < 0) {
 		fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
 		rc = EX_UNAVAILABLE;
 	} else if ((prc = queue_place(c->cfg, &c->slots, st, b, now, again,
 				      &err)) < 0) {
-		store_rollback(st);
+		if (st)
+			store_rollback(st);
 		if (prc == -2) {
 			fprintf(stderr, "ritual: nothing queued: %s\n", esc(err.msg));
 			rc = EX_UNAVAILABLE;
@@ -384,13 +399,14 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 			rc = EX_DATAERR;
 		}
 	} else if (dry_run) {
-		store_rollback(st);
+		if (st)
+			store_rollback(st);
 		for (size_t i = 0; i < b->warnings.n; i++)
 			fprintf(stderr, "%s\n", esc(b->warnings.msgs[i]));
 		if (json)
 			rc = print_json(queued_json(b, NULL));
 		else
-			print_would_queue(b);
+			print_queued(b, NULL);
 	} else if (queue_insert(st, b, now, ids, &err) < 0 ||
 		   store_commit(st, &err) < 0) {
 		store_rollback(st);
@@ -456,20 +472,11 @@ static json_t *jstr(const char *s)
 	size_t n = strlen(s);
 	if (utf8_valid(s, n))
 		return json_stringn(s, n);
-	struct buf b = {0};
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
-		if (k && i + k <= n && utf8_valid(s + i, k)) {
-			buf_append(&b, s + i, k);
-			i += k;
-		} else {
-			buf_printf(&b, "\\x%02x", c);
-			i++;
-		}
-	}
-	json_t *j = json_stringn(b.data ? b.data : "", b.len);
-	buf_free(&b);
+	size_t len = str_escape_to(NULL, 0, s, NULL, STR_ESC_INVALID_ONLY);
+	char *t = xmalloc(len + 1);
+	str_escape_to(t, len + 1, s, NULL, STR_ESC_INVALID_ONLY);
+	json_t *j = json_stringn(t, len);
+	free(t);
 	return j;
 }
 
@@ -929,58 +936,41 @@ static int resume_accounts_of(struct store *st, int64_t id)
 	return resumed;
 }
 
+/* reschedule ID TIME */
 static int post_action(struct cli *c, const char *name)
 {
 	int rc = no_unknown_options(c, name);
 	int64_t id;
-	int is_resched = strcmp(name, "reschedule") == 0;
 	if (rc)
 		return rc;
-	if (c->argc != (is_resched ? 3 : 2))
+	if (c->argc != 3)
 		return usage_of(name);
 	if (parse_id(c->argv[1], &id) < 0)
 		return EX_USAGE;
 	time_t now = time(NULL), when = 0;
-	if (is_resched) {
-		if (parse_when(c->argv[2], now, &when, c->cfg->timezone) < 0)
-			return EX_DATAERR;
-		if (when < now - 60) {
-			fprintf(stderr, "ritual: %s is in the past; give a later time "
-				"or \"now\"\n", c->argv[2]);
-			return EX_DATAERR;
-		}
+	if (parse_when(c->argv[2], now, &when, c->cfg->timezone) < 0)
+		return EX_DATAERR;
+	if (when < now - 60) {
+		fprintf(stderr, "ritual: %s is in the past; give a later time "
+			"or \"now\"\n", c->argv[2]);
+		return EX_DATAERR;
 	}
 	struct store *st;
 	struct err err;
-	int changed = 0, r;
+	int changed = 0;
 	if ((rc = open_store(c, 0, &st)))
 		return rc;
-	if (strcmp(name, "cancel") == 0)
-		r = store_post_cancel(st, id, &changed, &err);
-	else if (is_resched)
-		r = store_post_reschedule(st, id, when, &changed, &err);
-	else
-		r = store_post_retry(st, id, now, &changed, &err);
-	if (r < 0) {
+	if (store_post_reschedule(st, id, when, &changed, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		store_close(st);
 		return strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
 	}
-	int resumed = 0;
-	if (strcmp(name, "retry") == 0)
-		resumed = resume_accounts_of(st, id);
 	store_close(st);
-	if (is_resched) {
-		char w[40];
-		fmt_human(when, w, sizeof(w));
-		printf("post %lld: %d deliver%s now due %s\n", (long long)id, changed,
-		       changed == 1 ? "y" : "ies", w);
-	} else {
-		printf("post %lld: %d deliver%s %s\n", (long long)id, changed,
-		       changed == 1 ? "y" : "ies",
-		       strcmp(name, "cancel") == 0 ? "canceled" : "queued again");
-	}
-	if (!changed && !resumed) {
+	char w[40];
+	fmt_human(when, w, sizeof(w));
+	printf("post %lld: %d deliver%s now due %s\n", (long long)id, changed,
+	       changed == 1 ? "y" : "ies", w);
+	if (!changed) {
 		fprintf(stderr, "ritual: nothing to %s for post %lld (see `ritual "
 			"show %lld`)\n", name, (long long)id, (long long)id);
 		return EX_DATAERR;
@@ -1031,9 +1021,46 @@ fail:
 	return -1;
 }
 
-/* cancel/retry IDS...: each id or range in turn; the exit status is the
- * worst one. cancel --account NAME [IDS]: only that account's deliveries,
- * of every queued post when no id is given. */
+/* cancel or retry one post on an open store (cancel with acct: only that
+ * account's delivery). Prints what changed; returns 0, or the exit status
+ * of its failure (EX_DATAERR when nothing changed). */
+static int act_on_post(struct store *st, const char *name, int64_t id,
+		       const char *acct, time_t now, int *total)
+{
+	struct err err;
+	int changed = 0, r, resumed = 0;
+	int cancel = strcmp(name, "cancel") == 0;
+	if (acct)
+		r = store_post_cancel_account(st, id, acct, &changed, &err);
+	else if (cancel)
+		r = store_post_cancel(st, id, &changed, &err);
+	else
+		r = store_post_retry(st, id, now, &changed, &err);
+	if (r < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		return strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
+	}
+	*total += changed;
+	if (acct) {
+		if (changed)
+			printf("post %lld: %s canceled\n", (long long)id, acct);
+		return 0;
+	}
+	if (!cancel)
+		resumed = resume_accounts_of(st, id);
+	printf("post %lld: %d deliver%s %s\n", (long long)id, changed,
+	       changed == 1 ? "y" : "ies", cancel ? "canceled" : "queued again");
+	if (!changed && !resumed) {
+		fprintf(stderr, "ritual: nothing to %s for post %lld (see `ritual "
+			"show %lld`)\n", name, (long long)id, (long long)id);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+/* cancel/retry IDS...: each id or range in turn on one open database; the
+ * exit status is the first failure's. cancel --account NAME [IDS]: only
+ * that account's deliveries, of every queued post when no id is given. */
 static int multi_action(struct cli *c, const char *name)
 {
 	int missing = 0;
@@ -1053,35 +1080,19 @@ static int multi_action(struct cli *c, const char *name)
 	size_t n;
 	if (parse_ids(c->argv + 1, c->argc - 1, &ids, &n) < 0)
 		return EX_USAGE;
-	if (!acct) {
-		int worst = 0;
-		char *argv[3] = {c->argv[0], NULL, NULL};
-		char idbuf[32];
-		for (size_t i = 0; i < n; i++) {
-			snprintf(idbuf, sizeof(idbuf), "%lld", (long long)ids[i]);
-			argv[1] = idbuf;
-			struct cli one = *c;
-			one.argc = 2;
-			one.argv = argv;
-			int r = post_action(&one, name);
-			if (r && !worst)
-				worst = r;
-		}
-		free(ids);
-		return worst;
-	}
 	struct store *st;
 	struct err err;
 	if ((rc = open_store(c, 0, &st))) {
 		free(ids);
 		return rc;
 	}
-	if (n == 0) {
+	if (acct && n == 0) {
 		struct store_post **v;
 		size_t np;
 		if (store_posts_list(st, 0, &v, &np, &err) < 0) {
 			fprintf(stderr, "ritual: %s\n", err.msg);
 			store_close(st);
+			free(ids);
 			return EX_UNAVAILABLE;
 		}
 		for (size_t i = 0; i < np; i++)
@@ -1095,21 +1106,15 @@ static int multi_action(struct cli *c, const char *name)
 		store_posts_free(v, np);
 	}
 	int total = 0;
-	rc = 0;
+	time_t now = time(NULL);
 	for (size_t i = 0; i < n; i++) {
-		int changed = 0;
-		if (store_post_cancel_account(st, ids[i], acct, &changed, &err) < 0) {
-			fprintf(stderr, "ritual: %s\n", err.msg);
-			rc = strstr(err.msg, "no post") ? EX_NOINPUT : EX_UNAVAILABLE;
-			continue;
-		}
-		if (changed)
-			printf("post %lld: %s canceled\n", (long long)ids[i], acct);
-		total += changed;
+		int r = act_on_post(st, name, ids[i], acct, now, &total);
+		if (r && !rc)
+			rc = r;
 	}
 	store_close(st);
 	free(ids);
-	if (!total && !rc) {
+	if (acct && !total && !rc) {
 		fprintf(stderr, "ritual: nothing to cancel for account %s\n", acct);
 		return EX_DATAERR;
 	}
@@ -1448,6 +1453,60 @@ static int cmd_calendar(struct cli *c)
 	return rc;
 }
 
+/* `ritual help`'s rows: name, args (a column of HELP_ARGS_W), description.
+ * Longer args go on lines of their own (continuation lines under the
+ * args, broken before an option's "[" where one fits) and the description
+ * on the lines after, indented by 4 more. Lines stay within HELP_WIDTH. */
+#define HELP_ARGS_W 32
+#define HELP_WIDTH 78
+
+/* text in lines of at most width bytes (a longer word stays whole), the
+ * first after first, the others after indent spaces. */
+static void print_wrapped(const char *first, int indent, const char *text,
+			  size_t width, int before_bracket)
+{
+	const char *p = text;
+	for (int line = 0; *p; line++) {
+		size_t len = strlen(p), cut = len;
+		if (len > width) {
+			size_t any = 0, bracket = 0;
+			for (size_t i = 1; i <= width; i++) {
+				if (p[i] != ' ')
+					continue;
+				any = i;
+				if (p[i + 1] == '[')
+					bracket = i;
+			}
+			cut = before_bracket && bracket ? bracket : any;
+			if (!cut) {
+				cut = width;
+				while (p[cut] && p[cut] != ' ')
+					cut++;
+			}
+		}
+		if (line == 0)
+			fputs(first, stdout);
+		else
+			printf("%*s", indent, "");
+		printf("%.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static void print_help_row(const struct command *k)
+{
+	if (strlen(k->args) <= HELP_ARGS_W) {
+		printf("  %-11s %-*s  %s\n", k->name, HELP_ARGS_W, k->args, k->help);
+		return;
+	}
+	char first[32];
+	snprintf(first, sizeof(first), "  %-11s ", k->name);
+	print_wrapped(first, 14, k->args, HELP_WIDTH - 14, 1);
+	print_wrapped("                  ", 18, k->help, HELP_WIDTH - 18, 0);
+}
+
 static int cmd_help(struct cli *c)
 {
 	if (c->argc == 2) {
@@ -1464,12 +1523,8 @@ static int cmd_help(struct cli *c)
 	printf("usage: ritual [-c CONFIG] COMMAND [ARGS]\n\n"
 	       "The configuration is -c FILE, else $RITUAL_CONFIG, else "
 	       "/etc/ritual/ritual.conf.\n\nCommands:\n");
-	int aw = 32;
 	for (const struct command *k = commands; k->name; k++)
-		if ((int)strlen(k->args) > aw)
-			aw = (int)strlen(k->args);
-	for (const struct command *k = commands; k->name; k++)
-		printf("  %-11s %-*s  %s\n", k->name, aw, k->args, k->help);
+		print_help_row(k);
 	printf("\n`ritual COMMAND --help` describes one command; ritual(1) has "
 	       "the details.\n");
 	return 0;
@@ -1599,7 +1654,7 @@ static int cmd_status(struct cli *c)
 			       dstate, (long)dm->pid, dm->version, t1,
 			       (long long)(now - dm->beat));
 			if (dm->status && strcmp(dstate, "running") == 0)
-				printf("  %s\n", dm->status);
+				printf("  %s\n", esc(dm->status));
 		} else {
 			printf("rituald: never ran against %s\n", c->cfg->database);
 		}
@@ -1613,7 +1668,7 @@ static int cmd_status(struct cli *c)
 			       json_string_value(json_object_get(o, "name")),
 			       json_string_value(json_object_get(o, "network")),
 			       json_string_value(json_object_get(o, "state")), "?",
-			       reason ? "  " : "", reason ? reason : "");
+			       reason ? "  " : "", reason ? esc(reason) : "");
 		}
 		printf("\nnext:\n");
 		if (json_array_size(jn) == 0)
@@ -1624,7 +1679,7 @@ static int cmd_status(struct cli *c)
 			       (long long)json_integer_value(json_object_get(o, "post")),
 			       json_string_value(json_object_get(o, "account")),
 			       json_string_value(json_object_get(o, "due")),
-			       title ? ": " : "", title ? title : "");
+			       title ? ": " : "", title ? esc(title) : "");
 		}
 		printf("\nproblems:\n");
 		if (json_array_size(jp) == 0)
@@ -1637,11 +1692,11 @@ static int cmd_status(struct cli *c)
 				       (long long)json_integer_value(post),
 				       json_string_value(json_object_get(o, "account")),
 				       json_string_value(json_object_get(o, "kind")),
-				       msg ? msg : "");
+				       msg ? esc(msg) : "");
 			else
 				printf("  account %s paused: %s\n",
 				       json_string_value(json_object_get(o, "account")),
-				       msg ? msg : "");
+				       msg ? esc(msg) : "");
 		}
 		json_decref(jd);
 		json_decref(ja);
@@ -1690,10 +1745,12 @@ static const struct command commands[] = {
 	{"preview", "ID|FILE [--account NAME] [--raw] [--image OUT]",
 	 "the text that account's readers will see (--raw: the exact bytes "
 	 "sent); --image writes the exact image sent", cmd_preview, 1},
-	{"cancel", "ID|RANGE... [--account NAME]",
+	{"cancel", "[ID|RANGE...] [--account NAME]",
 	 "cancel posts' pending deliveries (e.g. 3 5-8; --account: only that "
 	 "account's, of every queued post when no id is given)", cmd_cancel, 1},
-	{"reschedule", "ID TIME", "move a post to TIME (\"YYYY-MM-DD HH:MM\" or now)",
+	{"reschedule", "ID TIME", "move a post to TIME (now, 9am, 17:30, tomorrow "
+	 "9am, Mon 09:00, next Mon 09:00, a date and time as the zone writes "
+	 "it, 2026-12-03 09:00)",
 	 cmd_reschedule, 1},
 	{"retry", "ID|RANGE...", "queue failed, missed or unknown posts again now",
 	 cmd_retry, 1},
@@ -1706,7 +1763,8 @@ static const struct command commands[] = {
 	{"backup", "FILE", "a consistent copy of the database (safe while rituald runs)",
 	 cmd_backup, 1},
 	{"connect", "facebook|instagram|linkedin [--account NAME] [--page ID] [--member] "
-	 "[--login instagram] [--app-id ID --app-secret-file FILE] [--token-file FILE] "
+	 "[--login instagram] [--app-id ID --app-secret-file FILE] "
+	 "[--client-id ID --client-secret-file FILE] [--token-file FILE] "
 	 "[--port N] [--timeout S] [--write-config]",
 	 "get (or renew) an account's token through the platform's consent page",
 	 cmd_connect, 1},

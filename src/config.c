@@ -571,19 +571,15 @@ static const char *type_name(const config_setting_t *s)
 /* The known key closest to name, or NULL if none is close. */
 static const char *suggest(const char *name, const struct key *tab)
 {
-	const char *best = NULL;
-	size_t bestd = SIZE_MAX;
-	for (const struct key *k = tab; k->name; k++) {
-		size_t d = str_distance(name, strlen(name), k->name,
-					strlen(k->name));
-		if (d < bestd) {
-			bestd = d;
-			best = k->name;
-		}
-	}
-	size_t len = strlen(name);
-	size_t limit = len <= 4 ? 1 : (len <= 8 ? 2 : 3);
-	return bestd <= limit ? best : NULL;
+	size_t n = 0;
+	while (tab[n].name)
+		n++;
+	const char **names = xcalloc(n ? n : 1, sizeof(*names));
+	for (size_t i = 0; i < n; i++)
+		names[i] = tab[i].name;
+	const char *best = str_closest(name, names, n);
+	free(names);
+	return best;
 }
 
 static char *key_list(const struct key *tab)
@@ -1675,6 +1671,12 @@ int config_load_flags(const char *path, unsigned flags, struct config **out,
 	struct scope top = { NULL, NULL };
 	walk_group(&c, root, top_keys, cfg, &top);
 	check_across(&c, root);
+	/* parsed once here (check_colour refused a bad one), not per image */
+	memset(cfg->media.background_rgb, 255, sizeof(cfg->media.background_rgb));
+	if (cfg->media.background &&
+	    image_parse_colour(cfg->media.background, cfg->media.background_rgb) < 0)
+		memset(cfg->media.background_rgb, 255,
+		       sizeof(cfg->media.background_rgb));
 	flush_problems(&c, diag);
 	if (c.nerr == 0) {
 		*out = cfg;

@@ -313,22 +313,14 @@ static int unknown_placeholder(const char *tmpl, size_t at, const char *name,
 			       size_t len, struct err *err)
 {
 	struct buf known = {0};
-	const char *best = NULL;
-	size_t best_d = 3;
 	size_t shown = len;
 	int line, col, rc;
 
-	for (int k = 0; k < PH__COUNT; k++) {
+	for (int k = 0; k < PH__COUNT; k++)
 		buf_printf(&known, "%s{%s}", k ? " " : "", ph_names[k]);
-		if (len <= 64) {
-			size_t d = str_distance(name, len, ph_names[k],
-						 strlen(ph_names[k]));
-			if (d < best_d) {
-				best_d = d;
-				best = ph_names[k];
-			}
-		}
-	}
+	char *word = xstrndup(name, len);
+	const char *best = str_closest(word, ph_names, PH__COUNT);
+	free(word);
 	if (shown > 40) {
 		shown = 40;
 		while (shown && ((unsigned char)name[shown] & 0xc0) == 0x80)

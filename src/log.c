@@ -71,8 +71,9 @@ static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 	/* One line per message: a newline inside would forge a log line,
 	 * and platform messages may hold terminal escapes: every control
 	 * character is shown escaped ("\x1b"). */
-	char *safe = str_escape_controls(msg, NULL);
-	char *safe_suffix = suffix ? str_escape_controls(suffix, NULL) : NULL;
+	char safe[4 * sizeof(msg)], safe_suffix[512];
+	str_escape_to(safe, sizeof(safe), msg, NULL, 0);
+	str_escape_to(safe_suffix, sizeof(safe_suffix), suffix, NULL, 0);
 	if (log_journal) {
 		fprintf(stderr, "<%d>%s%s%s\n", prio[lvl], safe, suffix ? ": " : "",
 			suffix ? safe_suffix : "");
@@ -87,8 +88,6 @@ static void log_emit(enum log_level lvl, const char *suffix, const char *fmt,
 			safe, suffix ? ": " : "", suffix ? safe_suffix : "");
 	}
 	fflush(stderr);
-	free(safe);
-	free(safe_suffix);
 }
 
 #define LOG_FN(name, lvl)                                   \

@@ -243,18 +243,11 @@ static int suggest_header(const char *name)
 	for (size_t i = 0; i < RT_ARRAY_LEN(hdr_aliases); i++)
 		if (str_casecmp_ascii(name, hdr_aliases[i].word) == 0)
 			return (int)hdr_aliases[i].h;
-	int best = -1;
-	size_t best_d = 3, nlen = strlen(name);
-	for (int h = 0; h < H__COUNT; h++) {
-		size_t klen = strlen(hdr_names[h]);
-		size_t d = str_distance(name, nlen, hdr_names[h], klen);
-		/* a distance as long as either word is no resemblance */
-		if (d < best_d && d < klen && d < nlen) {
-			best = h;
-			best_d = d;
-		}
-	}
-	return best;
+	const char *best = str_closest(name, hdr_names, H__COUNT);
+	for (int h = 0; best && h < H__COUNT; h++)
+		if (hdr_names[h] == best)
+			return h;
+	return -1;
 }
 
 static void strv_push(char ***v, size_t *n, char *s)

@@ -214,6 +214,34 @@ static void body_warnings(const struct config *cfg, const struct post_file *pf,
 			 pf->body_line);
 }
 
+static void variant_copy(struct image_variant *to,
+			 const struct image_variant *from)
+{
+	*to = *from;
+	to->data = xmalloc(from->len ? from->len : 1);
+	memcpy(to->data, from->data, from->len);
+	to->notes = from->notes ? xstrdup(from->notes) : NULL;
+}
+
+/* Expires must be after the post's time: checked once that is known (At:
+ * in prepare_item, a slot in queue_place). An Expires already past has
+ * its own message. -1 when it is not. */
+static int check_expires_after_due(struct queue_item *it, time_t now,
+				   struct diag *diag)
+{
+	if (!it->pf || !it->has_due || !it->expires || it->expires <= now ||
+	    it->expires > it->due)
+		return 0;
+	char d[40], e[40];
+	fmt_time(it->due, d, sizeof(d));
+	fmt_time(it->expires, e, sizeof(e));
+	diag_add(diag, "%s:%d: Expires (%s) is not after the post's time "
+		 "(%s%s); move Expires: later or give an earlier At:",
+		 it->path, it->pf->expires_line, e, d,
+		 it->from_slot ? ", the next free slot" : "");
+	return -1;
+}
+
 /* Every check that needs the config and the clock but no database. */
 static int prepare_item(const struct config *cfg, struct queue_item *it,
 			time_t now, struct diag *diag)
@@ -312,17 +340,25 @@ static int prepare_item(const struct config *cfg, struct queue_item *it,
 				 t->account->name);
 			bad = 1;
 		}
-		if (img && !image_bad) {
+		/* one variant per network: an earlier account of the same
+		 * network already has it (or already failed) */
+		const struct queue_target *same = NULL;
+		for (size_t j = 0; j < k && !same; j++)
+			if (it->targets[j].account->network == net)
+				same = &it->targets[j];
+		if (img && !image_bad && same) {
+			if (same->variant.data)
+				variant_copy(&t->variant, &same->variant);
+		} else if (img && !image_bad) {
 			struct media_rules rules;
 			queue_media_rules(cfg, net, &rules);
 			struct image_params ip = {
 				.rules = &rules,
 				.fit = pf->has_fit ? (enum image_fit)pf->fit
 						   : (enum image_fit)cfg->media.fit,
-				.background = {255, 255, 255},
 			};
-			if (cfg->media.background)
-				image_parse_colour(cfg->media.background, ip.background);
+			memcpy(ip.background, cfg->media.background_rgb,
+			       sizeof(ip.background));
 			if (image_render(img, &ip, &t->variant, &err) < 0) {
 				diag_add(diag, "%s:%d: Image %s: %s (account %s)",
 					 pf->path, pf->image_line,
@@ -332,15 +368,8 @@ static int prepare_item(const struct config *cfg, struct queue_item *it,
 			}
 		}
 	}
-	if (it->has_due && it->expires && it->expires <= it->due) {
-		char d[40], e[40];
-		fmt_time(it->due, d, sizeof(d));
-		fmt_time(it->expires, e, sizeof(e));
-		diag_add(diag, "%s:%d: Expires (%s) is not after the post's time "
-			 "(%s); move Expires: later or give an earlier At:",
-			 pf->path, pf->expires_line, e, d);
+	if (check_expires_after_due(it, now, diag) < 0)
 		bad = 1;
-	}
 	image_close(img);
 	return bad ? -1 : 0;
 }
@@ -742,17 +771,8 @@ int queue_place(const struct config *cfg, const struct slots *slots,
 		struct queue_item *it = &b->items[i];
 		if (!it->parsed || it->pf->has_at)
 			continue;
-		if (assign_slot(&p, i) < 0)
-			continue;
-		if (it->expires && it->expires <= it->due) {
-			char d[40], e[40];
-			fmt_time(it->due, d, sizeof(d));
-			fmt_time(it->expires, e, sizeof(e));
-			diag_add(&it->diag, "%s:%d: Expires (%s) is not after the "
-				 "next free slot (%s); move Expires: later or give "
-				 "an earlier At:", it->path, it->pf->expires_line,
-				 e, d);
-		}
+		if (assign_slot(&p, i) == 0)
+			check_expires_after_due(it, now, &it->diag);
 	}
 	if (!again && cfg->duplicate_window > 0 &&
 	    check_duplicates(&p, st, err) == -2) {
@@ -817,7 +837,11 @@ int queue_insert(struct store *st, const struct queue_batch *b, time_t now,
 			return -1;
 		for (size_t k = 0; media_id && k < it->ntargets; k++) {
 			const struct image_variant *v = &it->targets[k].variant;
-			if (v->data &&
+			int seen = 0;   /* this network's variant is saved already */
+			for (size_t j = 0; j < k; j++)
+				seen |= it->targets[j].account->network ==
+					it->targets[k].account->network;
+			if (v->data && !seen &&
 			    store_variant_put(st, media_id,
 					      network_name(it->targets[k].account->network),
 					      v->mime, v->width, v->height, v->notes,
@@ -844,7 +868,8 @@ int queue_insert(struct store *st, const struct queue_batch *b, time_t now,
 			const struct queue_target *t = &it->targets[k];
 			if (store_delivery_insert(st, post_id, t->account->name,
 						  network_name(t->account->network),
-						  t->text.text, it->due, NULL, err) < 0)
+						  t->text.text, t->hash, it->due, NULL,
+						  err) < 0)
 				return -1;
 		}
 		if (ids)

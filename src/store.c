@@ -127,6 +127,8 @@ static const char *const migration_hash =
 
 static const char *const migrations[] = {migration_1, migration_2,
 					    migration_variants, migration_hash};
+_Static_assert(RT_ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION,
+	       "STORE_SCHEMA_VERSION (store.h) is the number of migrations");
 
 /* Why the database's folder cannot be written, or NULL. */
 static const char *const state_names[] = {
@@ -339,7 +341,8 @@ void store_content_hash(const char *text, const void *image, size_t image_len,
 	buf_free(&b);
 }
 
-/* SQL: ritual_content_hash(text, image blob or NULL). */
+/* SQL: ritual_content_hash(text, image blob or NULL); only for the
+ * migration to schema 4 (new rows get their hash from the caller). */
 static void sql_content_hash(sqlite3_context *ctx, int argc,
 			     sqlite3_value **argv)
 {
@@ -361,6 +364,11 @@ static void sql_content_hash(sqlite3_context *ctx, int argc,
 int store_begin(struct store *st, struct err *err)
 {
 	return exec_sql(st, "BEGIN IMMEDIATE", err, "starting a transaction");
+}
+
+int store_begin_read(struct store *st, struct err *err)
+{
+	return exec_sql(st, "BEGIN DEFERRED", err, "starting a read");
 }
 
 int store_commit(struct store *st, struct err *err)
@@ -388,7 +396,7 @@ static int migrate(struct store *st, struct err *err)
 		version = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 
-	int64_t target = (int64_t)RT_ARRAY_LEN(migrations);
+	int64_t target = STORE_SCHEMA_VERSION;
 	if (version > target)
 		return err_set(err,
 			       "%s: the database has schema version %lld but this "
@@ -616,38 +624,20 @@ int store_post_insert(struct store *st, const struct store_post *p,
 
 int store_delivery_insert(struct store *st, int64_t post_id,
 			  const char *account, const char *network,
-			  const char *text, time_t due, int64_t *id,
-			  struct err *err)
+			  const char *text, const char *hash, time_t due,
+			  int64_t *id, struct err *err)
 {
+	if (!hash || strlen(hash) != STORE_HASH_LEN)
+		return err_set(err, "saving a delivery: no content hash");
 	sqlite3_stmt *s = prep(st, err,
 		"INSERT INTO deliveries(post_id, account, network, text, due, "
-		"next_attempt, content_hash) VALUES (?,?,?,?,?,?,"
-		" ritual_content_hash(?4, (SELECT m.data FROM posts p JOIN media m"
-		"  ON m.id = p.media_id WHERE p.id = ?1)))",
-		"itttii", post_id, account, network, text, (int64_t)due,
-		(int64_t)due);
+		"next_attempt, content_hash) VALUES (?,?,?,?,?,?,?)",
+		"itttiit", post_id, account, network, text, (int64_t)due,
+		(int64_t)due, hash);
 	if (run(st, err, s, "saving a delivery") < 0)
 		return -1;
 	if (id)
 		*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
-}
-
-int store_slot_taken(struct store *st, const char *account, time_t t,
-		     int *taken, struct err *err)
-{
-	sqlite3_stmt *s = prep(st, err,
-		"SELECT EXISTS(SELECT 1 FROM deliveries WHERE account = ? AND "
-		"due = ? AND state IN ('pending','sending','unknown','published'))",
-		"ti", account, (int64_t)t);
-	if (!s)
-		return -1;
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return db_err(st, err, "checking a slot");
-	}
-	*taken = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
 	return 0;
 }
 

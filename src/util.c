@@ -737,17 +737,34 @@ int host_is_loopback(const char *host, size_t len)
 	return parts == 4 && first == 127;
 }
 
-char *str_escape_controls(const char *s, const char *keep)
+/* Append piece (len bytes) to out[*at..size) if it fits whole; once one
+ * does not, nothing more is written (*full), so the text ends at a whole
+ * character or escape. */
+static void esc_put(char *out, size_t size, size_t *at, int *full,
+		    const void *piece, size_t len)
 {
-	struct buf b = {0};
+	if (!*full && size && *at + len < size) {
+		memcpy(out + *at, piece, len);
+		*at += len;
+	} else {
+		*full = 1;
+	}
+}
+
+size_t str_escape_to(char *out, size_t size, const char *s, const char *keep,
+		     unsigned flags)
+{
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)p);
+	size_t n = strlen((const char *)p), need = 0, at = 0;
+	int full = 0;
+	int controls = !(flags & STR_ESC_INVALID_ONLY);
+	char e[8];
 	for (size_t i = 0; i < n;) {
 		unsigned c = p[i];
 		size_t k = 1;
 		int esc = 0;
 		if (c < 0x20 || c == 0x7f) {
-			esc = !(keep && c != 0 && strchr(keep, (int)c));
+			esc = controls && !(keep && c != 0 && strchr(keep, (int)c));
 		} else if (c >= 0x80) {
 			/* length of a valid sequence here, else one bad byte */
 			size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
@@ -756,20 +773,35 @@ char *str_escape_controls(const char *s, const char *keep)
 			else
 				esc = 1;
 			/* C1 controls U+0080..U+009F: C2 80..C2 9F */
-			if (k == 2 && c == 0xc2 && p[i + 1] <= 0x9f) {
-				buf_printf(&b, "\\u%04x", (unsigned)p[i + 1]);
+			if (controls && k == 2 && c == 0xc2 && p[i + 1] <= 0x9f) {
+				snprintf(e, sizeof(e), "\\u%04x", (unsigned)p[i + 1]);
+				esc_put(out, size, &at, &full, e, 6);
+				need += 6;
 				i += 2;
 				continue;
 			}
 		}
 		if (esc) {
-			buf_printf(&b, "\\x%02x", c);
+			snprintf(e, sizeof(e), "\\x%02x", c);
+			esc_put(out, size, &at, &full, e, 4);
+			need += 4;
 		} else {
-			buf_append(&b, p + i, k);
+			esc_put(out, size, &at, &full, p + i, k);
+			need += k;
 		}
 		i += k;
 	}
-	return buf_steal(&b);
+	if (size)
+		out[at] = '\0';
+	return need;
+}
+
+char *str_escape_controls(const char *s, const char *keep)
+{
+	size_t n = str_escape_to(NULL, 0, s, keep, 0);
+	char *out = xmalloc(n + 1);
+	str_escape_to(out, n + 1, s, keep, 0);
+	return out;
 }
 
 void free_wiped(void *p)

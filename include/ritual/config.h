@@ -101,6 +101,8 @@ struct media_host {
 	int fit;              /* media.fit: 0 "crop" (default), 1 "pad" (issue 13) */
 	char *background;     /* media.background: "#rrggbb", "white" or "black";
 			       * NULL = white */
+	unsigned char background_rgb[3]; /* background parsed at load (white
+					  * when unset): what pad fills with */
 };
 
 struct config {

@@ -73,6 +73,10 @@ int store_pending_due_count(struct store *st, time_t from, time_t to,
  * store_begin is BEGIN IMMEDIATE. Functions below that say "atomic" run
  * their own transaction and must not be called inside one. */
 int store_begin(struct store *st, struct err *err);
+/* A read transaction (BEGIN DEFERRED): one consistent snapshot for several
+ * reads, no write lock, works on a STORE_READONLY store; end it with
+ * store_rollback. */
+int store_begin_read(struct store *st, struct err *err);
 int store_commit(struct store *st, struct err *err);
 void store_rollback(struct store *st);
 
@@ -149,18 +153,14 @@ int store_variant_put(struct store *st, int64_t media_id, const char *network,
 /* Insert a post (deliveries ignored); *id set. */
 int store_post_insert(struct store *st, const struct store_post *p,
 		      int64_t *id, struct err *err);
-/* Insert a pending delivery; next_attempt = due; its content_hash is
- * store_content_hash of text and the post's image (insert the post with
- * its media_id first). */
+/* Insert a pending delivery; next_attempt = due; content_hash = hash, the
+ * caller's store_content_hash of text and the post's image bytes
+ * (STORE_HASH_LEN hex digits; computed before the write transaction, so
+ * that the transaction only inserts). */
 int store_delivery_insert(struct store *st, int64_t post_id,
 			  const char *account, const char *network,
-			  const char *text, time_t due, int64_t *id,
-			  struct err *err);
-/* Whether account already has a live delivery (pending, sending, unknown,
- * published) due at exactly t. */
-int store_slot_taken(struct store *st, const char *account, time_t t,
-		     int *taken, struct err *err);
-
+			  const char *text, const char *hash, time_t due,
+			  int64_t *id, struct err *err);
 /* The live deliveries (pending, sending, unknown, published) of account
  * due at or after from, by due time: one query for a whole batch's slot
  * search. *out owned by the caller (free()). */

@@ -135,6 +135,15 @@ size_t utf8_length(const char *s);                    /* code points in a valid 
  * Controls listed in keep (e.g. "\n\t", or NULL for none) pass through.
  * Everything else is copied as is. Owned by the caller (free). */
 char *str_escape_controls(const char *s, const char *keep);
+/* The same escaping into the caller's out[0..size), never allocating (for
+ * log.c): NUL-terminated when size > 0, cut at a whole character or escape
+ * when it does not fit. Returns the length of the whole escaped text (as
+ * snprintf: >= size means it was cut). s NULL is "". flags:
+ * STR_ESC_INVALID_ONLY escapes only the bytes that are not UTF-8 and
+ * passes every control through (for JSON, which escapes those itself). */
+enum { STR_ESC_INVALID_ONLY = 1 };
+size_t str_escape_to(char *out, size_t size, const char *s, const char *keep,
+		     unsigned flags);
 
 /* Whether host (len bytes, as in a URL: IPv6 in brackets) names the
  * loopback interface itself: an IPv4 literal 127.x.y.z in plain dotted

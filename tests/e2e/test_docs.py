@@ -69,18 +69,32 @@ def exit_codes(*sources):
 
 class RitualPage(unittest.TestCase):
     def help_commands(self):
+        """`ritual help`'s rows: "  NAME  ARGS  DESCRIPTION", or, for long
+        args, "  NAME  ARGS" with more args on lines indented 14 and the
+        description on lines indented 18."""
         p = run(RITUAL, "help")
         self.assertEqual(p.returncode, 0, p.stderr)
         cmds = {}
+        cur = None
         after = p.stdout.split("Commands:\n", 1)[1]
         for line in after.splitlines():
-            m = re.match(r"^  (\S+)\s+(.*?)\s{2,}\S", line)
-            if not m:
-                if line.strip() == "":
-                    break
+            if line.strip() == "":
+                break
+            m = re.match(r"^  (\S+) +(.*)$", line)
+            if m:
+                cur = m.group(1)
+                parts = re.split(r"\s{2,}", m.group(2), 1)
+                cmds[cur] = parts[0]
+                if len(parts) == 2:     # the args column is capped at 32
+                    self.assertEqual(line.index(parts[1], 14 + len(parts[0])), 48, line)
+                else:
+                    self.assertLessEqual(len(line), 78, line)
                 continue
-            cmds[m.group(1)] = m.group(2)
+            m = re.match(r"^ {14}(\S.*)$", line)
+            if m and cur:
+                cmds[cur] += " " + m.group(1)
         self.assertGreater(len(cmds), 5, p.stdout)
+        self.assertIn("--write-config", cmds.get("connect", ""), p.stdout)
         return cmds
 
     def page_commands(self):

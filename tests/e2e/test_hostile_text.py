@@ -73,5 +73,36 @@ class HostileText(E2ETest):
                       out)
         self.assertNotIn("\x1b", out, "raw ESC from the platform in `ritual status`")
 
+    def test_non_utf8_file_name_in_add_json(self):
+        """add --json (and --dry-run --json) once dropped such a post: the
+        file name went into json_pack as is, and jansson refuses it."""
+        env = self.make_env()
+        name = os.path.join(env.dir.encode(), b"caf\xe9.post")
+        with open(name, "wb") as f:
+            f.write(b"Kind: tip\nTitle: Caf\xc3\xa9\n\nA tip.\n")
+        for extra in (["--dry-run"], []):
+            p = env.ritual_popen("add", name, "--json", *extra, text=False)
+            stdout, stderr = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, stderr)
+            out = json.loads(stdout)
+            self.assertEqual(len(out["posts"]), 1, stdout)
+            self.assertTrue(out["posts"][0]["file"].endswith("caf\\xe9.post"),
+                            out["posts"][0]["file"])
+            self.assertEqual(out["dry_run"], bool(extra))
+        self.assertEqual(len(env.ritual_json("list", "--json")), 1)
+
+    def test_non_utf8_file_name_escaped_in_dry_run(self):
+        env = self.make_env()
+        name = os.path.join(env.dir.encode(), b"caf\xe9.post")
+        with open(name, "wb") as f:
+            f.write(b"Kind: tip\n\nA tip.\n")
+        p = env.ritual_popen("add", "--dry-run", name, text=False)
+        stdout, stderr = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, stderr)
+        self.assertIn(b"would queue 1 post", stdout)
+        self.assertNotIn(b"\xe9", stdout)
+        self.assertIn(b"caf\\xe9.post", stdout)
+
+
 if __name__ == "__main__":
     unittest.main()

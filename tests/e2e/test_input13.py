@@ -1,6 +1,7 @@
 """Issue 13: friendlier input - dry runs, several ids, times as owners write
 them, "did you mean", and --json where scripts need it."""
 import os
+import sqlite3
 
 from harness import E2ETest
 
@@ -24,6 +25,31 @@ class FriendlierInput(E2ETest):
         self.assertNotIn("id", out["posts"][0])
         out = env.ritual_json("import", "--json", folder)
         self.assertEqual([p["id"] for p in out["posts"]], [1, 2, 3])
+
+    def test_dry_run_creates_no_database(self):
+        env = self.make_env()
+        p = env.write_post("a.post", "Kind: note\n\nHello.\n")
+        r = env.ritual("add", "--dry-run", p)
+        self.assertIn("would queue 1 post", r.stdout)
+        env.ritual("add", "--dry-run", "--json", p)
+        left = [f for f in os.listdir(env.dir) if f.startswith("queue.db")]
+        self.assertEqual(left, [])
+
+    def test_dry_run_needs_no_write_lock(self):
+        env = self.make_env()
+        first = env.ritual_json("add", "--json", env.write_post("a.post", "Kind: note\n\nA.\n"))
+        p = env.write_post("b.post", "Kind: note\n\nB.\n")
+        other = sqlite3.connect(env.db, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            out = env.ritual_json("add", "--dry-run", "--json", p)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        self.assertTrue(out["dry_run"])
+        # the occupancy was read: the next free slot, not post 1's
+        self.assertNotEqual(out["posts"][0]["due"], first["posts"][0]["due"])
+        self.assertEqual(len(env.ritual_json("list", "--json")), 1)
 
     def test_cancel_ranges_and_account(self):
         env = self.make_env()

@@ -224,7 +224,7 @@ class OnePass(E2ETest):
             "a.post": ['unknown header "Tittle"', "Instagram posts need an image",
                        "hashtag"],
             "b.post": ["Image: cannot open", "Expires is in the past"],
-            "c.post": ["is not after the next free slot"],
+            "c.post": ["is not after the post's time", "the next free slot"],
             "d.post": ["is in the past", 'unknown account "nobody"'],
         }
         for fname, needles in expect.items():

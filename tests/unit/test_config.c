@@ -976,6 +976,20 @@ static void test_templates_are_checked(void **state)
 	expect_at(f, 8, "formats.note.instagram: expected a string in double quotes");
 }
 
+/* media.background is parsed once, at load: white when unset. */
+static void test_media_background_parsed_at_load(void **state)
+{
+	struct fx *f = *state;
+	put_dir(f, "www");
+	load_ok(f, HEAD FB_ACCOUNT
+		"media = { dir = \"www\"; url = \"https://m.example.com/\"; };\n");
+	assert_memory_equal(f->cfg->media.background_rgb, "\xff\xff\xff", 3);
+	load_ok(f, HEAD FB_ACCOUNT
+		"media = { dir = \"www\"; url = \"https://m.example.com/\";\n"
+		"  fit = \"pad\"; background = \"#102030\"; };\n");
+	assert_memory_equal(f->cfg->media.background_rgb, "\x10\x20\x30", 3);
+}
+
 static void test_media_rules(void **state)
 {
 	struct fx *f = *state;
@@ -1234,6 +1248,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_and_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_templates_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_media_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_media_background_parsed_at_load, setup, teardown),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_example_as_shipped_loads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_example_with_everything_switched_on_loads, setup, teardown),

@@ -58,9 +58,11 @@ static int64_t add_post(struct store *st, time_t due, const char *const *accts)
 			       .due = due, .created = due - 100};
 	assert_int_equal(store_begin(st, &err), 0);
 	assert_int_equal(store_post_insert(st, &p, &id, &err), 0);
+	char h[STORE_HASH_LEN + 1];
+	store_content_hash("text", NULL, 0, h);
 	for (; *accts; accts++)
 		assert_int_equal(store_delivery_insert(st, id, *accts, "facebook",
-						       "text", due, NULL, &err), 0);
+						       "text", h, due, NULL, &err), 0);
 	assert_int_equal(store_commit(st, &err), 0);
 	return id;
 }
@@ -269,8 +271,10 @@ static int64_t add_image_post(struct store *st, time_t due, int64_t *media)
 	struct store_post p = {.kind = kind, .body = body, .source = src,
 			       .media_id = *media, .due = due, .created = due - 100};
 	assert_int_equal(store_post_insert(st, &p, &id, &err), 0);
+	char h[STORE_HASH_LEN + 1];
+	store_content_hash("text", "JPEGDATA", 8, h);
 	assert_int_equal(store_delivery_insert(st, id, "facebook", "facebook", "text",
-					       due, NULL, &err), 0);
+					       h, due, NULL, &err), 0);
 	assert_int_equal(store_commit(st, &err), 0);
 	return id;
 }

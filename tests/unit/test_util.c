@@ -112,12 +112,33 @@ static void test_escape_controls(void **state)
 	check_escape(NULL, NULL, "");
 }
 
+/* Into a fixed buffer: cut at a whole escape or character, never inside
+ * one; the return is the whole length. */
+static void test_escape_into_a_buffer(void **state)
+{
+	(void)state;
+	char b[8];
+	assert_int_equal(str_escape_to(b, sizeof(b), "ab\x1b" "cd", NULL, 0), 8);
+	assert_string_equal(b, "ab\\x1bc");
+	assert_int_equal(str_escape_to(b, 6, "ab\x1b" "cd", NULL, 0), 8);
+	assert_string_equal(b, "ab");
+	assert_int_equal(str_escape_to(b, 5, "abc\xc3\xa9", NULL, 0), 5);
+	assert_string_equal(b, "abc");
+	assert_int_equal(str_escape_to(NULL, 0, "\xff", NULL, 0), 4);
+	/* only what is not UTF-8: controls and C1 pass (JSON escapes them) */
+	char j[32];
+	str_escape_to(j, sizeof(j), "a\nb\x1b \xc2\x9b \xe9", NULL,
+		      STR_ESC_INVALID_ONLY);
+	assert_string_equal(j, "a\nb\x1b \xc2\x9b \\xe9");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_is_loopback_table),
 		cmocka_unit_test(test_http_url_allowed_table),
 		cmocka_unit_test(test_escape_controls),
+		cmocka_unit_test(test_escape_into_a_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
