@@ -125,8 +125,11 @@ int meta_parse_error(const char *body, size_t len, struct meta_error *e)
 	e->subcode = json_long(json_object_get(err, "error_subcode"));
 	e->is_transient = json_is_true(json_object_get(err, "is_transient"));
 	copy_str(e->type, sizeof(e->type), meta_str(err, "type"));
-	copy_str(e->message, sizeof(e->message), meta_str(err, "message"));
-	copy_str(e->user_msg, sizeof(e->user_msg), meta_str(err, "error_user_msg"));
+	/* Scrubbed before the cut: Graph quotes tokens ("Malformed access
+	 * token EAAB..."), and a cut token would survive a later scrub. */
+	pub_copy_scrubbed(e->message, sizeof(e->message), meta_str(err, "message"));
+	pub_copy_scrubbed(e->user_msg, sizeof(e->user_msg),
+			  meta_str(err, "error_user_msg"));
 	copy_str(e->fbtrace, sizeof(e->fbtrace), meta_str(err, "fbtrace_id"));
 	json_decref(root);
 	return 1;
