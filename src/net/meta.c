@@ -29,6 +29,12 @@ int meta_appsecret_proof(const char *secret, const char *token,
 	return 0;
 }
 
+/* What resumes an account paused for its app secret: one wording for
+ * every such message (rituald's check_paused stamps app_secret_file too). */
+#define SECRET_RESUME "ritual pauses the account until app_secret_file " \
+	"changes, the configuration is reloaded (systemctl reload rituald) " \
+	"or `ritual retry` is run"
+
 int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
 		 struct http_response *resp)
 {
@@ -231,8 +237,7 @@ void meta_classify(const struct pub_ctx *ctx, const struct meta_error *e,
 			       "on, or the app secret ritual has is not the token's "
 			       "app's: write the app secret (App Dashboard, Settings, "
 			       "Basic) to a file, chmod 600, and set app_secret_file "
-			       "to it in account '%s'%s; ritual pauses the account "
-			       "until then (restart rituald, or `ritual retry`)",
+			       "to it in account '%s'%s; " SECRET_RESUME,
 			       plat, what, acct,
 			       ctx->account->app_secret_file ? " (the one it has "
 			       "now does not match)" : "");
@@ -319,8 +324,7 @@ int meta_response(const struct pub_ctx *ctx, int rc,
 	if (rc == META_NO_SECRET) {
 		pub_result_set(res, PUB_CONFIG,
 			       "nothing sent to %s while %s: %s (app_secret_file "
-			       "of account '%s'); ritual pauses the account until "
-			       "it is fixed", net, what, resp->error,
+			       "of account '%s'); " SECRET_RESUME, net, what, resp->error,
 			       ctx->account->name);
 		return 0;
 	}

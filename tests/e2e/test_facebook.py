@@ -314,6 +314,35 @@ class FacebookIssue8(E2ETest):
         self.assertIn("app_secret_file", err)
         self.assertEqual(len(env.fake.requests(network="facebook", method="POST")), 1)
 
+    def test_wrong_app_secret_pauses_then_resumes_when_the_file_is_fixed(self):
+        # The app does not require a proof, but Graph checks any it is sent.
+        app_secret = secrets.token_hex(16)
+        wrong = secrets.token_hex(16)
+        env = self.make_env(fake_extra={"facebook": {"app_secret": app_secret}})
+        env.tokens["app_secret"] = app_secret
+        env.tokens["wrong_app_secret"] = wrong
+        secret_file(env, "app.secret", wrong)
+        account_keys(env, "facebook", 'app_secret_file = "app.secret";')
+        ids = self.two_due(env)
+        env.run_once()
+        self.assertIn("PAUSED", env.ritual("list").stdout)
+        for i in ids:
+            self.assertEqual(env.deliveries(i)["facebook"]["state"], "pending")
+        err = env.deliveries(ids[0])["facebook"]["error"]
+        self.assertIn("Invalid appsecret_proof", err)
+        self.assertIn("app_secret_file", err)
+        self.assertIn("until app_secret_file changes", err)
+        self.assertEqual(len(env.fake.requests(network="facebook", method="POST")), 1)
+        # Writing the right secret resumes the account, as its message says.
+        path = os.path.join(env.dir, "app.secret")
+        secret_file(env, "app.secret.tmp", app_secret)
+        os.rename(path + ".tmp", path)
+        env.run_once(timeout=120)
+        for i in ids:
+            self.assertEqual(env.deliveries(i)["facebook"]["state"], "published", env.log())
+        self.assertNotIn("PAUSED", env.ritual("list", "--all").stdout)
+        self.assertEqual(env.leaked_token(), [])
+
     def test_token_quoted_in_an_error_is_scrubbed_everywhere(self):
         env = self.make_env()
         ids = self.two_due(env)
