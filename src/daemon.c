@@ -590,7 +590,7 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	struct err err = {{0}};
 	struct store_post *p = NULL;
 	struct store_media *m = NULL;
-	char *token = NULL;
+	char *token = NULL, *app_secret = NULL, *read_token = NULL;
 	time_t now = time(NULL);
 	const struct account *a = config_account(d->cfg, dl->account);
 
@@ -614,11 +614,20 @@ static void process(struct daemon *d, struct store_delivery *dl)
 		blocked(d, dl, a, BLOCK_TOKEN, err.msg);
 		goto out;
 	}
+	/* The account's other secrets, once per delivery; one that cannot be
+	 * read stays NULL: the publisher reads its file and says why. */
+	if (a->app_secret_file &&
+	    read_secret_file(a->app_secret_file, &app_secret, &err) < 0)
+		app_secret = NULL;
+	if (a->read_token_file &&
+	    read_secret_file(a->read_token_file, &read_token, &err) < 0)
+		read_token = NULL;
 
 	time_t commit_at = dl->commit_at;
 	struct job_ud ud = {.d = d, .id = dl->id, .commit_at = &commit_at};
 	struct pub_ctx ctx = {
 		.cfg = d->cfg, .account = a, .token = token, .http = d->http,
+		.app_secret = app_secret, .read_token = read_token,
 		.media = d->media, .now = now, .save = cb_save, .load = cb_load,
 		.committing = cb_committing, .token_update = cb_token_update,
 		.ud = &ud,
@@ -690,6 +699,8 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	apply(d, dl, a, &in, &dec, &res);
 out:
 	secret_free(token);
+	secret_free(app_secret);
+	secret_free(read_token);
 	store_post_free(p);
 	store_media_free(m);
 }

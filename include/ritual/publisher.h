@@ -94,6 +94,11 @@ struct pub_ctx {
 	const struct config *cfg;
 	const struct account *account;
 	const char *token;            /* the account's token; never logged */
+	const char *app_secret;       /* the account's app_secret_file, read once
+				       * for the delivery; NULL when not configured
+				       * or not read (the publisher then reads the
+				       * file itself, and reports its error) */
+	const char *read_token;       /* the same for read_token_file */
 	struct http_client *http;
 	struct mediahost *media;      /* where Instagram's images go; NULL when
 				       * the config has no media group */

@@ -333,12 +333,13 @@ static int ig_get(struct pub_ctx *ctx, int reader, const char *what,
 		  struct pub_result *res, struct meta_error *e, json_t **json,
 		  const char *fmt, ...)
 {
-	char *rtok = NULL;
+	char *rtok = NULL;   /* read here only when the caller has not */
 	const char *file = reader ? ctx->account->read_token_file : NULL;
+	const char *bearer = file ? ctx->read_token : ctx->token;
 	struct err err = {{0}};
 	*json = NULL;
 	memset(e, 0, sizeof(*e));
-	if (file && read_secret_file(file, &rtok, &err) < 0) {
+	if (file && !bearer && read_secret_file(file, &rtok, &err) < 0) {
 		pub_result_set(res, PUB_CONFIG, "cannot read the read token of "
 			       "account '%s' while %s: %s; write a user access "
 			       "token there (chmod 600) or remove read_token_file",
@@ -351,7 +352,7 @@ static int ig_get(struct pub_ctx *ctx, int reader, const char *what,
 	va_end(ap);
 	char *url = meta_url(ctx, "%s", suffix);
 	struct http_request req = {.method = "GET", .url = url,
-				   .bearer = rtok ? rtok : ctx->token};
+				   .bearer = bearer ? bearer : rtok};
 	int ok = ig_call(ctx, &req, what, NULL, res, e, json);
 	free(url);
 	free(suffix);

@@ -47,11 +47,12 @@ int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
 		return http_perform(ctx->http, req, resp);
 
 	struct err err = {{0}};
-	char *secret = NULL;
+	char *own = NULL;   /* read here only when the caller has not */
+	const char *secret = ctx->app_secret;
 	char proof[META_PROOF_LEN + 1];
-	if (read_secret_file(file, &secret, &err) < 0 ||
-	    meta_appsecret_proof(secret, req->bearer, proof) < 0) {
-		secret_free(secret);
+	if ((!secret && read_secret_file(file, &own, &err) < 0) ||
+	    meta_appsecret_proof(secret ? secret : own, req->bearer, proof) < 0) {
+		secret_free(own);
 		memset(resp, 0, sizeof(*resp));
 		resp->body = xstrdup("");
 		resp->fail = HTTP_NOT_SENT;
@@ -59,7 +60,7 @@ int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
 			 err.msg[0] ? err.msg : "cannot compute appsecret_proof");
 		return META_NO_SECRET;
 	}
-	secret_free(secret);
+	secret_free(own);
 	/* Graph takes appsecret_proof as a query parameter on every method. */
 	char *url = xasprintf("%s%cappsecret_proof=%s", req->url,
 			      strchr(req->url, '?') ? '&' : '?', proof);
