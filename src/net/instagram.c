@@ -892,9 +892,11 @@ static int ig_publish(struct pub_ctx *ctx, const struct pub_job *job,
 
 	char text[256];
 	enum cstatus st = container_status(ctx, container, res, text, sizeof(text));
-	if (st != CS_NOREAD && st != CS_UNREADABLE) {
+	if (st != CS_NOREAD && st != CS_UNREADABLE &&
+	    load_long(ctx, "unreadable") != 0) {
+		/* counts reads in a row; a synced write only when it changes */
 		struct err err;
-		save_long(ctx, "unreadable", 0, &err);  /* counts reads in a row */
+		save_long(ctx, "unreadable", 0, &err);
 	}
 	switch (st) {
 	case CS_NOREAD: {
