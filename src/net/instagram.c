@@ -461,6 +461,14 @@ enum cstatus {
 		       * error object) while writes may work: postiz-app#1562 */
 };
 
+/* A failure that concerns the account (pause it) or the rate limit (wait):
+ * never one that more reads of a container would get past. */
+static int pauses_or_waits(const struct pub_result *res)
+{
+	return res->cls == PUB_AUTH || res->cls == PUB_RATE ||
+	       res->cls == PUB_CONFIG || res->cls == PUB_OWNER;
+}
+
 /*
  * Whether a failed status read is the "unreadable container" case: code
  * 100 with subcode 33 or code 10 on the GET (the Page-token reads of
@@ -474,8 +482,7 @@ int ig_unreadable_read(const struct meta_error *e, const struct pub_result *res)
 		return 1;
 	if (e->code == 0 || e->code == 190 || e->code == 102)
 		return 0;
-	return res->cls != PUB_AUTH && res->cls != PUB_RATE &&
-	       res->cls != PUB_OWNER && res->cls != PUB_CONFIG;
+	return !pauses_or_waits(res);
 }
 
 /* Read the container's status_code (and status text into text). */
@@ -917,8 +924,7 @@ static int ig_publish(struct pub_ctx *ctx, const struct pub_job *job,
 		break;
 	}
 	case CS_UNREADABLE:
-		if (res->cls == PUB_AUTH || res->cls == PUB_RATE ||
-		    res->cls == PUB_CONFIG || res->cls == PUB_OWNER) {
+		if (pauses_or_waits(res)) {
 			/* The account needs a pause, not more reads. */
 			break;
 		}
@@ -1006,8 +1012,7 @@ static int ig_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 		forget_container(ctx);
 		break;
 	case CS_UNREADABLE:
-		if (res->cls == PUB_AUTH || res->cls == PUB_RATE ||
-		    res->cls == PUB_CONFIG || res->cls == PUB_OWNER)
+		if (pauses_or_waits(res))
 			break;
 		/* FALLTHROUGH */
 	case CS_NOREAD:
