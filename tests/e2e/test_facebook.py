@@ -176,6 +176,29 @@ class FacebookWeek(E2ETest):
         self.assertEqual(len(env.fake.requests(network="facebook", path_regex="/photos$")), 1)
         self.assertEqual(d["remote_id"], env.fake.posts()[0]["id"])
 
+    def test_100_33_on_the_read_back_is_read_again_not_a_pause(self):
+        # rituald(8): 100/33 pauses "on a write"; on the read-back after a
+        # lost answer it is a failed read, and the page is read again.
+        env = self.make_env()
+        env.import_sample()
+        first = env.ritual_json("list", "--json")[0]["id"]
+        env.due_now([first])
+        env.fake.fault({"network": "facebook", "path_regex": "/photos$"},
+                       {"type": "drop_after"}, times=1)
+        env.fake.fault({"network": "facebook", "method": "GET", "path_regex": "/posts$"},
+                       {"type": "meta_error", "code": 100, "subcode": 33,
+                        "error_type": "GraphMethodException",
+                        "message": "Unsupported get request. Object with ID '%s' does not "
+                                   "exist, cannot be loaded due to missing permissions, or "
+                                   "does not support this operation" % PAGE_ID}, times=2)
+        env.run_once()
+        d = env.deliveries(first)["facebook"]
+        self.assertEqual(d["state"], "published", env.log())
+        self.assertNotIn("PAUSED", env.ritual("list", "--all").stdout)
+        self.assertEqual(len(env.fake.posts()), 1)
+        self.assertEqual(len(env.fake.requests(network="facebook", path_regex="/photos$")), 1)
+        self.assertEqual(len(env.fake.requests(network="facebook", path_regex="/posts$")), 3)
+
     def test_app_rate_codes_and_slow_answer(self):
         for code in (4, 17, 32):
             env = self.make_env()
