@@ -130,15 +130,33 @@ static int abort_transfer(void *ud)
 	return mono_now() - stop_requested_at > STOP_GRACE;
 }
 
-/* The identity of a token file, to notice when the owner replaces it. */
-static char *token_stamp(const char *path)
+/* The identity of a file, to notice when the owner replaces it. */
+static char *file_stamp(const char *path)
 {
 	struct stat sb;
+	if (!path)
+		return xstrdup("-");
 	if (stat(path, &sb) < 0)
 		return xstrdup("missing");
 	return xasprintf("%llu:%llu:%lld:%lld.%09ld", (unsigned long long)sb.st_dev,
 			 (unsigned long long)sb.st_ino, (long long)sb.st_size,
 			 (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+}
+
+/* The identity of an account's secret files (token, app secret, read
+ * token): a paused account resumes when the owner replaces any of them. */
+static char *token_stamp(const struct account *a)
+{
+	char *t = file_stamp(a->token_file);
+	if (!a->app_secret_file && !a->read_token_file)
+		return t;   /* as before: a stamp stored by an older rituald holds */
+	char *s = file_stamp(a->app_secret_file);
+	char *r = file_stamp(a->read_token_file);
+	char *all = xasprintf("%s;%s;%s", t, s, r);
+	free(t);
+	free(s);
+	free(r);
+	return all;
 }
 
 static int make_http(struct daemon *d, struct err *err)
@@ -264,7 +282,7 @@ static void pause_account(struct daemon *d, const struct account *a,
 			  const char *reason)
 {
 	struct err err;
-	char *stamp = token_stamp(a->token_file);
+	char *stamp = token_stamp(a);
 	if (store_account_pause(d->st, a->name, reason, stamp, time(NULL), &err) < 0)
 		log_error("%s", err.msg);
 	free(stamp);
@@ -572,7 +590,7 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	struct err err = {{0}};
 	struct store_post *p = NULL;
 	struct store_media *m = NULL;
-	char *token = NULL;
+	char *token = NULL, *app_secret = NULL, *read_token = NULL;
 	time_t now = time(NULL);
 	const struct account *a = config_account(d->cfg, dl->account);
 
@@ -596,11 +614,20 @@ static void process(struct daemon *d, struct store_delivery *dl)
 		blocked(d, dl, a, BLOCK_TOKEN, err.msg);
 		goto out;
 	}
+	/* The account's other secrets, once per delivery; one that cannot be
+	 * read stays NULL: the publisher reads its file and says why. */
+	if (a->app_secret_file &&
+	    read_secret_file(a->app_secret_file, &app_secret, &err) < 0)
+		app_secret = NULL;
+	if (a->read_token_file &&
+	    read_secret_file(a->read_token_file, &read_token, &err) < 0)
+		read_token = NULL;
 
 	time_t commit_at = dl->commit_at;
 	struct job_ud ud = {.d = d, .id = dl->id, .commit_at = &commit_at};
 	struct pub_ctx ctx = {
 		.cfg = d->cfg, .account = a, .token = token, .http = d->http,
+		.app_secret = app_secret, .read_token = read_token,
 		.media = d->media, .now = now, .save = cb_save, .load = cb_load,
 		.committing = cb_committing, .token_update = cb_token_update,
 		.ud = &ud,
@@ -672,6 +699,8 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	apply(d, dl, a, &in, &dec, &res);
 out:
 	secret_free(token);
+	secret_free(app_secret);
+	secret_free(read_token);
 	store_post_free(p);
 	store_media_free(m);
 }
@@ -742,9 +771,9 @@ static void check_paused(struct daemon *d)
 		const struct account *a = config_account(d->cfg, v[i].name);
 		if (!v[i].paused || !a)
 			continue;
-		char *stamp = token_stamp(a->token_file);
+		char *stamp = token_stamp(a);
 		if (!v[i].token_stamp || strcmp(stamp, v[i].token_stamp) != 0) {
-			log_info("account %s: the token file changed; resuming",
+			log_info("account %s: a secret file changed; resuming",
 				 a->name);
 			if (store_account_resume(d->st, a->name, &err) < 0)
 				log_error("%s", err.msg);

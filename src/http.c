@@ -33,21 +33,12 @@ struct http_client {
 	long commit_status;         /* see http_commit_status() */
 };
 
-static char *curl_strdup_wiped(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 int http_global_init(struct err *err)
 {
 	/* libcurl copies the Authorization header, form bodies and S3 keys
 	 * into buffers of its own: every block it frees is wiped first. */
 	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, free_wiped,
-				 realloc_wiped, curl_strdup_wiped,
+				 realloc_wiped, strdup,
 				 calloc) != CURLE_OK)
 		return err_set(err, "cannot initialise libcurl");
 	return 0;
@@ -310,6 +301,16 @@ static int request_not_sent(CURL *e, CURLcode cc)
 	}
 }
 
+/* The clock kept for host, or NULL. */
+static struct http_clock *find_clock(const struct http_client *c,
+				     const char *host)
+{
+	for (size_t i = 0; i < c->nclocks; i++)
+		if (strcmp(c->clocks[i].host, host) == 0)
+			return &c->clocks[i];
+	return NULL;
+}
+
 /* Remember the offset of the answering host's clock from its Date header
  * (RFC 9110 §6.6.1: the server's time when it made the answer). */
 static void clock_note(struct http_client *c, const char *url,
@@ -325,12 +326,11 @@ static void clock_note(struct http_client *c, const char *url,
 	if (!host)
 		return;
 	long offset = (long)(t - time(NULL));
-	for (size_t i = 0; i < c->nclocks; i++) {
-		if (strcmp(c->clocks[i].host, host) == 0) {
-			c->clocks[i].offset = offset;
-			free(host);
-			return;
-		}
+	struct http_clock *k = find_clock(c, host);
+	if (k) {
+		k->offset = offset;
+		free(host);
+		return;
 	}
 	c->clocks = xrealloc(c->clocks, (c->nclocks + 1) * sizeof(*c->clocks));
 	c->clocks[c->nclocks++] = (struct http_clock){.host = host, .offset = offset};
@@ -342,16 +342,11 @@ int http_clock_offset(const struct http_client *c, const char *url,
 	if (!c)
 		return 0;
 	char *host = http_url_host(url);
-	int found = 0;
-	for (size_t i = 0; host && i < c->nclocks; i++) {
-		if (strcmp(c->clocks[i].host, host) == 0) {
-			*offset = c->clocks[i].offset;
-			found = 1;
-			break;
-		}
-	}
+	const struct http_clock *k = host ? find_clock(c, host) : NULL;
+	if (k)
+		*offset = k->offset;
 	free(host);
-	return found;
+	return k != NULL;
 }
 
 void http_commit_reset(struct http_client *c)
@@ -434,13 +429,8 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		auth = xasprintf("Authorization: Bearer %s", req->bearer);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
-	for (const char *const *h = req->headers; h && *h; h++) {
-		/* "Name:" removes a header; signed, it breaks SigV4 (above). */
-		size_t hl = strlen(*h);
-		if (req->aws_sigv4 && hl && (*h)[hl - 1] == ':')
-			continue;
+	for (const char *const *h = req->headers; h && *h; h++)
 		hdrs = curl_slist_append(hdrs, *h);
-	}
 
 	if (req->nparts) {
 		mime = curl_mime_init(e);

@@ -209,8 +209,8 @@ static int read_key_file(const char *path, char **creds, struct err *err)
 		goto out;
 	}
 	*creds = xasprintf("%s:%s", access, secret);
-	/* Scrubbed from every message (util.h); forgotten in mediahost_free. */
-	secret_register(*creds);
+	/* Scrubbed from every message (util.h), and so from "ACCESS:SECRET"
+	 * too; forgotten in mediahost_free. */
 	secret_register(secret);
 	rc = 0;
 out:
@@ -298,8 +298,7 @@ void mediahost_free(struct mediahost *h)
 	free(h->bucket);
 	free(h->key_file);
 	free(h->sigv4);
-	if (h->creds && strchr(h->creds, ':'))
-		secret_forget(strchr(h->creds, ':') + 1);
+	secret_forget(creds_secret(h));   /* "" without creds: a no-op */
 	secret_free(h->creds);
 	free(h);
 }

@@ -453,13 +453,26 @@ void secret_forget(const char *s)
 	}
 }
 
+/* The length of the longest prefix (of SECRET_MIN bytes or more) of e that
+ * the n bytes at s end with; 0 when none. */
+static size_t prefix_at_end(const struct secret_entry *e, const char *s, size_t n)
+{
+	size_t k = e->len - 1 < n ? e->len - 1 : n;
+	for (; k >= SECRET_MIN; k--)
+		if (memcmp(s + n - k, e->value, k) == 0)
+			return k;
+	return 0;
+}
+
 void secret_scrub(char *buf, size_t size)
 {
 	static const char mark[] = "[secret]";
+	static const char dots[] = "...";
 	const size_t ml = sizeof(mark) - 1;
-	(void)size;   /* the text only shrinks */
-	if (!buf)
+	if (!buf || size == 0)
 		return;
+	if (strnlen(buf, size) == size)
+		buf[size - 1] = '\0';
 	for (size_t i = 0; i < nsecrets; i++) {
 		const struct secret_entry *e = &secrets[i];
 		char *p = buf;
@@ -470,6 +483,22 @@ void secret_scrub(char *buf, size_t size)
 			memcpy(p, mark, ml);
 			memmove(p + ml, p + e->len, tail);
 			p += ml;
+		}
+		/* A text cut short (snprintf's edge, or an ellipsis put where
+		 * it was cut) may end with the start of a secret. */
+		size_t n = strlen(buf), d = 0;
+		if (n >= sizeof(dots) - 1 &&
+		    strcmp(buf + n - (sizeof(dots) - 1), dots) == 0)
+			d = sizeof(dots) - 1;
+		size_t k = prefix_at_end(e, buf, n);
+		if (!k && d)
+			k = prefix_at_end(e, buf, n - d);
+		else
+			d = 0;
+		if (k) {
+			char *q = buf + n - d - k;
+			memcpy(q, mark, ml);
+			memmove(q + ml, q + k, d + 1);
 		}
 	}
 }

@@ -59,6 +59,15 @@ struct pub_result {
  * scrubbed: util.h secret_scrub). Returns 0. */
 int pub_result_set(struct pub_result *res, enum pub_class cls,
 		   const char *fmt, ...) RT_PRINTF(3, 4);
+/* Append a formatted text to res->message (cut at its size), then scrub
+ * the whole message as pub_result_set does. Returns 0. */
+int pub_result_append(struct pub_result *res, const char *fmt, ...)
+	RT_PRINTF(2, 3);
+/* Copy a platform's text src (NULL: "") into dst of n bytes, every
+ * registered secret scrubbed from the full text before it is cut to n
+ * (so no start of a secret survives at the cut). Allocates a scratch copy
+ * (wiped); aborts only where every x* allocator does. */
+void pub_copy_scrubbed(char *dst, size_t n, const char *src);
 
 
 /* One delivery as the publisher sees it; everything borrowed. */
@@ -85,6 +94,11 @@ struct pub_ctx {
 	const struct config *cfg;
 	const struct account *account;
 	const char *token;            /* the account's token; never logged */
+	const char *app_secret;       /* the account's app_secret_file, read once
+				       * for the delivery; NULL when not configured
+				       * or not read (the publisher then reads the
+				       * file itself, and reports its error) */
+	const char *read_token;       /* the same for read_token_file */
 	struct http_client *http;
 	struct mediahost *media;      /* where Instagram's images go; NULL when
 				       * the config has no media group */
@@ -125,6 +139,10 @@ struct pub_check {
 	long days_left;       /* token expiry in days; -1 = unknown */
 	int never_expires;    /* the token has no expiry date (Page tokens) */
 };
+
+/* Scrub every registered secret from out->detail and out->fix (both may
+ * quote the platform). Every check function returns through it. Returns 0. */
+int pub_check_done(struct pub_check *out);
 
 struct publisher {
 	const char *network;

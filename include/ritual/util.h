@@ -115,8 +115,12 @@ int process_harden(struct err *err);
 void secret_register(const char *s);
 void secret_forget(const char *s);
 /* Replace each occurrence of every registered secret in the NUL-terminated
- * buf (of size bytes) with "[secret]", truncating at size. Never
- * allocates, so log.c may call it. */
+ * buf (of size bytes; a longer text is cut at size - 1) with "[secret]",
+ * and so a start of a secret (8 bytes or more) that the text ends with,
+ * or that stands right before a final "...": what is left of a secret
+ * where a text was cut. A text cut inside a secret and then copied into a
+ * longer message is beyond its reach: scrub the full text before cutting
+ * it. Never grows the text, never allocates, so log.c may call it. */
 void secret_scrub(char *buf, size_t size);
 
 /* Path helpers; results owned by the caller. */

@@ -110,7 +110,17 @@ static int fb_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 		/* A failed read says nothing about the post: never "absent".
 		 * Auth and rate limits keep their class (pause, wait); anything
 		 * else is read again later, and after enough failed reads the
-		 * daemon hands the delivery to the owner as unknown. */
+		 * daemon hands the delivery to the owner as unknown. A 100/33
+		 * here is such a failed read too, not a pause (rituald(8):
+		 * "100/33 on a write"): reads of a page can be refused while
+		 * its writes work (postiz-app#1562), and a page really gone
+		 * pauses the account at its next write. */
+		struct meta_error e;
+		if (rc >= 0 && meta_parse_error(resp.body, resp.body_len, &e) &&
+		    e.code == 100 && e.subcode == 33 && res->cls == PUB_CONFIG)
+			pub_result_set(res, PUB_WAIT, "Facebook error 100/33: %s "
+				       "while reading the page's recent posts; "
+				       "ritual reads them again", e.message);
 		if (res->cls != PUB_AUTH && res->cls != PUB_RATE &&
 		    res->cls != PUB_OWNER && res->cls != PUB_CONFIG)
 			res->cls = PUB_WAIT;
@@ -148,7 +158,7 @@ static int fb_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 	return 0;
 }
 
-static int fb_check(struct pub_ctx *ctx, struct pub_check *out)
+static int fb_check_run(struct pub_ctx *ctx, struct pub_check *out)
 {
 	struct pub_result res = {0};
 	char *url = meta_url(ctx, "me?fields=id,name");
@@ -189,6 +199,14 @@ static int fb_check(struct pub_ctx *ctx, struct pub_check *out)
 	json_decref(root);
 	http_response_free(&resp);
 	return 0;
+}
+
+/* Every answer of the check may quote the platform: scrubbed here. */
+static int fb_check(struct pub_ctx *ctx, struct pub_check *out)
+{
+	int rc = fb_check_run(ctx, out);
+	pub_check_done(out);
+	return rc;
 }
 
 const struct publisher facebook_publisher = {

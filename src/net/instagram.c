@@ -333,12 +333,13 @@ static int ig_get(struct pub_ctx *ctx, int reader, const char *what,
 		  struct pub_result *res, struct meta_error *e, json_t **json,
 		  const char *fmt, ...)
 {
-	char *rtok = NULL;
+	char *rtok = NULL;   /* read here only when the caller has not */
 	const char *file = reader ? ctx->account->read_token_file : NULL;
+	const char *bearer = file ? ctx->read_token : ctx->token;
 	struct err err = {{0}};
 	*json = NULL;
 	memset(e, 0, sizeof(*e));
-	if (file && read_secret_file(file, &rtok, &err) < 0) {
+	if (file && !bearer && read_secret_file(file, &rtok, &err) < 0) {
 		pub_result_set(res, PUB_CONFIG, "cannot read the read token of "
 			       "account '%s' while %s: %s; write a user access "
 			       "token there (chmod 600) or remove read_token_file",
@@ -351,7 +352,7 @@ static int ig_get(struct pub_ctx *ctx, int reader, const char *what,
 	va_end(ap);
 	char *url = meta_url(ctx, "%s", suffix);
 	struct http_request req = {.method = "GET", .url = url,
-				   .bearer = rtok ? rtok : ctx->token};
+				   .bearer = bearer ? bearer : rtok};
 	int ok = ig_call(ctx, &req, what, NULL, res, e, json);
 	free(url);
 	free(suffix);
@@ -460,6 +461,14 @@ enum cstatus {
 		       * error object) while writes may work: postiz-app#1562 */
 };
 
+/* A failure that concerns the account (pause it) or the rate limit (wait):
+ * never one that more reads of a container would get past. */
+static int pauses_or_waits(const struct pub_result *res)
+{
+	return res->cls == PUB_AUTH || res->cls == PUB_RATE ||
+	       res->cls == PUB_CONFIG || res->cls == PUB_OWNER;
+}
+
 /*
  * Whether a failed status read is the "unreadable container" case: code
  * 100 with subcode 33 or code 10 on the GET (the Page-token reads of
@@ -473,8 +482,7 @@ int ig_unreadable_read(const struct meta_error *e, const struct pub_result *res)
 		return 1;
 	if (e->code == 0 || e->code == 190 || e->code == 102)
 		return 0;
-	return res->cls != PUB_AUTH && res->cls != PUB_RATE &&
-	       res->cls != PUB_OWNER && res->cls != PUB_CONFIG;
+	return !pauses_or_waits(res);
 }
 
 /* Read the container's status_code (and status text into text). */
@@ -891,9 +899,11 @@ static int ig_publish(struct pub_ctx *ctx, const struct pub_job *job,
 
 	char text[256];
 	enum cstatus st = container_status(ctx, container, res, text, sizeof(text));
-	if (st != CS_NOREAD && st != CS_UNREADABLE) {
+	if (st != CS_NOREAD && st != CS_UNREADABLE &&
+	    load_long(ctx, "unreadable") != 0) {
+		/* counts reads in a row; a synced write only when it changes */
 		struct err err;
-		save_long(ctx, "unreadable", 0, &err);  /* counts reads in a row */
+		save_long(ctx, "unreadable", 0, &err);
 	}
 	switch (st) {
 	case CS_NOREAD: {
@@ -914,8 +924,7 @@ static int ig_publish(struct pub_ctx *ctx, const struct pub_job *job,
 		break;
 	}
 	case CS_UNREADABLE:
-		if (res->cls == PUB_AUTH || res->cls == PUB_RATE ||
-		    res->cls == PUB_CONFIG || res->cls == PUB_OWNER) {
+		if (pauses_or_waits(res)) {
 			/* The account needs a pause, not more reads. */
 			break;
 		}
@@ -1003,8 +1012,7 @@ static int ig_reconcile(struct pub_ctx *ctx, const struct pub_job *job,
 		forget_container(ctx);
 		break;
 	case CS_UNREADABLE:
-		if (res->cls == PUB_AUTH || res->cls == PUB_RATE ||
-		    res->cls == PUB_CONFIG || res->cls == PUB_OWNER)
+		if (pauses_or_waits(res))
 			break;
 		/* FALLTHROUGH */
 	case CS_NOREAD:
@@ -1036,7 +1044,7 @@ static void append(char *dst, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int ig_check(struct pub_ctx *ctx, struct pub_check *out)
+static int ig_check_run(struct pub_ctx *ctx, struct pub_check *out)
 {
 	const struct account *a = ctx->account;
 	int ig_login = a->login == IG_LOGIN_INSTAGRAM;
@@ -1241,6 +1249,14 @@ static int ig_maintain(struct pub_ctx *ctx, struct pub_result *res)
 			       r.message, days_left);
 	}
 	return 0;
+}
+
+/* Every answer of the check may quote the platform: scrubbed here. */
+static int ig_check(struct pub_ctx *ctx, struct pub_check *out)
+{
+	int rc = ig_check_run(ctx, out);
+	pub_check_done(out);
+	return rc;
 }
 
 const struct publisher instagram_publisher = {

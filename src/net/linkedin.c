@@ -136,15 +136,18 @@ static void li_set(struct pub_result *res, enum pub_class cls, const char *body,
 		   size_t len, const char *fmt, ...) RT_PRINTF(5, 6);
 
 /* Fill res: the formatted text, then " LinkedIn's answer: ..." with as
- * much of body as fits (LESSONS #11: keep the platform's own words). */
+ * much of body as fits (LESSONS #11: keep the platform's own words), both
+ * through pub_result_set/pub_result_append, so scrubbed of every secret;
+ * the body is scrubbed at full length before it is cut to fit. */
 static void li_set(struct pub_result *res, enum pub_class cls, const char *body,
 		   size_t len, const char *fmt, ...)
 {
 	va_list ap;
-	res->cls = cls;
+	char text[sizeof(res->message)];
 	va_start(ap, fmt);
-	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	pub_result_set(res, cls, "%s", text);
 	size_t used = strlen(res->message);
 	static const char lead[] = ". LinkedIn's answer: ";
 	if (!body || len == 0 || used + sizeof(lead) + 40 > sizeof(res->message))
@@ -152,11 +155,13 @@ static void li_set(struct pub_result *res, enum pub_class cls, const char *body,
 	size_t room = sizeof(res->message) - used - (sizeof(lead) - 1);
 	if (room > ANSWER_MAX)
 		room = ANSWER_MAX;
+	char *full = xstrndup(body, len);
+	secret_scrub(full, strlen(full) + 1);
 	char snip[ANSWER_MAX];
-	answer_snippet(body, len, snip, room);
+	answer_snippet(full, strlen(full), snip, room);
+	free_wiped(full);
 	if (snip[0])
-		snprintf(res->message + used, sizeof(res->message) - used, "%s%s",
-			 lead, snip);
+		pub_result_append(res, "%s%s", lead, snip);
 }
 
 /* "base/suffix" (suffix without a leading '/'); caller frees. */
@@ -278,7 +283,7 @@ int li_parse_error(const char *body, size_t len, struct li_error *e)
 	if (json_is_integer(v))
 		e->service_code = (long)json_integer_value(v);
 	copy_str(e->code, sizeof(e->code), jstr(root, "code"));
-	copy_str(e->message, sizeof(e->message), jstr(root, "message"));
+	pub_copy_scrubbed(e->message, sizeof(e->message), jstr(root, "message"));
 	if (!e->code[0]) {
 		json_t *inputs = json_object_get(json_object_get(root, "errorDetails"),
 						 "inputErrors");
@@ -1204,7 +1209,7 @@ static int check_finder(struct pub_ctx *ctx, struct http_response *resp)
 	return rc;
 }
 
-static int li_check(struct pub_ctx *ctx, struct pub_check *out)
+static int li_check_run(struct pub_ctx *ctx, struct pub_check *out)
 {
 	const struct account *a = ctx->account;
 	struct http_response resp;
@@ -1284,6 +1289,14 @@ static int li_check(struct pub_ctx *ctx, struct pub_check *out)
 	}
 	http_response_free(&resp);
 	return 0;
+}
+
+/* Every answer of the check may quote the platform: scrubbed here. */
+static int li_check(struct pub_ctx *ctx, struct pub_check *out)
+{
+	int rc = li_check_run(ctx, out);
+	pub_check_done(out);
+	return rc;
 }
 
 const struct publisher linkedin_publisher = {

@@ -29,6 +29,12 @@ int meta_appsecret_proof(const char *secret, const char *token,
 	return 0;
 }
 
+/* What resumes an account paused for its app secret: one wording for
+ * every such message (rituald's check_paused stamps app_secret_file too). */
+#define SECRET_RESUME "ritual pauses the account until app_secret_file " \
+	"changes, the configuration is reloaded (systemctl reload rituald) " \
+	"or `ritual retry` is run"
+
 int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
 		 struct http_response *resp)
 {
@@ -41,11 +47,12 @@ int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
 		return http_perform(ctx->http, req, resp);
 
 	struct err err = {{0}};
-	char *secret = NULL;
+	char *own = NULL;   /* read here only when the caller has not */
+	const char *secret = ctx->app_secret;
 	char proof[META_PROOF_LEN + 1];
-	if (read_secret_file(file, &secret, &err) < 0 ||
-	    meta_appsecret_proof(secret, req->bearer, proof) < 0) {
-		secret_free(secret);
+	if ((!secret && read_secret_file(file, &own, &err) < 0) ||
+	    meta_appsecret_proof(secret ? secret : own, req->bearer, proof) < 0) {
+		secret_free(own);
 		memset(resp, 0, sizeof(*resp));
 		resp->body = xstrdup("");
 		resp->fail = HTTP_NOT_SENT;
@@ -53,7 +60,7 @@ int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
 			 err.msg[0] ? err.msg : "cannot compute appsecret_proof");
 		return META_NO_SECRET;
 	}
-	secret_free(secret);
+	secret_free(own);
 	/* Graph takes appsecret_proof as a query parameter on every method. */
 	char *url = xasprintf("%s%cappsecret_proof=%s", req->url,
 			      strchr(req->url, '?') ? '&' : '?', proof);
@@ -125,8 +132,11 @@ int meta_parse_error(const char *body, size_t len, struct meta_error *e)
 	e->subcode = json_long(json_object_get(err, "error_subcode"));
 	e->is_transient = json_is_true(json_object_get(err, "is_transient"));
 	copy_str(e->type, sizeof(e->type), meta_str(err, "type"));
-	copy_str(e->message, sizeof(e->message), meta_str(err, "message"));
-	copy_str(e->user_msg, sizeof(e->user_msg), meta_str(err, "error_user_msg"));
+	/* Scrubbed before the cut: Graph quotes tokens ("Malformed access
+	 * token EAAB..."), and a cut token would survive a later scrub. */
+	pub_copy_scrubbed(e->message, sizeof(e->message), meta_str(err, "message"));
+	pub_copy_scrubbed(e->user_msg, sizeof(e->user_msg),
+			  meta_str(err, "error_user_msg"));
 	copy_str(e->fbtrace, sizeof(e->fbtrace), meta_str(err, "fbtrace_id"));
 	json_decref(root);
 	return 1;
@@ -228,8 +238,7 @@ void meta_classify(const struct pub_ctx *ctx, const struct meta_error *e,
 			       "on, or the app secret ritual has is not the token's "
 			       "app's: write the app secret (App Dashboard, Settings, "
 			       "Basic) to a file, chmod 600, and set app_secret_file "
-			       "to it in account '%s'%s; ritual pauses the account "
-			       "until then (restart rituald, or `ritual retry`)",
+			       "to it in account '%s'%s; " SECRET_RESUME,
 			       plat, what, acct,
 			       ctx->account->app_secret_file ? " (the one it has "
 			       "now does not match)" : "");
@@ -316,8 +325,7 @@ int meta_response(const struct pub_ctx *ctx, int rc,
 	if (rc == META_NO_SECRET) {
 		pub_result_set(res, PUB_CONFIG,
 			       "nothing sent to %s while %s: %s (app_secret_file "
-			       "of account '%s'); ritual pauses the account until "
-			       "it is fixed", net, what, resp->error,
+			       "of account '%s'); " SECRET_RESUME, net, what, resp->error,
 			       ctx->account->name);
 		return 0;
 	}

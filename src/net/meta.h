@@ -34,7 +34,8 @@ int meta_appsecret_proof(const char *secret, const char *token,
 
 /*
  * http_perform for a Graph call: when the account has an app_secret_file,
- * reads it (read_secret_file's rules) and adds appsecret_proof for
+ * takes its secret from ctx->app_secret, else reads the file
+ * (read_secret_file's rules), and adds appsecret_proof for
  * req->bearer to the URL's query (Graph takes it there on every method).
  * Requests without a bearer (the token in the URL) go out unchanged.
  * Returns http_perform's value, or META_NO_SECRET (resp initialised; free

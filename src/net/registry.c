@@ -4,6 +4,8 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ritual/http.h"
 
@@ -46,6 +48,37 @@ int pub_result_set(struct pub_result *res, enum pub_class cls,
 	va_end(ap);
 	/* Platforms quote tokens back ("Malformed access token ..."). */
 	secret_scrub(res->message, sizeof(res->message));
+	return 0;
+}
+
+int pub_result_append(struct pub_result *res, const char *fmt, ...)
+{
+	size_t used = strnlen(res->message, sizeof(res->message) - 1);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(res->message + used, sizeof(res->message) - used, fmt, ap);
+	va_end(ap);
+	secret_scrub(res->message, sizeof(res->message));
+	return 0;
+}
+
+void pub_copy_scrubbed(char *dst, size_t n, const char *src)
+{
+	if (!n)
+		return;
+	/* Scrub at full length: a secret cut by the copy would be out of
+	 * secret_scrub's reach once the copy sits inside a longer message. */
+	char *full = xstrdup(src ? src : "");
+	secret_scrub(full, strlen(full) + 1);
+	snprintf(dst, n, "%s", full);
+	secret_scrub(dst, n);
+	free_wiped(full);
+}
+
+int pub_check_done(struct pub_check *out)
+{
+	secret_scrub(out->detail, sizeof(out->detail));
+	secret_scrub(out->fix, sizeof(out->fix));
 	return 0;
 }
 

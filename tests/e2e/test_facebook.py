@@ -175,6 +175,29 @@ class FacebookWeek(E2ETest):
         self.assertEqual(len(env.fake.requests(network="facebook", path_regex="/photos$")), 1)
         self.assertEqual(d["remote_id"], env.fake.posts()[0]["id"])
 
+    def test_100_33_on_the_read_back_is_read_again_not_a_pause(self):
+        # rituald(8): 100/33 pauses "on a write"; on the read-back after a
+        # lost answer it is a failed read, and the page is read again.
+        env = self.make_env()
+        env.import_sample()
+        first = env.ritual_json("list", "--json")[0]["id"]
+        env.due_now([first])
+        env.fake.fault({"network": "facebook", "path_regex": "/photos$"},
+                       {"type": "drop_after"}, times=1)
+        env.fake.fault({"network": "facebook", "method": "GET", "path_regex": "/posts$"},
+                       {"type": "meta_error", "code": 100, "subcode": 33,
+                        "error_type": "GraphMethodException",
+                        "message": "Unsupported get request. Object with ID '%s' does not "
+                                   "exist, cannot be loaded due to missing permissions, or "
+                                   "does not support this operation" % PAGE_ID}, times=2)
+        env.run_once()
+        d = env.deliveries(first)["facebook"]
+        self.assertEqual(d["state"], "published", env.log())
+        self.assertNotIn("PAUSED", env.ritual("list", "--all").stdout)
+        self.assertEqual(len(env.fake.posts()), 1)
+        self.assertEqual(len(env.fake.requests(network="facebook", path_regex="/photos$")), 1)
+        self.assertEqual(len(env.fake.requests(network="facebook", path_regex="/posts$")), 3)
+
     def test_app_rate_codes_and_slow_answer(self):
         for code in (4, 17, 32):
             env = self.make_env()
@@ -312,6 +335,35 @@ class FacebookIssue8(E2ETest):
         self.assertIn("require an appsecret_proof", err)
         self.assertIn("app_secret_file", err)
         self.assertEqual(len(env.fake.requests(network="facebook", method="POST")), 1)
+
+    def test_wrong_app_secret_pauses_then_resumes_when_the_file_is_fixed(self):
+        # The app does not require a proof, but Graph checks any it is sent.
+        app_secret = secrets.token_hex(16)
+        wrong = secrets.token_hex(16)
+        env = self.make_env(fake_extra={"facebook": {"app_secret": app_secret}})
+        env.tokens["app_secret"] = app_secret
+        env.tokens["wrong_app_secret"] = wrong
+        secret_file(env, "app.secret", wrong)
+        account_keys(env, "facebook", 'app_secret_file = "app.secret";')
+        ids = self.two_due(env)
+        env.run_once()
+        self.assertIn("PAUSED", env.ritual("list").stdout)
+        for i in ids:
+            self.assertEqual(env.deliveries(i)["facebook"]["state"], "pending")
+        err = env.deliveries(ids[0])["facebook"]["error"]
+        self.assertIn("Invalid appsecret_proof", err)
+        self.assertIn("app_secret_file", err)
+        self.assertIn("until app_secret_file changes", err)
+        self.assertEqual(len(env.fake.requests(network="facebook", method="POST")), 1)
+        # Writing the right secret resumes the account, as its message says.
+        path = os.path.join(env.dir, "app.secret")
+        secret_file(env, "app.secret.tmp", app_secret)
+        os.rename(path + ".tmp", path)
+        env.run_once(timeout=120)
+        for i in ids:
+            self.assertEqual(env.deliveries(i)["facebook"]["state"], "published", env.log())
+        self.assertNotIn("PAUSED", env.ritual("list", "--all").stdout)
+        self.assertEqual(env.leaked_token(), [])
 
     def test_token_quoted_in_an_error_is_scrubbed_everywhere(self):
         env = self.make_env()

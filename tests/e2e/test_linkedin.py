@@ -426,6 +426,26 @@ class LinkedInWeek(E2ETest):
         self.assertEqual(env.leaked_token(), [])
 
 
+    def test_token_quoted_in_an_error_is_scrubbed_everywhere(self):
+        env = self.make_env()
+        first = self.first_due(env)
+        env.fake.fault({"network": "linkedin", "method": "POST"},
+                       {"type": "linkedin_error", "status": 400,
+                        "code": "INVALID_VALUE_FOR_FIELD",
+                        "message": "Malformed access token {token}"}, times=-1)
+        env.run_once()
+        err = env.deliveries(first)["linkedin"]["error"]
+        self.assertIn("Malformed access token [secret]", err)
+        env.ritual("show", str(first))
+        env.ritual("list", "--all")
+        # ritual check --online prints LinkedIn's words too.
+        env.fake.fault({"network": "linkedin", "method": "GET"},
+                       {"type": "linkedin_error", "status": 401,
+                        "message": "Invalid access token {token}"}, times=-1)
+        p = env.ritual("check", "--online", expect=None)
+        self.assertIn("Invalid access token [secret]", p.stdout)
+        self.assertEqual(env.leaked_token(), [])
+
 class LinkedInMember(E2ETest):
     networks = ("linkedin",)
 

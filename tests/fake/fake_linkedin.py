@@ -135,7 +135,12 @@ def fault_error(state, req, action):
         body["serviceErrorCode"] = svc
     if action.get("code"):
         body["code"] = action["code"]
-    body["message"] = action.get("message") or defaults.get(status, "Error")
+    message = action.get("message") or defaults.get(status, "Error")
+    if "{token}" in message:
+        # Quoting the request's token back, as Graph does ("Malformed
+        # access token <token>"): what ritual must scrub.
+        message = message.replace("{token}", _bearer(req) or "")
+    body["message"] = message
     extra = list((action.get("headers") or {}).items())
     return Response.json(body, status, JSON, extra)   # no rate-limit headers, no Retry-After
 

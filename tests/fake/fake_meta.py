@@ -21,12 +21,13 @@ Config (all optional):
                   "unreadable_reads": 0}}},
     "meta": {"app_usage": {...}, "buc_usage": {...}, "calls_per_hour": 4800}
 
-"require_appsecret_proof": every call that carries a token must carry
-appsecret_proof = hex(HMAC-SHA256(key=app_secret, msg=token)) (query or
-form), as for a Meta app with "Require App Secret" on; a call without it, or
-with a wrong one, gets Graph's own error bodies (code 100, "API calls from
-the server require an appsecret_proof argument" / "Invalid appsecret_proof
-provided in the API argument").
+An appsecret_proof that a call carries (query or form) is always checked,
+as Graph does: it must be hex(HMAC-SHA256(key=app_secret, msg=token)), else
+Graph's own error body (code 100, "Invalid appsecret_proof provided in the
+API argument"). "require_appsecret_proof": every call that carries a token
+must also carry one, as for a Meta app with "Require App Secret" on; a call
+without it gets code 100, "API calls from the server require an
+appsecret_proof argument".
 
 "unreadable_reads": the postiz-app#1562 behaviour: GETs of this user's
 containers and media made with its own (Page or Instagram) token answer
@@ -373,12 +374,14 @@ def appsecret_proof(secret, token):
 
 
 def check_appsecret_proof(state, req):
-    """None, or Graph's error when the app requires appsecret_proof."""
+    """None, or Graph's error for a wrong appsecret_proof (checked whenever
+    one is sent, as Graph does) or a missing one (only when the app requires
+    it)."""
     fb = _fb(state)
-    if not fb.get("require_appsecret_proof"):
-        return None
     proof = req.param("appsecret_proof")
     if not proof:
+        if not fb.get("require_appsecret_proof"):
+            return None
         return error(100, "API calls from the server require an appsecret_proof argument",
                      etype="GraphMethodException")
     want = appsecret_proof(str(fb.get("app_secret", "")), get_token(req) or "")

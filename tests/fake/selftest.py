@@ -392,6 +392,22 @@ def test_facebook(tmp):
     ctl("POST", "tokens", {"network": "facebook", "id": PAGE, "token": FB_TOKEN})
     toks = ctl("GET", "tokens")
     check("GET tokens", toks["facebook"][PAGE]["token"] == FB_TOKEN)
+    # appsecret_proof: a present one is always checked, as Graph does; only
+    # a missing one depends on require_appsecret_proof.
+    ctl("POST", "config", {"facebook": {"app_secret": "selftest-app-secret"}})
+    good = hmac.new(b"selftest-app-secret", FB_TOKEN.encode(), hashlib.sha256).hexdigest()
+    check("no proof, not required", fb("GET", "/me").status == 200)
+    check("right proof", fb("GET", "/me?appsecret_proof=" + good).status == 200)
+    r = fb("GET", "/me?appsecret_proof=" + "0" * 64)
+    check("wrong proof refused though not required", r.status == 400
+          and r.json["error"]["code"] == 100
+          and r.json["error"]["message"] == "Invalid appsecret_proof provided in the API argument",
+          r.body)
+    ctl("POST", "config", {"facebook": {"require_appsecret_proof": True}})
+    r = fb("GET", "/me")
+    check("missing proof refused when required", r.status == 400
+          and "require an appsecret_proof" in r.json["error"]["message"], r.body)
+    ctl("POST", "config", {"facebook": {"require_appsecret_proof": False}})
 
 
 def test_faults(tmp):

@@ -274,6 +274,56 @@ static void test_messages_scrubbed_of_secrets(void **state)
 	secret_forget("12345678");
 }
 
+/* No run of 8 or more bytes of tok anywhere in s. */
+static void assert_no_run_of(const char *s, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (size_t i = 0; i + 8 <= n; i++) {
+		char run[9];
+		memcpy(run, tok + i, 8);
+		run[8] = '\0';
+		if (strstr(s, run))
+			fail_msg("a run of the token survived: \"%s\" in \"%s\"", run, s);
+	}
+}
+
+/* Cutting comes before scrubbing in several places (Graph's message to
+ * 512 bytes, the message to 1024): no start of a long token may survive
+ * at a cut, whether the cut is the final buffer's or an earlier copy's. */
+static void test_cut_token_is_scrubbed(void **state)
+{
+	(void)state;
+	char tok[201];
+	for (int i = 0; i < 200; i++)
+		tok[i] = "EAABwzLixnjYBOZC"[i % 16] + (i / 16 % 2);
+	tok[200] = '\0';
+	secret_register(tok);
+	char pad[451];
+	memset(pad, 'x', 450);
+	pad[450] = '\0';
+	char body[1024];
+	snprintf(body, sizeof(body), "{\"error\":{\"message\":\"%s Malformed "
+		 "access token %s\",\"type\":\"OAuthException\",\"code\":190}}",
+		 pad, tok);
+	struct pub_result res;
+	assert_int_equal(classify(400, body, 1, &res), PUB_AUTH);
+	assert_no_run_of(res.message, tok);
+	assert_non_null(strstr(res.message, "Malformed access token [secret]"));
+	/* The final buffer's own edge, and an edge before an ellipsis. */
+	char buf[500];
+	snprintf(buf, sizeof(buf), "%s Malformed access token %s", pad, tok);
+	secret_scrub(buf, sizeof(buf));
+	assert_no_run_of(buf, tok);
+	snprintf(buf, sizeof(buf), "token %.20s...", tok);
+	secret_scrub(buf, sizeof(buf));
+	assert_string_equal(buf, "token [secret]...");
+	/* Seven bytes are not a secret's start worth scrubbing. */
+	snprintf(buf, sizeof(buf), "token %.7s", tok);
+	secret_scrub(buf, sizeof(buf));
+	assert_string_equal(buf, "token EAABwzL");
+	secret_forget(tok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_account_errors_pause),
 		cmocka_unit_test(test_appsecret_proof_vector),
 		cmocka_unit_test(test_messages_scrubbed_of_secrets),
+		cmocka_unit_test(test_cut_token_is_scrubbed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -292,6 +292,36 @@ static void test_bad_requests_are_permanent_keeping_linkedins_words(void **state
 	assert_int_equal(res.cls, PUB_PERMANENT);
 }
 
+/* LinkedIn quotes a token back: li_set's message (its own text and the
+ * raw answer it appends) is scrubbed, a long answer before it is cut. */
+static void test_quoted_token_is_scrubbed(void **state)
+{
+	(void)state;
+	struct pub_result res;
+	char tok[201];
+	for (int i = 0; i < 200; i++)
+		tok[i] = (char)('A' + i % 26);
+	tok[200] = '\0';
+	secret_register(tok);
+	char pad[451];
+	memset(pad, 'y', 450);
+	pad[450] = '\0';
+	char body[1200];
+	snprintf(body, sizeof(body), "{\"status\":400,\"code\":\"INVALID_VALUE\","
+		 "\"message\":\"%s Malformed access token %s\"}", pad, tok);
+	classify(body, 400, 1, &res);
+	assert_int_equal(res.cls, PUB_PERMANENT);
+	for (size_t i = 0; i + 8 <= strlen(tok); i++) {
+		char run[9];
+		memcpy(run, tok + i, 8);
+		run[8] = '\0';
+		if (strstr(res.message, run))
+			fail_msg("\"%s\" survived in \"%s\"", run, res.message);
+	}
+	assert_non_null(strstr(res.message, "Malformed access token [secret]"));
+	secret_forget(tok);
+}
+
 static void test_upload_states_redo_or_wait(void **state)
 {
 	(void)state;
@@ -485,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_upload_host),
 		cmocka_unit_test(test_post_body_exact),
 		cmocka_unit_test(test_text_equal),
+		cmocka_unit_test(test_quoted_token_is_scrubbed),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
