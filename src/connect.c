@@ -223,6 +223,24 @@ static void wipe_free(char *s)
 	}
 }
 
+/* A token as it arrives from the platform: a copy, registered with the
+ * secret registry so that no message prints it (secret_scrub). */
+static char *token_dup(const char *v)
+{
+	char *t = xstrdup(v ? v : "");
+	secret_register(t);
+	return t;
+}
+
+/* Forget a token_dup()ed token, then wipe and free it. */
+static void token_free(char *t)
+{
+	if (t) {
+		secret_forget(t);
+		wipe_free(t);
+	}
+}
+
 static void session_free(struct session *s)
 {
 	free(s->name);
@@ -231,8 +249,8 @@ static void session_free(struct session *s)
 	free(s->app_id);
 	free(s->secret_file);
 	secret_free(s->secret);
-	wipe_free(s->token);
-	wipe_free(s->refresh_token);
+	token_free(s->token);
+	token_free(s->refresh_token);
 	free(s->page_id);
 	free(s->user_id);
 	free(s->author);
@@ -694,6 +712,7 @@ static int call(struct session *s, const struct http_request *req, const char *s
 	*root = NULL;
 	if (rc < 0) {
 		char *host = http_url_host(req->url);
+		secret_scrub(resp.error, sizeof(resp.error));
 		fprintf(stderr, "ritual connect: %s: cannot reach %s (%s); check the "
 			"network and the api settings in %s\n", step, host ? host : "?",
 			resp.error, s->cfg->path);
@@ -709,6 +728,7 @@ static int call(struct session *s, const struct http_request *req, const char *s
 	}
 	char msg[600];
 	said(j, resp.status, msg, sizeof(msg));
+	secret_scrub(msg, sizeof(msg));   /* "Malformed access token EAA..." */
 	const char *fix = "run the command again";
 	const char *em = json_is_object(json_object_get(j, "error"))
 		? json_string_value(json_object_get(json_object_get(j, "error"), "message"))
@@ -855,7 +875,7 @@ static int meta_flow(struct session *s, const char *code)
 		free(url);
 		return EX_UNAVAILABLE;
 	}
-	char *short_tok = xstrdup(jstr(root, "access_token") ? jstr(root, "access_token") : "");
+	char *short_tok = token_dup(jstr(root, "access_token"));
 	json_decref(root);
 	struct http_part f2[] = {
 		{.name = "grant_type", .value = "fb_exchange_token"},
@@ -865,11 +885,11 @@ static int meta_flow(struct session *s, const char *code)
 	};
 	struct http_request req2 = {.method = "POST", .url = url, .form = f2, .nform = 4};
 	rc = call(s, &req2, "step 3 (the long-lived user token)", &root);
-	wipe_free(short_tok);
+	token_free(short_tok);
 	free(url);
 	if (rc < 0)
 		return EX_UNAVAILABLE;
-	char *user = xstrdup(jstr(root, "access_token") ? jstr(root, "access_token") : "");
+	char *user = token_dup(jstr(root, "access_token"));
 	json_decref(root);
 
 	/* Which permissions the person granted (debug_token, app token). */
@@ -882,7 +902,7 @@ static int meta_flow(struct session *s, const char *code)
 	wipe_free(url);
 	wipe_free(app_tok);
 	if (rc < 0) {
-		wipe_free(user);
+		token_free(user);
 		return EX_UNAVAILABLE;
 	}
 	struct buf granted = {0};
@@ -895,7 +915,7 @@ static int meta_flow(struct session *s, const char *code)
 	if (!s->scope_granted)
 		s->scope_granted = xstrdup("");
 	if (report_missing(s, s->scope_granted) < 0) {
-		wipe_free(user);
+		token_free(user);
 		return EX_NOPERM;
 	}
 
@@ -904,7 +924,7 @@ static int meta_flow(struct session *s, const char *code)
 	struct http_request areq = {.method = "GET", .url = url, .bearer = user};
 	rc = call(s, &areq, "step 3 (listing the person's Pages)", &root);
 	free(url);
-	wipe_free(user);
+	token_free(user);
 	if (rc < 0)
 		return EX_UNAVAILABLE;
 	json_t *data = json_object_get(root, "data");
@@ -946,7 +966,7 @@ static int meta_flow(struct session *s, const char *code)
 		ret = EX_NOPERM;
 		goto out;
 	}
-	s->token = xstrdup(jstr(pg, "access_token"));
+	s->token = token_dup(jstr(pg, "access_token"));
 	s->page_id = xstrdup(ids[k]);
 	s->what = xasprintf("page %s", labels[k]);
 	if (s->net == NET_INSTAGRAM) {
@@ -1016,7 +1036,7 @@ static int ig_login_flow(struct session *s, const char *code)
 	json_t *d = json_object_get(root, "data");
 	json_t *e = json_is_array(d) ? json_array_get(d, 0) : root;
 	const char *st = jstr(e, "access_token");
-	char *short_tok = xstrdup(st ? st : "");
+	char *short_tok = token_dup(st);
 	json_t *perm = json_object_get(e, "permissions");
 	struct buf pb = {0};
 	if (json_is_string(perm)) {
@@ -1030,7 +1050,7 @@ static int ig_login_flow(struct session *s, const char *code)
 	s->scope_granted = buf_steal(&pb);
 	json_decref(root);
 	if (report_missing(s, s->scope_granted) < 0) {
-		wipe_free(short_tok);
+		token_free(short_tok);
 		return EX_NOPERM;
 	}
 	char *origin = origin_of(s->api);
@@ -1039,14 +1059,14 @@ static int ig_login_flow(struct session *s, const char *code)
 			"&access_token=%s", origin ? origin : "", sec, tk);
 	wipe_free(sec);
 	wipe_free(tk);
-	wipe_free(short_tok);
 	free(origin);
 	struct http_request lreq = {.method = "GET", .url = url};
 	rc = call(s, &lreq, "step 3 (the long-lived token)", &root);
 	wipe_free(url);
+	token_free(short_tok);   /* after the call: its message may quote it */
 	if (rc < 0)
 		return EX_UNAVAILABLE;
-	s->token = xstrdup(jstr(root, "access_token") ? jstr(root, "access_token") : "");
+	s->token = token_dup(jstr(root, "access_token"));
 	long ei = (long)json_integer_value(json_object_get(root, "expires_in"));
 	s->expires = time(NULL) + (ei > 0 ? ei : 60L * 86400);
 	json_decref(root);
@@ -1112,9 +1132,9 @@ static int linkedin_flow(struct session *s, const char *code)
 	free(url);
 	if (rc < 0)
 		return EX_UNAVAILABLE;
-	s->token = xstrdup(jstr(root, "access_token") ? jstr(root, "access_token") : "");
+	s->token = token_dup(jstr(root, "access_token"));
 	if (jstr(root, "refresh_token"))
-		s->refresh_token = xstrdup(jstr(root, "refresh_token"));
+		s->refresh_token = token_dup(jstr(root, "refresh_token"));
 	long ei = (long)json_integer_value(json_object_get(root, "expires_in"));
 	s->expires = time(NULL) + (ei > 0 ? ei : 60L * 86400);
 	s->scope_granted = xstrdup(jstr(root, "scope") ? jstr(root, "scope") : "");

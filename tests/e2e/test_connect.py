@@ -465,6 +465,59 @@ class ConnectTest(ConnectBase):
         self.assertIn("unauthorized_scope_error", err)
         self.assertIn("Community Management API", err)
 
+    # -- secrets in the platform's messages --
+
+    def fault_quoting_token(self, env, match):
+        env.fake.call("POST", "/_fake/faults", {"match": match, "action": {
+            "type": "meta_error", "code": 190, "status": 400,
+            "message": "Malformed access token {token}"}})
+
+    def assert_token_scrubbed(self, env, c, pattern, expect=69):
+        out, err = c.finish(expect=expect)
+        self.assertIn("Malformed access token [secret]", err)
+        self.assertIsNone(re.search(pattern, out + err), out + err)
+        return out, err
+
+    def test_platform_message_quoting_a_token_is_scrubbed(self):
+        env = self.env_for(media="dir")
+        cases = [
+            # the short-lived user token, on the long-lived exchange
+            ({"network": "connect", "path_regex": "/oauth/access_token$",
+              "body_regex": "fb_exchange_token="}, r"EAAS\w{60}"),
+            # the long-lived user token, listing the Pages
+            ({"network": "facebook", "path_regex": "/me/accounts$"}, r"EAAL\w{60}"),
+            # the Page token, on the check
+            ({"network": "facebook", "path_regex": "/me$"}, r"EAAP\w{60}"),
+        ]
+        for match, pattern in cases:
+            self.fault_quoting_token(env, match)
+            c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
+                        env.secrets["meta"])
+            c.visit(consent(c.url))
+            self.assert_token_scrubbed(env, c, pattern)
+            env.fake.call("DELETE", "/_fake/faults")
+
+    def test_instagram_login_message_quoting_a_token_is_scrubbed(self):
+        env = self.env_for(media="dir", ig_login="instagram")
+        for match, pattern in (
+                ({"network": "connect", "path_regex": "^/access_token$"}, r"IGS\w{60}"),
+                ({"path_regex": "/v25.0/me$"}, r"IGAA\w{64}")):
+            self.fault_quoting_token(env, match)
+            c = Connect(env, "instagram", "--login", "instagram", "--app-id", IG_APP_ID,
+                        "--app-secret-file", env.secrets["instagram-app"])
+            c.visit(consent(c.url))
+            self.assert_token_scrubbed(env, c, pattern)
+            env.fake.call("DELETE", "/_fake/faults")
+
+    def test_linkedin_message_quoting_a_token_is_scrubbed(self):
+        env = self.env_for()
+        self.fault_quoting_token(env, {"network": "connect",
+                                       "path_regex": "/rest/organizationAcls$"})
+        c = Connect(env, "linkedin", "--client-id", LI_CLIENT, "--client-secret-file",
+                    env.secrets["linkedin-app"])
+        c.visit(consent(c.url))
+        self.assert_token_scrubbed(env, c, r"AQX\w{60}")
+
     def test_no_credentials_names_the_options(self):
         env = self.env_for()
         p = env.ritual("connect", "linkedin", expect=78)

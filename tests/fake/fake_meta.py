@@ -230,7 +230,11 @@ def fault_error(state, req, action):
                      action.get("is_transient", True), headers=extra)
     message = action.get("message")
     if message and "{token}" in message:
-        message = message.replace("{token}", get_token(req) or "")
+        tok = get_token(req)
+        if not tok and req.network == "connect":
+            import fake_oauth
+            tok = fake_oauth.request_token(req)
+        message = message.replace("{token}", tok or "")
     return error(int(action.get("code", 1)), message, action.get("subcode"),
                  action.get("status"), action.get("is_transient"),
                  action.get("error_user_title"), action.get("error_user_msg"),
