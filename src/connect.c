@@ -1694,9 +1694,10 @@ int connect_run(const struct config *cfg, const struct connect_opts *o)
 		printf("Step 4: token saved to %s (mode 0600); a Page token has no "
 		       "expiry date\n", s.token_file);
 	}
-	if ((rc = verify(&s)))
-		goto cleanup;
-	if (s.existing)
+	/* A failed check still gives the account block: the token is saved,
+	 * and the fix (e.g. Instagram's media group) is often elsewhere. */
+	int checked = verify(&s);
+	if (!checked && s.existing)
 		resume(&s);
 	struct connect_kv kv[12];
 	size_t n = collect_kv(&s, kv, 0);
@@ -1712,6 +1713,13 @@ int connect_run(const struct config *cfg, const struct connect_opts *o)
 		       "again with --write-config):\n  %s\n", cfg->path, blk);
 	}
 	free(blk);
+	if (checked) {
+		fprintf(stderr, "ritual connect: the token is saved and the account "
+			"is %s, but the check failed (step 5 above): fix that, then "
+			"run `ritual check --online`\n", o->write_config && !rc
+			? "in the configuration" : "above");
+		rc = checked;
+	}
 cleanup:
 	http_client_free(s.http);
 	http_global_cleanup();

@@ -385,6 +385,33 @@ class ConnectTest(ConnectBase):
         sent = [p for p in env.fake.posts() if p["network"] == "instagram"]
         self.assertEqual(len(sent), 1, env.log())
 
+    def test_failed_check_still_gives_the_account_block(self):
+        # No media group: Instagram's check fails, after the token is saved.
+        env = self.env_for()
+        c = Connect(env, "instagram", "--app-id", APP_ID, "--app-secret-file",
+                    env.secrets["meta"])
+        c.visit(consent(c.url))
+        out, err = c.finish(expect=69)
+        self.assertIn("step 5 (checking the token)", err)
+        self.assertIn("no media group", err)
+        self.assertIn("the check failed", err)
+        self.assertIn('user_id = "%s"' % IG_USER, out)      # the block, printed
+        self.token_of(env, os.path.join(env.dir, "instagram.token"))
+
+    def test_failed_check_still_writes_the_config(self):
+        env = self.env_for()
+        env.fake.call("POST", "/_fake/faults", {"match": {"network": "facebook",
+                                                          "path_regex": "/me$"},
+                                                "action": {"type": "meta_error", "code": 2}})
+        c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
+                    env.secrets["meta"], "--write-config")
+        c.visit(consent(c.url))
+        out, err = c.finish(expect=69)
+        self.assertIn("step 5 (checking the token)", err)
+        with open(env.config) as f:
+            self.assertIn('page_id = "%s"' % PAGE_ID, f.read())
+        self.assertIn("the account is in the configuration", err)
+
     def test_instagram_not_linked_to_the_page(self):
         env = self.env_for(media="dir")
         env.fake.call("POST", "/_fake/config", {"instagram": {"users": {IG_USER: {
