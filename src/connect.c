@@ -12,15 +12,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -1244,7 +1241,8 @@ static int save_token(struct session *s)
 	return 0;
 }
 
-/* rituald paused the account for its old token: resume now, and wake it. */
+/* rituald paused the account for its old token: resume it. The store
+ * write wakes a running rituald (it watches the database with inotify). */
 static void resume(struct session *s)
 {
 	struct store *st;
@@ -1263,19 +1261,6 @@ static void resume(struct session *s)
 		store_accounts_free(acc, na);
 	}
 	store_close(st);
-	char *lock = xasprintf("%s.lock", s->cfg->database);
-	int fd = open(lock, O_RDONLY | O_CLOEXEC);
-	free(lock);
-	if (fd < 0)
-		return;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		char buf[32] = "";
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
-		if (pid > 1)
-			kill((pid_t)pid, SIGUSR1);   /* "look now" */
-	}
-	close(fd);
 }
 
 /* ---- step 5: the check ---- */
