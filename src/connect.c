@@ -140,7 +140,7 @@ int connect_parse_callback(const char *s, const char *want_state,
 		connect_callback_free(cb);
 		err_set(err, "that address has no code: paste the whole address the "
 			"browser ended on (it starts with http://localhost:PORT/callback?)");
-		return -1;
+		return -2;
 	}
 	if (!cb->state || strcmp(cb->state, want_state) != 0) {
 		connect_callback_free(cb);
@@ -540,6 +540,13 @@ static enum got serve_one(int fd, const char *state, struct connect_callback *cb
 	}
 	struct err err;
 	int rc = connect_parse_callback(target, state, cb, &err);
+	if (rc == -2) {
+		answer(fd, 400, "No code", "There is no code in the address: this "
+		       "is not the platform's answer. Start again from the address "
+		       "<code>ritual connect</code> printed.");
+		fprintf(stderr, "ritual connect: ignored a redirect: %s\n", err.msg);
+		return GOT_NOTHING;
+	}
 	if (rc < 0) {
 		answer(fd, 400, "Not for this attempt", "This answer does not belong to "
 		       "the <code>ritual connect</code> that is waiting (its state "
@@ -573,7 +580,7 @@ static int wait_redirect(struct session *s, struct connect_callback *cb)
 	int in = o->in_fd;
 	time_t deadline = time(NULL) + o->timeout;
 	int rc = EX_TEMPFAIL;
-	if (l4 < 0 && in < 0)
+	if (l4 < 0 && l6 < 0 && in < 0)
 		return EX_UNAVAILABLE;
 	for (;;) {
 		time_t now = time(NULL);

@@ -69,9 +69,9 @@ struct connect_callback {
 /*
  * Parse the redirect: a whole URL, a "/callback?..." request target or a
  * bare query. Returns 1 with cb->code set when a code came with the
- * expected state, 0 when the platform sent an error (cb->error set), -1
- * with err set when the address has neither, or its state is not
- * want_state (an old or foreign answer).
+ * expected state, 0 when the platform sent an error (cb->error set), -2
+ * with err set when the address has neither, -1 with err set when its
+ * state is not want_state (an old or foreign answer).
  */
 int connect_parse_callback(const char *s, const char *want_state,
 			   struct connect_callback *cb, struct err *err);

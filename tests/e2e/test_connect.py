@@ -339,6 +339,23 @@ class ConnectTest(ConnectBase):
         out, err = c.finish()
         self.assertIn("state does not match", err)
 
+    def test_address_without_code_says_so(self):
+        env = self.env_for()
+        c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
+                    env.secrets["meta"])
+        loc = consent(c.url)
+        try:
+            c.visit("http://localhost:%d/callback?state=%s" % (c.port, c.query["state"][0]))
+            self.fail("an address without a code was accepted")
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 400)
+            page = e.read().decode()
+        self.assertIn("no code in the address", page)
+        self.assertNotIn("state differs", page)
+        c.visit(loc)
+        out, err = c.finish()
+        self.assertIn("has no code", err)
+
     def test_cancel_on_consent_page(self):
         env = self.env_for()
         c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
