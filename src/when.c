@@ -154,11 +154,13 @@ int when_parse(const char *s, time_t now, const char *zone,
 		out->instant = now;
 		return 0;
 	}
-	/* The forms schedule.c reads (ISO 8601, YYYY-MM-DD HH:MM). */
-	struct err iso;
-	if (isdigit((unsigned char)s[0]) && strlen(s) >= 10 && s[4] == '-' &&
-	    sched_parse_time(s, 1, out, &iso) == 0)
-		return 0;
+	/* The forms schedule.c reads (ISO 8601, YYYY-MM-DD HH:MM): input
+	 * that starts as one gets its answer and its exact error ("month 13
+	 * does not exist"), not the list of forms. */
+	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) &&
+	    s[4] == '-')
+		return sched_parse_time(s, 1, out, err);
 
 	const char *p = s;
 	while (*p && nw < 4) {
