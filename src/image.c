@@ -57,6 +57,9 @@ int image_init(const char *argv0, struct err *err)
 
 int image_heif_supported(void)
 {
+	struct err err;
+	if (image_init(NULL, &err) < 0)
+		return 0;
 	return vips_type_find("VipsOperation", "heifload_buffer") != 0;
 }
 
@@ -125,8 +128,9 @@ int image_open(const unsigned char *data, size_t len, struct image **out,
 	char vm[300];
 	*out = NULL;
 	memset(src, 0, sizeof(*src));
-	if (!initialised)
-		return err_set(err, "image_init was not called");
+	/* libvips starts on the first image (~50 ms), not in every command. */
+	if (image_init(NULL, err) < 0)
+		return -1;
 	if (!data || len == 0)
 		return media_probe(data, 0, &mi, err);
 
