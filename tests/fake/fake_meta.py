@@ -2,7 +2,7 @@
 
 Both graph.facebook.com and graph.instagram.com are pointed at the fake server,
 so one set of /vNN.N/... routes serves both, plus /refresh_access_token (which
-has no version prefix on graph.instagram.com). See API-NOTES.md §1, §2, §4.
+has no version prefix on graph.instagram.com). See docs/api-notes.md §Facebook, §Instagram, §Meta errors.
 
 Config (all optional):
     "facebook": {"app_id": "...", "app_secret": "...", "app_name": "...",
@@ -154,7 +154,7 @@ def fbtrace_id():
 
 
 def default_status(code):
-    """HTTP status Meta usually pairs with an error code (API-NOTES §1.4, §6)."""
+    """HTTP status Meta usually pairs with an error code (docs/api-notes.md §Meta errors)."""
     if code in (1, 2):
         return 500
     if code in (4, 10) or 200 <= code <= 299:
