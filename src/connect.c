@@ -206,6 +206,8 @@ struct session {
 	char *token;            /* the account's token */
 	char *refresh_token;    /* linkedin, when the app has them */
 	time_t expires;         /* 0 = no expiry date */
+	time_t data_access;     /* Page token's data_access_expires_at; 0 = none said */
+	int page_debugged;      /* debug_token answered for the Page token */
 	char *page_id, *user_id, *author;
 	char *what;             /* "page Wellness Rituals (1020...)" */
 	char *scope_granted;
@@ -861,6 +863,31 @@ static long choose(struct session *s, const char *what, char **labels, char **id
 	return v - 1;
 }
 
+/* Ask debug_token when the Page token expires (expires_at, 0 = never)
+ * and until when it may read data (data_access_expires_at), as the API
+ * says rather than assumed. */
+static int page_expiry(struct session *s)
+{
+	char *app_tok = xasprintf("%s|%s", s->app_id, s->secret);
+	char *it = http_escape(s->token);
+	char *url = xasprintf("%s/debug_token?input_token=%s", s->api, it);
+	wipe_free(it);
+	struct http_request req = {.method = "GET", .url = url, .bearer = app_tok};
+	json_t *root;
+	int rc = call(s, &req, "step 3 (the Page token's expiry)", &root);
+	wipe_free(url);
+	wipe_free(app_tok);
+	if (rc < 0)
+		return -1;
+	json_t *d = json_object_get(root, "data");
+	s->expires = (time_t)json_integer_value(json_object_get(d, "expires_at"));
+	s->data_access = (time_t)json_integer_value(json_object_get(d,
+							"data_access_expires_at"));
+	s->page_debugged = 1;
+	json_decref(root);
+	return 0;
+}
+
 static int meta_flow(struct session *s, const char *code)
 {
 	const char *graph = s->api;
@@ -973,6 +1000,10 @@ static int meta_flow(struct session *s, const char *code)
 	s->token = token_dup(jstr(pg, "access_token"));
 	s->page_id = xstrdup(ids[k]);
 	s->what = xasprintf("page %s", labels[k]);
+	if (page_expiry(s) < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
 	if (s->net == NET_INSTAGRAM) {
 		url = xasprintf("%s/%s?fields=instagram_business_account", graph, ids[k]);
 		struct http_request ireq = {.method = "GET", .url = url, .bearer = s->token};
@@ -1683,8 +1714,15 @@ int connect_run(const struct config *cfg, const struct connect_opts *o)
 		       s.token_file, when, s.net == NET_INSTAGRAM
 		       ? "; rituald refreshes it" : "; run this command again before then");
 	} else {
-		printf("Step 4: token saved to %s (mode 0600); a Page token has no "
-		       "expiry date\n", s.token_file);
+		printf("Step 4: token saved to %s (mode 0600); %s\n", s.token_file,
+		       s.page_debugged ? "Facebook says the Page token does not "
+		       "expire (expires_at 0)" : "the token has no expiry date");
+	}
+	if (s.data_access) {
+		char when[40];
+		sched_format_human(s.data_access, when, sizeof(when));
+		printf("Step 4: its data access lasts until %s (data_access_expires_at): "
+		       "run this command again before then\n", when);
 	}
 	/* A failed check still gives the account block: the token is saved,
 	 * and the fix (e.g. Instagram's media group) is often elsewhere. */

@@ -212,12 +212,32 @@ class ConnectTest(ConnectBase):
         self.assertEqual([m + " " + p for m, p in reqs], [
             "GET /v25.0/dialog/oauth", "POST /v25.0/dialog/oauth/allow",
             "POST /v25.0/oauth/access_token", "POST /v25.0/oauth/access_token",
-            "GET /v25.0/debug_token", "GET /v25.0/me/accounts", "GET /v25.0/me"])
+            "GET /v25.0/debug_token", "GET /v25.0/me/accounts", "GET /v25.0/debug_token",
+            "GET /v25.0/me"])
+        self.assertIn("Facebook says the Page token does not expire (expires_at 0)", out)
+        self.assertIn("its data access lasts until", out)
         seq = env.fake.requests()[-1]["seq"]
         post = self.publish(env, "facebook", "Connected in one command")
         self.assertEqual(post["network"], "facebook")
         calls = env.fake.requests(since_seq=seq, network="facebook", path_regex="/feed$")
         self.assertEqual(calls[0]["headers"]["authorization"], "Bearer " + tok)
+
+    def test_facebook_page_token_expiry_as_debug_token_says(self):
+        env = self.env_for()
+        until = int(time.time()) + 30 * 86400
+        env.fake.call("POST", "/_fake/faults", {
+            "match": {"network": "facebook", "path_regex": "/debug_token$", "skip": 1},
+            "action": {"type": "error", "status": 200, "body": {"data": {
+                "type": "PAGE", "is_valid": True, "expires_at": until,
+                "data_access_expires_at": until + 86400}}}})
+        c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
+                    env.secrets["meta"])
+        c.visit(consent(c.url))
+        out, err = c.finish()
+        self.assertIn("valid until", out)
+        self.assertNotIn("does not expire", out)
+        with open(os.path.join(env.dir, "facebook.token.expires")) as f:
+            self.assertEqual(int(f.read()), until)
 
     def test_facebook_pasted_address_and_page_choice(self):
         env = self.env_for()
@@ -379,12 +399,12 @@ class ConnectTest(ConnectBase):
             self.assertIn('user_id = "%s"' % IG_USER, f.read())
         self.token_of(env, os.path.join(env.dir, "instagram.token"))
         reqs = [m + " " + p for m, p in self.recorded(env)]
-        self.assertEqual(reqs[:7], [
+        self.assertEqual(reqs[:8], [
             "GET /v25.0/dialog/oauth", "POST /v25.0/dialog/oauth/allow",
             "POST /v25.0/oauth/access_token", "POST /v25.0/oauth/access_token",
-            "GET /v25.0/debug_token", "GET /v25.0/me/accounts",
+            "GET /v25.0/debug_token", "GET /v25.0/me/accounts", "GET /v25.0/debug_token",
             "GET /v25.0/%s" % PAGE_ID])
-        self.assertEqual(reqs[7], "GET /v25.0/%s" % IG_USER)   # the check
+        self.assertEqual(reqs[8], "GET /v25.0/%s" % IG_USER)   # the check
         self.publish_image(env)
 
     def publish_image(self, env):
