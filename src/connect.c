@@ -28,6 +28,7 @@
 #include "ritual/publisher.h"
 #include "ritual/schedule.h"
 #include "ritual/store.h"
+#include "net/instagram_internal.h"   /* ig_origin */
 
 #define REQ_MAX 8192
 #define CONN_WAIT_MS 3000     /* a connection that sends nothing (a browser's
@@ -156,20 +157,6 @@ int connect_parse_callback(const char *s, const char *want_state,
 		return -1;
 	}
 	return 1;
-}
-
-/* Scheme://host[:port] of url (caller frees), or NULL. */
-static char *origin_of(const char *url)
-{
-	const char *p = strstr(url, "://");
-	if (!p)
-		return NULL;
-	p += 3;
-	size_t n = (size_t)(p - url) + strcspn(p, "/?#");
-	char *o = xmalloc(n + 1);
-	memcpy(o, url, n);
-	o[n] = '\0';
-	return o;
 }
 
 /* The path of url after its origin ("/v25.0"), or "". */
@@ -1088,7 +1075,7 @@ static int ig_login_flow(struct session *s, const char *code)
 		token_free(short_tok);
 		return EX_NOPERM;
 	}
-	char *origin = origin_of(s->api);
+	char *origin = ig_origin(s->api);
 	char *sec = http_escape(s->secret), *tk = http_escape(short_tok);
 	url = xasprintf("%s/access_token?grant_type=ig_exchange_token&client_secret=%s"
 			"&access_token=%s", origin ? origin : "", sec, tk);
