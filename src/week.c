@@ -88,22 +88,6 @@ static void put_cell(struct buf *b, const char *s, size_t width)
 
 /* ---- the days ---- */
 
-static long days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int weekday_mon0(const struct wall *w)
-{
-	long z = days_from_civil(w->year, w->mon, w->day);
-	return (int)(((z % 7) + 7 + 3) % 7);   /* 1970-01-01 was a Thursday */
-}
-
 /* Local midnight of w's date (the first instant of the day). */
 static time_t midnight(const struct wall *w)
 {
@@ -266,7 +250,7 @@ static int load(struct store *st, const struct week_options *o,
 	}
 	struct wall w;
 	sched_utc_to_wall(o->from, &w, NULL);
-	l->monday = sched_wall_add_days(&w, -weekday_mon0(&w));
+	l->monday = sched_wall_add_days(&w, -sched_wall_weekday(&w));
 	return 0;
 }
 
