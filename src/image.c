@@ -299,16 +299,6 @@ static int step(VipsImage **img, VipsImage *next)
 	return 0;
 }
 
-static void ratio_text(double r, char *out, size_t n)
-{
-	if (fabs(r - 0.8) < 0.001)
-		snprintf(out, n, "4:5");
-	else if (fabs(r - 1.91) < 0.001)
-		snprintf(out, n, "1.91:1");
-	else
-		snprintf(out, n, "%.2f:1", r);
-}
-
 static const char *orientation_words(int o)
 {
 	switch (o) {
@@ -495,7 +485,7 @@ int image_render(const struct image *img, const struct image_params *p,
 	if (too_tall || too_wide) {
 		double target = too_tall ? r->min_ratio : r->max_ratio;
 		char rt[16];
-		ratio_text(target, rt, sizeof(rt));
+		media_ratio_name(target, rt, sizeof(rt));
 		int rc;
 		if (p->fit == IMAGE_FIT_PAD) {
 			if (too_tall)
