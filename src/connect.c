@@ -36,27 +36,6 @@
 
 /* ---- small helpers ---- */
 
-static void b64url(const unsigned char *in, size_t n, char *out)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		if (i + 1 < n)
-			out[o++] = tab[(v >> 6) & 63];
-		if (i + 2 < n)
-			out[o++] = tab[v & 63];
-	}
-	out[o] = '\0';
-}
-
 int connect_pkce_challenge(const char *verifier, char *out, size_t n)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -64,7 +43,9 @@ int connect_pkce_challenge(const char *verifier, char *out, size_t n)
 	if (n < 44 || !EVP_Digest(verifier, strlen(verifier), md, &len,
 				  EVP_sha256(), NULL) || len != 32)
 		return -1;
-	b64url(md, len, out);
+	char *b = base64_encode(md, len, 1);
+	snprintf(out, n, "%s", b);
+	free(b);
 	return 0;
 }
 
@@ -410,7 +391,9 @@ static int setup(struct session *s, const struct config *cfg,
 	hex_encode(rnd, 16, s->state);
 	if (random_bytes(rnd, 32) < 0)
 		return EX_OSERR;
-	b64url(rnd, 32, s->verifier);
+	char *v = base64_encode(rnd, 32, 1);
+	snprintf(s->verifier, sizeof(s->verifier), "%s", v);
+	wipe_free(v);
 	explicit_bzero(rnd, sizeof(rnd));
 	snprintf(s->redirect, sizeof(s->redirect), "http://localhost:%d/callback",
 		 o->port);

@@ -887,3 +887,34 @@ int list_dir_names(const char *dir, char ***names, size_t *n)
 	*n = count;
 	return 0;
 }
+
+char *base64_encode(const void *in, size_t n, int url)
+{
+	static const char std[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char safe[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *tab = url ? safe : std;
+	const unsigned char *d = in;
+	char *out = xmalloc((n + 2) / 3 * 4 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)d[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)d[i + 1] << 8;
+		if (i + 2 < n)
+			v |= d[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		if (i + 1 < n)
+			out[o++] = tab[(v >> 6) & 63];
+		else if (!url)
+			out[o++] = '=';
+		if (i + 2 < n)
+			out[o++] = tab[v & 63];
+		else if (!url)
+			out[o++] = '=';
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -519,25 +519,6 @@ static void html_post_text(FILE *out, const char *s)
 	}
 }
 
-static void base64(FILE *out, const unsigned char *d, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char q[4];
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)d[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)d[i + 1] << 8;
-		if (i + 2 < n)
-			v |= d[i + 2];
-		q[0] = tab[v >> 18 & 63];
-		q[1] = tab[v >> 12 & 63];
-		q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		fwrite(q, 1, 4, out);
-	}
-}
-
 static const char css[] =
 	"body{font-family:system-ui,sans-serif;margin:1rem;background:#f4f1ec;"
 	"color:#222}h1{font-size:1.4rem}h2{font-size:1.2rem;margin-top:2rem}"
@@ -576,7 +557,9 @@ static void html_mock(FILE *out, struct store *st, const struct store_post *p,
 			m->width, m->height);
 		html_text(out, m->mime);
 		fprintf(out, ";base64,");
-		base64(out, m->data, m->len);
+		char *b64 = base64_encode(m->data, m->len, 0);
+		fputs(b64, out);
+		free(b64);
 		fprintf(out, "\">\n");
 	}
 	store_media_free(m);

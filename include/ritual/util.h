@@ -119,6 +119,12 @@ void secret_forget(const char *s);
  * allocates, so log.c may call it. */
 void secret_scrub(char *buf, size_t size);
 
+/* Base64 of the n bytes at in (RFC 4648): url = 0 the standard alphabet
+ * with "=" padding, url = 1 the URL-safe one ("-_") without padding (PKCE,
+ * JWT). A NUL-terminated string the caller frees; aborts only where every
+ * x* allocator does. */
+char *base64_encode(const void *in, size_t n, int url);
+
 /* Path helpers; results owned by the caller. */
 char *path_dirname(const char *path);                 /* "a/b.c" -> "a", "b" -> "." */
 const char *path_basename(const char *path);          /* pointer into path */
