@@ -10,7 +10,8 @@
  * account needs (docs/facebook.md, docs/instagram.md, docs/linkedin.md),
  * writes the token file atomically with mode 0600, records its expiry in
  * TOKEN_FILE.expires (Unix seconds, one line; absent when the token has no
- * expiry date), verifies it with the publisher's check (the one `ritual
+ * expiry date; read back by util.h token_expiry_read for `ritual check
+ * --online`'s days left), verifies it with the publisher's check (the one `ritual
  * check --online` runs), resumes the account if rituald had paused it, and
  * prints the account block for the configuration or, with write_config,
  * edits the configuration text in place (comments and layout kept) and
