@@ -12,15 +12,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -31,33 +28,13 @@
 #include "ritual/publisher.h"
 #include "ritual/schedule.h"
 #include "ritual/store.h"
+#include "net/instagram_internal.h"   /* ig_origin */
 
 #define REQ_MAX 8192
 #define CONN_WAIT_MS 3000     /* a connection that sends nothing (a browser's
 			       * speculative one) is dropped after this */
 
 /* ---- small helpers ---- */
-
-static void b64url(const unsigned char *in, size_t n, char *out)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		if (i + 1 < n)
-			out[o++] = tab[(v >> 6) & 63];
-		if (i + 2 < n)
-			out[o++] = tab[v & 63];
-	}
-	out[o] = '\0';
-}
 
 int connect_pkce_challenge(const char *verifier, char *out, size_t n)
 {
@@ -66,7 +43,9 @@ int connect_pkce_challenge(const char *verifier, char *out, size_t n)
 	if (n < 44 || !EVP_Digest(verifier, strlen(verifier), md, &len,
 				  EVP_sha256(), NULL) || len != 32)
 		return -1;
-	b64url(md, len, out);
+	char *b = base64_encode(md, len, 1);
+	snprintf(out, n, "%s", b);
+	free(b);
 	return 0;
 }
 
@@ -143,7 +122,7 @@ int connect_parse_callback(const char *s, const char *want_state,
 		connect_callback_free(cb);
 		err_set(err, "that address has no code: paste the whole address the "
 			"browser ended on (it starts with http://localhost:PORT/callback?)");
-		return -1;
+		return -2;
 	}
 	if (!cb->state || strcmp(cb->state, want_state) != 0) {
 		connect_callback_free(cb);
@@ -159,20 +138,6 @@ int connect_parse_callback(const char *s, const char *want_state,
 		return -1;
 	}
 	return 1;
-}
-
-/* Scheme://host[:port] of url (caller frees), or NULL. */
-static char *origin_of(const char *url)
-{
-	const char *p = strstr(url, "://");
-	if (!p)
-		return NULL;
-	p += 3;
-	size_t n = (size_t)(p - url) + strcspn(p, "/?#");
-	char *o = xmalloc(n + 1);
-	memcpy(o, url, n);
-	o[n] = '\0';
-	return o;
 }
 
 /* The path of url after its origin ("/v25.0"), or "". */
@@ -209,6 +174,8 @@ struct session {
 	char *token;            /* the account's token */
 	char *refresh_token;    /* linkedin, when the app has them */
 	time_t expires;         /* 0 = no expiry date */
+	time_t data_access;     /* Page token's data_access_expires_at; 0 = none said */
+	int page_debugged;      /* debug_token answered for the Page token */
 	char *page_id, *user_id, *author;
 	char *what;             /* "page Wellness Rituals (1020...)" */
 	char *scope_granted;
@@ -223,6 +190,24 @@ static void wipe_free(char *s)
 	}
 }
 
+/* A token as it arrives from the platform: a copy, registered with the
+ * secret registry so that no message prints it (secret_scrub). */
+static char *token_dup(const char *v)
+{
+	char *t = xstrdup(v ? v : "");
+	secret_register(t);
+	return t;
+}
+
+/* Forget a token_dup()ed token, then wipe and free it. */
+static void token_free(char *t)
+{
+	if (t) {
+		secret_forget(t);
+		wipe_free(t);
+	}
+}
+
 static void session_free(struct session *s)
 {
 	free(s->name);
@@ -231,8 +216,8 @@ static void session_free(struct session *s)
 	free(s->app_id);
 	free(s->secret_file);
 	secret_free(s->secret);
-	wipe_free(s->token);
-	wipe_free(s->refresh_token);
+	token_free(s->token);
+	token_free(s->refresh_token);
 	free(s->page_id);
 	free(s->user_id);
 	free(s->author);
@@ -406,7 +391,9 @@ static int setup(struct session *s, const struct config *cfg,
 	hex_encode(rnd, 16, s->state);
 	if (random_bytes(rnd, 32) < 0)
 		return EX_OSERR;
-	b64url(rnd, 32, s->verifier);
+	char *v = base64_encode(rnd, 32, 1);
+	snprintf(s->verifier, sizeof(s->verifier), "%s", v);
+	wipe_free(v);
 	explicit_bzero(rnd, sizeof(rnd));
 	snprintf(s->redirect, sizeof(s->redirect), "http://localhost:%d/callback",
 		 o->port);
@@ -525,6 +512,13 @@ static enum got serve_one(int fd, const char *state, struct connect_callback *cb
 	}
 	struct err err;
 	int rc = connect_parse_callback(target, state, cb, &err);
+	if (rc == -2) {
+		answer(fd, 400, "No code", "There is no code in the address: this "
+		       "is not the platform's answer. Start again from the address "
+		       "<code>ritual connect</code> printed.");
+		fprintf(stderr, "ritual connect: ignored a redirect: %s\n", err.msg);
+		return GOT_NOTHING;
+	}
 	if (rc < 0) {
 		answer(fd, 400, "Not for this attempt", "This answer does not belong to "
 		       "the <code>ritual connect</code> that is waiting (its state "
@@ -558,7 +552,7 @@ static int wait_redirect(struct session *s, struct connect_callback *cb)
 	int in = o->in_fd;
 	time_t deadline = time(NULL) + o->timeout;
 	int rc = EX_TEMPFAIL;
-	if (l4 < 0 && in < 0)
+	if (l4 < 0 && l6 < 0 && in < 0)
 		return EX_UNAVAILABLE;
 	for (;;) {
 		time_t now = time(NULL);
@@ -694,6 +688,7 @@ static int call(struct session *s, const struct http_request *req, const char *s
 	*root = NULL;
 	if (rc < 0) {
 		char *host = http_url_host(req->url);
+		secret_scrub(resp.error, sizeof(resp.error));
 		fprintf(stderr, "ritual connect: %s: cannot reach %s (%s); check the "
 			"network and the api settings in %s\n", step, host ? host : "?",
 			resp.error, s->cfg->path);
@@ -709,6 +704,7 @@ static int call(struct session *s, const struct http_request *req, const char *s
 	}
 	char msg[600];
 	said(j, resp.status, msg, sizeof(msg));
+	secret_scrub(msg, sizeof(msg));   /* "Malformed access token EAA..." */
 	const char *fix = "run the command again";
 	const char *em = json_is_object(json_object_get(j, "error"))
 		? json_string_value(json_object_get(json_object_get(j, "error"), "message"))
@@ -837,6 +833,31 @@ static long choose(struct session *s, const char *what, char **labels, char **id
 	return v - 1;
 }
 
+/* Ask debug_token when the Page token expires (expires_at, 0 = never)
+ * and until when it may read data (data_access_expires_at), as the API
+ * says rather than assumed. */
+static int page_expiry(struct session *s)
+{
+	char *app_tok = xasprintf("%s|%s", s->app_id, s->secret);
+	char *it = http_escape(s->token);
+	char *url = xasprintf("%s/debug_token?input_token=%s", s->api, it);
+	wipe_free(it);
+	struct http_request req = {.method = "GET", .url = url, .bearer = app_tok};
+	json_t *root;
+	int rc = call(s, &req, "step 3 (the Page token's expiry)", &root);
+	wipe_free(url);
+	wipe_free(app_tok);
+	if (rc < 0)
+		return -1;
+	json_t *d = json_object_get(root, "data");
+	s->expires = (time_t)json_integer_value(json_object_get(d, "expires_at"));
+	s->data_access = (time_t)json_integer_value(json_object_get(d,
+							"data_access_expires_at"));
+	s->page_debugged = 1;
+	json_decref(root);
+	return 0;
+}
+
 static int meta_flow(struct session *s, const char *code)
 {
 	const char *graph = s->api;
@@ -855,7 +876,7 @@ static int meta_flow(struct session *s, const char *code)
 		free(url);
 		return EX_UNAVAILABLE;
 	}
-	char *short_tok = xstrdup(jstr(root, "access_token") ? jstr(root, "access_token") : "");
+	char *short_tok = token_dup(jstr(root, "access_token"));
 	json_decref(root);
 	struct http_part f2[] = {
 		{.name = "grant_type", .value = "fb_exchange_token"},
@@ -865,11 +886,11 @@ static int meta_flow(struct session *s, const char *code)
 	};
 	struct http_request req2 = {.method = "POST", .url = url, .form = f2, .nform = 4};
 	rc = call(s, &req2, "step 3 (the long-lived user token)", &root);
-	wipe_free(short_tok);
+	token_free(short_tok);
 	free(url);
 	if (rc < 0)
 		return EX_UNAVAILABLE;
-	char *user = xstrdup(jstr(root, "access_token") ? jstr(root, "access_token") : "");
+	char *user = token_dup(jstr(root, "access_token"));
 	json_decref(root);
 
 	/* Which permissions the person granted (debug_token, app token). */
@@ -882,7 +903,7 @@ static int meta_flow(struct session *s, const char *code)
 	wipe_free(url);
 	wipe_free(app_tok);
 	if (rc < 0) {
-		wipe_free(user);
+		token_free(user);
 		return EX_UNAVAILABLE;
 	}
 	struct buf granted = {0};
@@ -895,7 +916,7 @@ static int meta_flow(struct session *s, const char *code)
 	if (!s->scope_granted)
 		s->scope_granted = xstrdup("");
 	if (report_missing(s, s->scope_granted) < 0) {
-		wipe_free(user);
+		token_free(user);
 		return EX_NOPERM;
 	}
 
@@ -904,7 +925,7 @@ static int meta_flow(struct session *s, const char *code)
 	struct http_request areq = {.method = "GET", .url = url, .bearer = user};
 	rc = call(s, &areq, "step 3 (listing the person's Pages)", &root);
 	free(url);
-	wipe_free(user);
+	token_free(user);
 	if (rc < 0)
 		return EX_UNAVAILABLE;
 	json_t *data = json_object_get(root, "data");
@@ -946,9 +967,13 @@ static int meta_flow(struct session *s, const char *code)
 		ret = EX_NOPERM;
 		goto out;
 	}
-	s->token = xstrdup(jstr(pg, "access_token"));
+	s->token = token_dup(jstr(pg, "access_token"));
 	s->page_id = xstrdup(ids[k]);
 	s->what = xasprintf("page %s", labels[k]);
+	if (page_expiry(s) < 0) {
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
 	if (s->net == NET_INSTAGRAM) {
 		url = xasprintf("%s/%s?fields=instagram_business_account", graph, ids[k]);
 		struct http_request ireq = {.method = "GET", .url = url, .bearer = s->token};
@@ -1016,7 +1041,7 @@ static int ig_login_flow(struct session *s, const char *code)
 	json_t *d = json_object_get(root, "data");
 	json_t *e = json_is_array(d) ? json_array_get(d, 0) : root;
 	const char *st = jstr(e, "access_token");
-	char *short_tok = xstrdup(st ? st : "");
+	char *short_tok = token_dup(st);
 	json_t *perm = json_object_get(e, "permissions");
 	struct buf pb = {0};
 	if (json_is_string(perm)) {
@@ -1030,23 +1055,23 @@ static int ig_login_flow(struct session *s, const char *code)
 	s->scope_granted = buf_steal(&pb);
 	json_decref(root);
 	if (report_missing(s, s->scope_granted) < 0) {
-		wipe_free(short_tok);
+		token_free(short_tok);
 		return EX_NOPERM;
 	}
-	char *origin = origin_of(s->api);
+	char *origin = ig_origin(s->api);
 	char *sec = http_escape(s->secret), *tk = http_escape(short_tok);
 	url = xasprintf("%s/access_token?grant_type=ig_exchange_token&client_secret=%s"
 			"&access_token=%s", origin ? origin : "", sec, tk);
 	wipe_free(sec);
 	wipe_free(tk);
-	wipe_free(short_tok);
 	free(origin);
 	struct http_request lreq = {.method = "GET", .url = url};
 	rc = call(s, &lreq, "step 3 (the long-lived token)", &root);
 	wipe_free(url);
+	token_free(short_tok);   /* after the call: its message may quote it */
 	if (rc < 0)
 		return EX_UNAVAILABLE;
-	s->token = xstrdup(jstr(root, "access_token") ? jstr(root, "access_token") : "");
+	s->token = token_dup(jstr(root, "access_token"));
 	long ei = (long)json_integer_value(json_object_get(root, "expires_in"));
 	s->expires = time(NULL) + (ei > 0 ? ei : 60L * 86400);
 	json_decref(root);
@@ -1112,9 +1137,9 @@ static int linkedin_flow(struct session *s, const char *code)
 	free(url);
 	if (rc < 0)
 		return EX_UNAVAILABLE;
-	s->token = xstrdup(jstr(root, "access_token") ? jstr(root, "access_token") : "");
+	s->token = token_dup(jstr(root, "access_token"));
 	if (jstr(root, "refresh_token"))
-		s->refresh_token = xstrdup(jstr(root, "refresh_token"));
+		s->refresh_token = token_dup(jstr(root, "refresh_token"));
 	long ei = (long)json_integer_value(json_object_get(root, "expires_in"));
 	s->expires = time(NULL) + (ei > 0 ? ei : 60L * 86400);
 	s->scope_granted = xstrdup(jstr(root, "scope") ? jstr(root, "scope") : "");
@@ -1224,7 +1249,8 @@ static int save_token(struct session *s)
 	return 0;
 }
 
-/* rituald paused the account for its old token: resume now, and wake it. */
+/* rituald paused the account for its old token: resume it. The store
+ * write wakes a running rituald (it watches the database with inotify). */
 static void resume(struct session *s)
 {
 	struct store *st;
@@ -1243,19 +1269,6 @@ static void resume(struct session *s)
 		store_accounts_free(acc, na);
 	}
 	store_close(st);
-	char *lock = xasprintf("%s.lock", s->cfg->database);
-	int fd = open(lock, O_RDONLY | O_CLOEXEC);
-	free(lock);
-	if (fd < 0)
-		return;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		char buf[32] = "";
-		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
-		if (pid > 1)
-			kill((pid_t)pid, SIGUSR1);   /* "look now" */
-	}
-	close(fd);
 }
 
 /* ---- step 5: the check ---- */
@@ -1671,12 +1684,20 @@ int connect_run(const struct config *cfg, const struct connect_opts *o)
 		       s.token_file, when, s.net == NET_INSTAGRAM
 		       ? "; rituald refreshes it" : "; run this command again before then");
 	} else {
-		printf("Step 4: token saved to %s (mode 0600); a Page token has no "
-		       "expiry date\n", s.token_file);
+		printf("Step 4: token saved to %s (mode 0600); %s\n", s.token_file,
+		       s.page_debugged ? "Facebook says the Page token does not "
+		       "expire (expires_at 0)" : "the token has no expiry date");
 	}
-	if ((rc = verify(&s)))
-		goto cleanup;
-	if (s.existing)
+	if (s.data_access) {
+		char when[40];
+		sched_format_human(s.data_access, when, sizeof(when));
+		printf("Step 4: its data access lasts until %s (data_access_expires_at): "
+		       "run this command again before then\n", when);
+	}
+	/* A failed check still gives the account block: the token is saved,
+	 * and the fix (e.g. Instagram's media group) is often elsewhere. */
+	int checked = verify(&s);
+	if (!checked && s.existing)
 		resume(&s);
 	struct connect_kv kv[12];
 	size_t n = collect_kv(&s, kv, 0);
@@ -1692,6 +1713,13 @@ int connect_run(const struct config *cfg, const struct connect_opts *o)
 		       "again with --write-config):\n  %s\n", cfg->path, blk);
 	}
 	free(blk);
+	if (checked) {
+		fprintf(stderr, "ritual connect: the token is saved and the account "
+			"is %s, but the check failed (step 5 above): fix that, then "
+			"run `ritual check --online`\n", o->write_config && !rc
+			? "in the configuration" : "above");
+		rc = checked;
+	}
 cleanup:
 	http_client_free(s.http);
 	http_global_cleanup();

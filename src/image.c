@@ -17,7 +17,9 @@
 #include <vips/vips.h>
 
 struct image {
-	VipsImage *upright;     /* decoded, EXIF orientation applied, in memory */
+	VipsImage *upright;     /* decoded, EXIF orientation applied, 8-bit
+				 * sRGB (alpha kept), in memory */
+	VipsImage *frames_all;  /* an animation: every frame, decoded once */
 	const unsigned char *data;
 	size_t len;
 	struct image_source src;
@@ -57,6 +59,9 @@ int image_init(const char *argv0, struct err *err)
 
 int image_heif_supported(void)
 {
+	struct err err;
+	if (image_init(NULL, &err) < 0)
+		return 0;
 	return vips_type_find("VipsOperation", "heifload_buffer") != 0;
 }
 
@@ -75,18 +80,21 @@ static void vips_msg(char *out, size_t n)
 	vips_error_clear();
 }
 
-/* vips_foreign_find_load_buffer names the loader's class. */
+/* vips_foreign_find_load_buffer names the loader's class. probed: media.c
+ * reads this format's header too (media_probe), stricter than some
+ * loaders; the others rely on libvips' header alone. */
 static const struct {
 	const char *loader, *type, *mime;
+	int probed;
 } loaders[] = {
-	{"VipsForeignLoadJpegBuffer", "JPEG", "image/jpeg"},
-	{"VipsForeignLoadPngBuffer", "PNG", "image/png"},
-	{"VipsForeignLoadNsgifBuffer", "GIF", "image/gif"},
-	{"VipsForeignLoadWebpBuffer", "WebP", "image/webp"},
-	{"VipsForeignLoadSpngBuffer", "PNG", "image/png"},
-	{"VipsForeignLoadGifBuffer", "GIF", "image/gif"},
-	{"VipsForeignLoadHeifBuffer", "HEIC", "image/heic"},
-	{"VipsForeignLoadTiffBuffer", "TIFF", "image/tiff"},
+	{"VipsForeignLoadJpegBuffer", "JPEG", "image/jpeg", 1},
+	{"VipsForeignLoadPngBuffer", "PNG", "image/png", 1},
+	{"VipsForeignLoadNsgifBuffer", "GIF", "image/gif", 1},
+	{"VipsForeignLoadWebpBuffer", "WebP", "image/webp", 1},
+	{"VipsForeignLoadSpngBuffer", "PNG", "image/png", 1},
+	{"VipsForeignLoadGifBuffer", "GIF", "image/gif", 1},
+	{"VipsForeignLoadHeifBuffer", "HEIC", "image/heic", 0},
+	{"VipsForeignLoadTiffBuffer", "TIFF", "image/tiff", 0},
 };
 
 /* Header-only open (libvips decodes lazily). */
@@ -118,6 +126,44 @@ static int bomb(struct err *err, const char *type, long w, long h)
 }
 
 
+/* *im to 8-bit sRGB (alpha kept) in memory, replacing it. -1 with
+ * libvips' error set. */
+static int to_srgb8(VipsImage **im)
+{
+	VipsImage *cur = *im, *t = NULL;
+	g_object_ref(cur);
+	if (vips_image_get_typeof(cur, VIPS_META_ICC_NAME)) {
+		if (vips_icc_transform(cur, &t, "srgb", "embedded", TRUE, NULL) == 0) {
+			g_object_unref(cur);
+			cur = t;
+		} else {
+			vips_error_clear();
+		}
+	}
+	if (vips_image_get_interpretation(cur) != VIPS_INTERPRETATION_sRGB) {
+		if (vips_colourspace(cur, &t, VIPS_INTERPRETATION_sRGB, NULL) != 0)
+			goto fail;
+		g_object_unref(cur);
+		cur = t;
+	}
+	if (vips_image_get_format(cur) != VIPS_FORMAT_UCHAR) {
+		if (vips_cast_uchar(cur, &t, NULL) != 0)
+			goto fail;
+		g_object_unref(cur);
+		cur = t;
+	}
+	t = vips_image_copy_memory(cur);
+	g_object_unref(cur);
+	if (!t)
+		return -1;
+	g_object_unref(*im);
+	*im = t;
+	return 0;
+fail:
+	g_object_unref(cur);
+	return -1;
+}
+
 int image_open(const unsigned char *data, size_t len, struct image **out,
 	       struct image_source *src, struct err *err)
 {
@@ -125,8 +171,9 @@ int image_open(const unsigned char *data, size_t len, struct image **out,
 	char vm[300];
 	*out = NULL;
 	memset(src, 0, sizeof(*src));
-	if (!initialised)
-		return err_set(err, "image_init was not called");
+	/* libvips starts on the first image (~50 ms), not in every command. */
+	if (image_init(NULL, err) < 0)
+		return -1;
 	if (!data || len == 0)
 		return media_probe(data, 0, &mi, err);
 
@@ -145,9 +192,9 @@ int image_open(const unsigned char *data, size_t len, struct image **out,
 	}
 	/* Our own header readers are stricter than some loaders about a
 	 * header cut short, and their messages say where. */
-	if (li <= 5 && media_probe(data, len, &mi, err) < 0)
+	if (loaders[li].probed && media_probe(data, len, &mi, err) < 0)
 		return -1;
-	if (li <= 5 && too_big(mi.width, mi.height, 1.0))
+	if (loaders[li].probed && too_big(mi.width, mi.height, 1.0))
 		return bomb(err, loaders[li].type, mi.width, mi.height);
 
 	VipsImage *hdr = load_header(data, len, 0);
@@ -187,39 +234,57 @@ int image_open(const unsigned char *data, size_t len, struct image **out,
 	}
 
 	/* Decode every pixel now: a file cut short or damaged in its data is
-	 * refused here (fail_on=truncated), not by the network later. */
-	VipsImage *mem = vips_image_copy_memory(hdr);
-	g_object_unref(hdr);
-	if (!mem) {
-		vips_msg(vm, sizeof(vm));
-		return err_set(err, "the %s file is damaged or cut short (%s); "
-			       "save or export the image again", src->type, vm);
-	}
+	 * refused here (fail_on=truncated), not by the network later. An
+	 * animation is decoded once, every frame (a broken animation is
+	 * broken); its first frame is a view of that memory. */
+	VipsImage *mem = NULL, *allmem = NULL;
 	if (src->frames > 1) {
-		/* Decode the other frames too: a broken animation is broken. */
-		VipsImage *all = load_header(data, len, 1), *allmem = NULL;
-		if (all)
+		g_object_unref(hdr);
+		VipsImage *all = load_header(data, len, 1);
+		if (all) {
 			allmem = vips_image_copy_memory(all);
-		if (all)
 			g_object_unref(all);
+		}
 		if (!allmem) {
 			vips_msg(vm, sizeof(vm));
-			g_object_unref(mem);
 			return err_set(err, "the %s animation is damaged (%s); save "
 				       "or export it again", src->type, vm);
 		}
-		g_object_unref(allmem);
+		if (vips_extract_area(allmem, &mem, 0, 0, (int)w, (int)h, NULL) != 0)
+			mem = NULL;
+	} else {
+		mem = vips_image_copy_memory(hdr);
+		g_object_unref(hdr);
+	}
+	if (!mem) {
+		vips_msg(vm, sizeof(vm));
+		if (allmem)
+			g_object_unref(allmem);
+		return err_set(err, "the %s file is damaged or cut short (%s); "
+			       "save or export the image again", src->type, vm);
 	}
 	VipsImage *up = NULL;
 	if (vips_autorot(mem, &up, NULL) != 0) {
 		vips_msg(vm, sizeof(vm));
 		g_object_unref(mem);
+		if (allmem)
+			g_object_unref(allmem);
 		return err_set(err, "cannot turn the %s image upright (%s)",
 			       src->type, vm);
 	}
 	g_object_unref(mem);
+	/* Colours once for every network: an embedded profile (Display P3
+	 * phones) to sRGB, then any interpretation (grey, CMYK, 16-bit) to
+	 * 8-bit sRGB; kept in memory so each variant starts from it. */
+	if (src->frames == 1 && to_srgb8(&up) < 0) {
+		vips_msg(vm, sizeof(vm));
+		g_object_unref(up);
+		return err_set(err, "cannot convert the colours of the %s image "
+			       "(%s); export it again as JPEG", src->type, vm);
+	}
 	struct image *img = xcalloc(1, sizeof(*img));
 	img->upright = up;
+	img->frames_all = allmem;
 	img->data = data;
 	img->len = len;
 	img->src = *src;
@@ -234,6 +299,8 @@ void image_close(struct image *img)
 		return;
 	if (img->upright)
 		g_object_unref(img->upright);
+	if (img->frames_all)
+		g_object_unref(img->frames_all);
 	free(img);
 }
 
@@ -295,16 +362,6 @@ static int step(VipsImage **img, VipsImage *next)
 	return 0;
 }
 
-static void ratio_text(double r, char *out, size_t n)
-{
-	if (fabs(r - 0.8) < 0.001)
-		snprintf(out, n, "4:5");
-	else if (fabs(r - 1.91) < 0.001)
-		snprintf(out, n, "1.91:1");
-	else
-		snprintf(out, n, "%.2f:1", r);
-}
-
 static const char *orientation_words(int o)
 {
 	switch (o) {
@@ -329,18 +386,15 @@ static int keep_animation(const struct image *img, const struct image_params *p,
 	if (media_check(&mi, r, err) < 0)
 		return -1;
 	/* Re-encode to drop comment and XMP blocks; frames and timing stay. */
-	VipsImage *all = load_header(img->data, img->len, 1);
 	void *buf = NULL;
 	size_t blen = 0;
-	if (!all || vips_gifsave_buffer(all, &buf, &blen, "strip", TRUE, NULL) != 0) {
+	if (!img->frames_all || vips_gifsave_buffer(img->frames_all, &buf, &blen,
+						    "strip", TRUE, NULL) != 0) {
 		char vm[200];
 		vips_msg(vm, sizeof(vm));
-		if (all)
-			g_object_unref(all);
 		return err_set(err, "%s: cannot rewrite the animation (%s); export "
 			       "it again as GIF", r->network, vm);
 	}
-	g_object_unref(all);
 	struct media_info m2;
 	if (media_probe(buf, blen, &m2, err) < 0 || media_check(&m2, r, err) < 0) {
 		g_free(buf);
@@ -446,18 +500,7 @@ int image_render(const struct image *img, const struct image_params *p,
 	if (strcmp(img->src.type, "JPEG") != 0)
 		buf_printf(&notes, "converted %s to JPEG; ", img->src.type);
 
-	/* Colours: an embedded profile (Display P3 phones) to sRGB, then any
-	 * interpretation (grey, CMYK, 16-bit) to 8-bit sRGB. */
-	if (vips_image_get_typeof(im, VIPS_META_ICC_NAME)) {
-		if (vips_icc_transform(im, &t, "srgb", "embedded", TRUE, NULL) == 0)
-			step(&im, t);
-		else
-			vips_error_clear();
-	}
-	if (vips_image_get_interpretation(im) != VIPS_INTERPRETATION_sRGB &&
-	    step(&im, vips_colourspace(im, &t, VIPS_INTERPRETATION_sRGB, NULL)
-			      ? NULL : t) < 0)
-		goto vips_fail;
+	/* The colours are 8-bit sRGB already (image_open). */
 	VipsArrayDouble *bg = vips_array_double_newv(3, (double)p->background[0],
 						     (double)p->background[1],
 						     (double)p->background[2]);
@@ -475,11 +518,6 @@ int image_render(const struct image *img, const struct image_params *p,
 		vips_area_unref(VIPS_AREA(bg));
 		goto vips_fail;
 	}
-	if (vips_image_get_format(im) != VIPS_FORMAT_UCHAR &&
-	    step(&im, vips_cast_uchar(im, &t, NULL) ? NULL : t) < 0) {
-		vips_area_unref(VIPS_AREA(bg));
-		goto vips_fail;
-	}
 
 	/* The ratio first, at full resolution (a centred crop or padding),
 	 * then the size (longest side, pixel limit). */
@@ -491,7 +529,7 @@ int image_render(const struct image *img, const struct image_params *p,
 	if (too_tall || too_wide) {
 		double target = too_tall ? r->min_ratio : r->max_ratio;
 		char rt[16];
-		ratio_text(target, rt, sizeof(rt));
+		media_ratio_name(target, rt, sizeof(rt));
 		int rc;
 		if (p->fit == IMAGE_FIT_PAD) {
 			if (too_tall)

@@ -600,7 +600,7 @@ static enum media_type first_type(unsigned mask)
 }
 
 /* "4:5" for the ratios networks use, else "1.50:1". */
-static void ratio_name(double r, char *out, size_t outlen)
+void media_ratio_name(double r, char *out, size_t outlen)
 {
 	static const struct {
 		int w, h;
@@ -722,9 +722,9 @@ int media_check(const struct media_info *info, const struct media_rules *rules,
 		double lo = rules->min_ratio, hi = rules->max_ratio;
 		char lo_s[32] = "", hi_s[32] = "", range[96], val[32];
 		if (lo > 0)
-			ratio_name(lo, lo_s, sizeof(lo_s));
+			media_ratio_name(lo, lo_s, sizeof(lo_s));
 		if (hi > 0)
-			ratio_name(hi, hi_s, sizeof(hi_s));
+			media_ratio_name(hi, hi_s, sizeof(hi_s));
 		if (lo > 0 && hi > 0)
 			snprintf(range, sizeof(range), "from %s to %s", lo_s, hi_s);
 		else if (lo > 0)

@@ -5,7 +5,6 @@
 #include <sysexits.h>
 
 #include "ritual/cli.h"
-#include "ritual/image.h"
 #include "ritual/util.h"
 
 int main(int argc, char **argv)
@@ -16,10 +15,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		return EX_OSERR;
 	}
-	/* libvips once per program (VIPS_INIT), before any image is read. */
-	if (image_init(argv[0], &err) < 0) {
-		fprintf(stderr, "ritual: %s\n", err.msg);
-		return EX_SOFTWARE;
-	}
+	/* libvips starts lazily, with the first image (image_open). */
 	return cli_main(argc, argv);
 }

@@ -114,6 +114,11 @@ static int weekday_of_days(long long days)
 	return (int)(r < 0 ? r + 7 : r);
 }
 
+int sched_wall_weekday(const struct wall *w)
+{
+	return (weekday_of_days(days_from_civil(w->year, w->mon, w->day)) + 6) % 7;
+}
+
 /* A wall time as seconds since 1970-01-01 00:00 "as if UTC". */
 static long long wall_seconds(const struct wall *w)
 {

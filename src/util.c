@@ -948,3 +948,72 @@ int list_dir_names(const char *dir, char ***names, size_t *n)
 	*n = count;
 	return 0;
 }
+
+char *base64_encode(const void *in, size_t n, int url)
+{
+	static const char std[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char safe[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *tab = url ? safe : std;
+	const unsigned char *d = in;
+	char *out = xmalloc((n + 2) / 3 * 4 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)d[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)d[i + 1] << 8;
+		if (i + 2 < n)
+			v |= d[i + 2];
+		out[o++] = tab[(v >> 18) & 63];
+		out[o++] = tab[(v >> 12) & 63];
+		if (i + 1 < n)
+			out[o++] = tab[(v >> 6) & 63];
+		else if (!url)
+			out[o++] = '=';
+		if (i + 2 < n)
+			out[o++] = tab[v & 63];
+		else if (!url)
+			out[o++] = '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int token_expiry_read(const char *token_file, time_t *expires)
+{
+	struct stat tok, exp;
+	char *path = xasprintf("%s.expires", token_file);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd < 0)
+		return 0;
+	char buf[32];
+	ssize_t n = -1;
+	if (fstat(fd, &exp) == 0 && stat(token_file, &tok) == 0 &&
+	    (exp.st_mtim.tv_sec > tok.st_mtim.tv_sec ||
+	     (exp.st_mtim.tv_sec == tok.st_mtim.tv_sec &&
+	      exp.st_mtim.tv_nsec >= tok.st_mtim.tv_nsec)))
+		n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	long long v = strtoll(buf, &end, 10);
+	while (*end == '\n' || *end == '\r' || *end == ' ')
+		end++;
+	if (errno || end == buf || *end || v <= 0)
+		return 0;
+	*expires = (time_t)v;
+	return 1;
+}
+
+long token_days_left(const char *token_file, time_t now)
+{
+	time_t exp;
+	if (!token_expiry_read(token_file, &exp))
+		return -1;
+	return exp <= now ? 0 : (long)((exp - now) / 86400);
+}

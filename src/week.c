@@ -88,22 +88,6 @@ static void put_cell(struct buf *b, const char *s, size_t width)
 
 /* ---- the days ---- */
 
-static long days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int weekday_mon0(const struct wall *w)
-{
-	long z = days_from_civil(w->year, w->mon, w->day);
-	return (int)(((z % 7) + 7 + 3) % 7);   /* 1970-01-01 was a Thursday */
-}
-
 /* Local midnight of w's date (the first instant of the day). */
 static time_t midnight(const struct wall *w)
 {
@@ -266,7 +250,7 @@ static int load(struct store *st, const struct week_options *o,
 	}
 	struct wall w;
 	sched_utc_to_wall(o->from, &w, NULL);
-	l->monday = sched_wall_add_days(&w, -weekday_mon0(&w));
+	l->monday = sched_wall_add_days(&w, -sched_wall_weekday(&w));
 	return 0;
 }
 
@@ -535,25 +519,6 @@ static void html_post_text(FILE *out, const char *s)
 	}
 }
 
-static void base64(FILE *out, const unsigned char *d, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char q[4];
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)d[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)d[i + 1] << 8;
-		if (i + 2 < n)
-			v |= d[i + 2];
-		q[0] = tab[v >> 18 & 63];
-		q[1] = tab[v >> 12 & 63];
-		q[2] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		fwrite(q, 1, 4, out);
-	}
-}
-
 static const char css[] =
 	"body{font-family:system-ui,sans-serif;margin:1rem;background:#f4f1ec;"
 	"color:#222}h1{font-size:1.4rem}h2{font-size:1.2rem;margin-top:2rem}"
@@ -592,7 +557,9 @@ static void html_mock(FILE *out, struct store *st, const struct store_post *p,
 			m->width, m->height);
 		html_text(out, m->mime);
 		fprintf(out, ";base64,");
-		base64(out, m->data, m->len);
+		char *b64 = base64_encode(m->data, m->len, 0);
+		fputs(b64, out);
+		free(b64);
 		fprintf(out, "\">\n");
 	}
 	store_media_free(m);

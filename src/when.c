@@ -21,22 +21,6 @@ static const char *const days_long[] = {"monday", "tuesday", "wednesday",
 					"thursday", "friday", "saturday",
 					"sunday"};
 
-static long civil_days(int y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-static int weekday(const struct wall *w)   /* Monday = 0 */
-{
-	long z = civil_days(w->year, w->mon, w->day);
-	return (int)(((z % 7) + 7 + 3) % 7);
-}
-
-
 /* "9am", "9:30pm", "12am", "17:30", "09:00": *h, *m. */
 static int clock_time(const char *s, int *h, int *m)
 {
@@ -154,11 +138,13 @@ int when_parse(const char *s, time_t now, const char *zone,
 		out->instant = now;
 		return 0;
 	}
-	/* The forms schedule.c reads (ISO 8601, YYYY-MM-DD HH:MM). */
-	struct err iso;
-	if (isdigit((unsigned char)s[0]) && strlen(s) >= 10 && s[4] == '-' &&
-	    sched_parse_time(s, 1, out, &iso) == 0)
-		return 0;
+	/* The forms schedule.c reads (ISO 8601, YYYY-MM-DD HH:MM): input
+	 * that starts as one gets its answer and its exact error ("month 13
+	 * does not exist"), not the list of forms. */
+	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) &&
+	    s[4] == '-')
+		return sched_parse_time(s, 1, out, err);
 
 	const char *p = s;
 	while (*p && nw < 4) {
@@ -205,7 +191,7 @@ int when_parse(const char *s, time_t now, const char *zone,
 		}
 	}
 	if (dow >= 0) {
-		int delta = (dow - weekday(&today) + 7) % 7;
+		int delta = (dow - sched_wall_weekday(&today) + 7) % 7;
 		if (next && delta == 0)
 			delta = 7;
 		date = sched_wall_add_days(&today, delta);

@@ -10,7 +10,8 @@
  * account needs (docs/facebook.md, docs/instagram.md, docs/linkedin.md),
  * writes the token file atomically with mode 0600, records its expiry in
  * TOKEN_FILE.expires (Unix seconds, one line; absent when the token has no
- * expiry date), verifies it with the publisher's check (the one `ritual
+ * expiry date; read back by util.h token_expiry_read for `ritual check
+ * --online`'s days left), verifies it with the publisher's check (the one `ritual
  * check --online` runs), resumes the account if rituald had paused it, and
  * prints the account block for the configuration or, with write_config,
  * edits the configuration text in place (comments and layout kept) and
@@ -69,9 +70,9 @@ struct connect_callback {
 /*
  * Parse the redirect: a whole URL, a "/callback?..." request target or a
  * bare query. Returns 1 with cb->code set when a code came with the
- * expected state, 0 when the platform sent an error (cb->error set), -1
- * with err set when the address has neither, or its state is not
- * want_state (an old or foreign answer).
+ * expected state, 0 when the platform sent an error (cb->error set), -2
+ * with err set when the address has neither, -1 with err set when its
+ * state is not want_state (an old or foreign answer).
  */
 int connect_parse_callback(const char *s, const char *want_state,
 			   struct connect_callback *cb, struct err *err);

@@ -14,9 +14,11 @@
  * comments) stripped. An animated GIF is kept as it is for a network that
  * takes animations (LinkedIn) and refused for the others.
  *
- * image_init must be called once by the program (VIPS_INIT) before any
- * other function here; it also sets libvips' limits (one worker thread, no
- * operation cache, untrusted loaders blocked). No network I/O, no files, no
+ * image_init starts libvips (VIPS_INIT) and sets its limits (one worker
+ * thread, no operation cache, untrusted loaders blocked); image_open and
+ * image_heif_supported call it on first use, so a command that reads no
+ * image never starts libvips. A program may call it earlier (argv0 for
+ * libvips' messages); a second call does nothing. No network I/O, no files, no
  * database.
  */
 #ifndef RITUAL_IMAGE_H
@@ -37,8 +39,9 @@ enum image_fit {
 	IMAGE_FIT_PAD         /* pad with the background colour instead */
 };
 
-/* Once per program, before anything else here. argv0 for libvips' own
- * messages. -1 with a message if libvips cannot start. */
+/* Start libvips once (later calls return 0 at once). argv0 for libvips'
+ * own messages (NULL: "ritual"). -1 with a message if libvips cannot
+ * start. */
 int image_init(const char *argv0, struct err *err);
 
 /* Whether this libvips can read HEIC/HEIF photos. */

@@ -71,6 +71,9 @@ void sched_utc_to_wall(time_t t, struct wall *w, long *gmtoff);
 /* The date n days after w's date (through noon, clear of DST changes) in
  * the zone in use, at 00:00:00. */
 struct wall sched_wall_add_days(const struct wall *w, int n);
+/* The weekday of w's date (proleptic Gregorian): 0 = Monday ... 6 =
+ * Sunday (for 0 = Sunday: (sched_wall_weekday(w) + 1) % 7). */
+int sched_wall_weekday(const struct wall *w);
 
 /* "2026-03-09T09:00:00-04:00" (RFC 3339 / ISO 8601 with offset) of t in
  * the selected zone; never "Z". buf needs 26 bytes (29 for a historic

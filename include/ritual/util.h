@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #if defined(__GNUC__)
 #define RT_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -122,6 +123,22 @@ void secret_forget(const char *s);
  * longer message is beyond its reach: scrub the full text before cutting
  * it. Never grows the text, never allocates, so log.c may call it. */
 void secret_scrub(char *buf, size_t size);
+
+/* Base64 of the n bytes at in (RFC 4648): url = 0 the standard alphabet
+ * with "=" padding, url = 1 the URL-safe one ("-_") without padding (PKCE,
+ * JWT). A NUL-terminated string the caller frees; aborts only where every
+ * x* allocator does. */
+char *base64_encode(const void *in, size_t n, int url);
+
+/* The expiry `ritual connect` recorded for token_file in
+ * TOKEN_FILE.expires (Unix seconds, one line). 1 with *expires set; 0
+ * when there is none to trust: the file is absent, unreadable, not one
+ * positive number, or older than the token file (the token was replaced
+ * since, e.g. refreshed by rituald). */
+int token_expiry_read(const char *token_file, time_t *expires);
+/* Whole days from now until that expiry (0 once past), or -1 when
+ * token_expiry_read has none. */
+long token_days_left(const char *token_file, time_t now);
 
 /* Path helpers; results owned by the caller. */
 char *path_dirname(const char *path);                 /* "a/b.c" -> "a", "b" -> "." */

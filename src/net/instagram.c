@@ -1066,8 +1066,11 @@ static int ig_check_run(struct pub_ctx *ctx, struct pub_check *out)
 		free(user);
 	}
 	if (ig_login) {
+		/* The expiry connect recorded, while the token is the one it
+		 * saved; else 60 days from the file's last write (refresh). */
 		struct stat sb;
-		if (stat(a->token_file, &sb) == 0)
+		out->days_left = token_days_left(a->token_file, ctx->now);
+		if (out->days_left < 0 && stat(a->token_file, &sb) == 0)
 			out->days_left = ig_token_days_left(sb.st_mtime, ctx->now);
 	}
 	if (!ok) {

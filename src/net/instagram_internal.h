@@ -2,7 +2,8 @@
  * instagram_internal.h - private to net/instagram.c and its unit test
  * (tests/unit/test_instagram.c): the pure helpers of the Instagram
  * publisher, exposed so they can be tested without a network. Not a public
- * part; nothing else includes it.
+ * part; nothing else includes it, except connect.c for ig_origin (one
+ * origin helper for both Instagram token exchanges).
  */
 #ifndef RITUAL_NET_INSTAGRAM_INTERNAL_H
 #define RITUAL_NET_INSTAGRAM_INTERNAL_H

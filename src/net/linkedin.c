@@ -1215,7 +1215,8 @@ static int li_check_run(struct pub_ctx *ctx, struct pub_check *out)
 	struct http_response resp;
 	int rc;
 	memset(out, 0, sizeof(*out));
-	out->days_left = -1;  /* only introspection, with client credentials, knows */
+	/* What `ritual connect` recorded (TOKEN_FILE.expires); else -1. */
+	out->days_left = token_days_left(a->token_file, ctx->now);
 
 	if (!li_is_member(a->author)) {
 		rc = check_finder(ctx, &resp);

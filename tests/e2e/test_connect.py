@@ -210,12 +210,32 @@ class ConnectTest(ConnectBase):
         self.assertEqual([m + " " + p for m, p in reqs], [
             "GET /v25.0/dialog/oauth", "POST /v25.0/dialog/oauth/allow",
             "POST /v25.0/oauth/access_token", "POST /v25.0/oauth/access_token",
-            "GET /v25.0/debug_token", "GET /v25.0/me/accounts", "GET /v25.0/me"])
+            "GET /v25.0/debug_token", "GET /v25.0/me/accounts", "GET /v25.0/debug_token",
+            "GET /v25.0/me"])
+        self.assertIn("Facebook says the Page token does not expire (expires_at 0)", out)
+        self.assertIn("its data access lasts until", out)
         seq = env.fake.requests()[-1]["seq"]
         post = self.publish(env, "facebook", "Connected in one command")
         self.assertEqual(post["network"], "facebook")
         calls = env.fake.requests(since_seq=seq, network="facebook", path_regex="/feed$")
         self.assertEqual(calls[0]["headers"]["authorization"], "Bearer " + tok)
+
+    def test_facebook_page_token_expiry_as_debug_token_says(self):
+        env = self.env_for()
+        until = int(time.time()) + 30 * 86400
+        env.fake.call("POST", "/_fake/faults", {
+            "match": {"network": "facebook", "path_regex": "/debug_token$", "skip": 1},
+            "action": {"type": "error", "status": 200, "body": {"data": {
+                "type": "PAGE", "is_valid": True, "expires_at": until,
+                "data_access_expires_at": until + 86400}}}})
+        c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
+                    env.secrets["meta"])
+        c.visit(consent(c.url))
+        out, err = c.finish()
+        self.assertIn("valid until", out)
+        self.assertNotIn("does not expire", out)
+        with open(os.path.join(env.dir, "facebook.token.expires")) as f:
+            self.assertEqual(int(f.read()), until)
 
     def test_facebook_pasted_address_and_page_choice(self):
         env = self.env_for()
@@ -337,6 +357,23 @@ class ConnectTest(ConnectBase):
         out, err = c.finish()
         self.assertIn("state does not match", err)
 
+    def test_address_without_code_says_so(self):
+        env = self.env_for()
+        c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
+                    env.secrets["meta"])
+        loc = consent(c.url)
+        try:
+            c.visit("http://localhost:%d/callback?state=%s" % (c.port, c.query["state"][0]))
+            self.fail("an address without a code was accepted")
+        except urllib.error.HTTPError as e:
+            self.assertEqual(e.code, 400)
+            page = e.read().decode()
+        self.assertIn("no code in the address", page)
+        self.assertNotIn("state differs", page)
+        c.visit(loc)
+        out, err = c.finish()
+        self.assertIn("has no code", err)
+
     def test_cancel_on_consent_page(self):
         env = self.env_for()
         c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
@@ -360,12 +397,12 @@ class ConnectTest(ConnectBase):
             self.assertIn('user_id = "%s"' % IG_USER, f.read())
         self.token_of(env, os.path.join(env.dir, "instagram.token"))
         reqs = [m + " " + p for m, p in self.recorded(env)]
-        self.assertEqual(reqs[:7], [
+        self.assertEqual(reqs[:8], [
             "GET /v25.0/dialog/oauth", "POST /v25.0/dialog/oauth/allow",
             "POST /v25.0/oauth/access_token", "POST /v25.0/oauth/access_token",
-            "GET /v25.0/debug_token", "GET /v25.0/me/accounts",
+            "GET /v25.0/debug_token", "GET /v25.0/me/accounts", "GET /v25.0/debug_token",
             "GET /v25.0/%s" % PAGE_ID])
-        self.assertEqual(reqs[7], "GET /v25.0/%s" % IG_USER)   # the check
+        self.assertEqual(reqs[8], "GET /v25.0/%s" % IG_USER)   # the check
         self.publish_image(env)
 
     def publish_image(self, env):
@@ -382,6 +419,33 @@ class ConnectTest(ConnectBase):
         self.assertEqual(env.run_once(), 0, env.log())
         sent = env.fake.posts("instagram")
         self.assertEqual(len(sent), 1, env.log())
+
+    def test_failed_check_still_gives_the_account_block(self):
+        # No media group: Instagram's check fails, after the token is saved.
+        env = self.env_for()
+        c = Connect(env, "instagram", "--app-id", APP_ID, "--app-secret-file",
+                    env.secrets["meta"])
+        c.visit(consent(c.url))
+        out, err = c.finish(expect=69)
+        self.assertIn("step 5 (checking the token)", err)
+        self.assertIn("no media group", err)
+        self.assertIn("the check failed", err)
+        self.assertIn('user_id = "%s"' % IG_USER, out)      # the block, printed
+        self.token_of(env, os.path.join(env.dir, "instagram.token"))
+
+    def test_failed_check_still_writes_the_config(self):
+        env = self.env_for()
+        env.fake.call("POST", "/_fake/faults", {"match": {"network": "facebook",
+                                                          "path_regex": "/me$"},
+                                                "action": {"type": "meta_error", "code": 2}})
+        c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
+                    env.secrets["meta"], "--write-config")
+        c.visit(consent(c.url))
+        out, err = c.finish(expect=69)
+        self.assertIn("step 5 (checking the token)", err)
+        with open(env.config) as f:
+            self.assertIn('page_id = "%s"' % PAGE_ID, f.read())
+        self.assertIn("the account is in the configuration", err)
 
     def test_instagram_not_linked_to_the_page(self):
         env = self.env_for(media="dir")
@@ -462,6 +526,59 @@ class ConnectTest(ConnectBase):
         out, err = c.finish(expect=77)
         self.assertIn("unauthorized_scope_error", err)
         self.assertIn("Community Management API", err)
+
+    # -- secrets in the platform's messages --
+
+    def fault_quoting_token(self, env, match):
+        env.fake.call("POST", "/_fake/faults", {"match": match, "action": {
+            "type": "meta_error", "code": 190, "status": 400,
+            "message": "Malformed access token {token}"}})
+
+    def assert_token_scrubbed(self, env, c, pattern, expect=69):
+        out, err = c.finish(expect=expect)
+        self.assertIn("Malformed access token [secret]", err)
+        self.assertIsNone(re.search(pattern, out + err), out + err)
+        return out, err
+
+    def test_platform_message_quoting_a_token_is_scrubbed(self):
+        env = self.env_for(media="dir")
+        cases = [
+            # the short-lived user token, on the long-lived exchange
+            ({"network": "connect", "path_regex": "/oauth/access_token$",
+              "body_regex": "fb_exchange_token="}, r"EAAS\w{60}"),
+            # the long-lived user token, listing the Pages
+            ({"network": "facebook", "path_regex": "/me/accounts$"}, r"EAAL\w{60}"),
+            # the Page token, on the check
+            ({"network": "facebook", "path_regex": "/me$"}, r"EAAP\w{60}"),
+        ]
+        for match, pattern in cases:
+            self.fault_quoting_token(env, match)
+            c = Connect(env, "facebook", "--app-id", APP_ID, "--app-secret-file",
+                        env.secrets["meta"])
+            c.visit(consent(c.url))
+            self.assert_token_scrubbed(env, c, pattern)
+            env.fake.call("DELETE", "/_fake/faults")
+
+    def test_instagram_login_message_quoting_a_token_is_scrubbed(self):
+        env = self.env_for(media="dir", ig_login="instagram")
+        for match, pattern in (
+                ({"network": "connect", "path_regex": "^/access_token$"}, r"IGS\w{60}"),
+                ({"path_regex": "/v25.0/me$"}, r"IGAA\w{64}")):
+            self.fault_quoting_token(env, match)
+            c = Connect(env, "instagram", "--login", "instagram", "--app-id", IG_APP_ID,
+                        "--app-secret-file", env.secrets["instagram-app"])
+            c.visit(consent(c.url))
+            self.assert_token_scrubbed(env, c, pattern)
+            env.fake.call("DELETE", "/_fake/faults")
+
+    def test_linkedin_message_quoting_a_token_is_scrubbed(self):
+        env = self.env_for()
+        self.fault_quoting_token(env, {"network": "connect",
+                                       "path_regex": "/rest/organizationAcls$"})
+        c = Connect(env, "linkedin", "--client-id", LI_CLIENT, "--client-secret-file",
+                    env.secrets["linkedin-app"])
+        c.visit(consent(c.url))
+        self.assert_token_scrubbed(env, c, r"AQX\w{60}")
 
     def test_no_credentials_names_the_options(self):
         env = self.env_for()

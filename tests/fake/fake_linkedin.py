@@ -1,4 +1,4 @@
-"""Fake LinkedIn: REST Images + Posts API, image upload URLs, OAuth (API-NOTES §3).
+"""Fake LinkedIn: REST Images + Posts API, image upload URLs, OAuth (docs/api-notes.md §LinkedIn).
 
 Routes:
     POST   /rest/images?action=initializeUpload     -> upload URL + image URN
@@ -172,7 +172,7 @@ def authenticate(state, req):
         tcfg = _tokens(state).get(tok)
         st = _token_status(state, tcfg) if tcfg else None
     if tcfg is None:
-        # observed body has no "code" (API-NOTES §3.6)
+        # observed body has no "code" (docs/api-notes.md §LinkedIn errors)
         return None, None, li_json({"serviceErrorCode": 65600, "message": "Invalid access token",
                                     "status": 401}, 401)
     if st == "revoked":
@@ -440,7 +440,7 @@ HASHTAG_RE = re.compile(r"#[^\W_]+")
 
 
 def little_text(s):
-    """Apply LinkedIn's silent truncation (API-NOTES §3.4).
+    """Apply LinkedIn's silent truncation (docs/api-notes.md §LinkedIn little text).
 
     Returns (kept_raw, display, truncated): kept_raw is the commentary cut at
     the first unescaped reserved character that does not start a valid element

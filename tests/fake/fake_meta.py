@@ -2,7 +2,7 @@
 
 Both graph.facebook.com and graph.instagram.com are pointed at the fake server,
 so one set of /vNN.N/... routes serves both, plus /refresh_access_token (which
-has no version prefix on graph.instagram.com). See API-NOTES.md §1, §2, §4.
+has no version prefix on graph.instagram.com). See docs/api-notes.md §Facebook, §Instagram, §Meta errors.
 
 Config (all optional):
     "facebook": {"app_id": "...", "app_secret": "...", "app_name": "...",
@@ -155,7 +155,7 @@ def fbtrace_id():
 
 
 def default_status(code):
-    """HTTP status Meta usually pairs with an error code (API-NOTES §1.4, §6)."""
+    """HTTP status Meta usually pairs with an error code (docs/api-notes.md §Meta errors)."""
     if code in (1, 2):
         return 500
     if code in (4, 10) or 200 <= code <= 299:
@@ -231,7 +231,11 @@ def fault_error(state, req, action):
                      action.get("is_transient", True), headers=extra)
     message = action.get("message")
     if message and "{token}" in message:
-        message = message.replace("{token}", get_token(req) or "")
+        tok = get_token(req)
+        if not tok and req.network == "connect":
+            import fake_oauth
+            tok = fake_oauth.request_token(req)
+        message = message.replace("{token}", tok or "")
     return error(int(action.get("code", 1)), message, action.get("subcode"),
                  action.get("status"), action.get("is_transient"),
                  action.get("error_user_title"), action.get("error_user_msg"),

@@ -33,6 +33,13 @@ redirect_uris absent = any http://localhost or 127.0.0.1 URI is registered.
 Facebook's app id/secret are facebook.app_id/app_secret; LinkedIn's client
 linkedin.client_id/client_secret (the sections fake_meta/fake_linkedin read).
 
+Faults: every route here is network "connect", so a fault matches it with
+{"network": "connect", "path_regex": ...}. A "meta_error" fault's "{token}"
+is the token the request carries (request_token): the bearer or
+access_token (ig_exchange_token's short-lived token), else Facebook's
+fb_exchange_token (the short-lived user token) - as Graph quotes a token it
+cannot parse.
+
 A LinkedIn token belongs to one author in this fake: the first page of
 admin_of when organization scopes were granted, else the member.
 """
@@ -86,6 +93,13 @@ def classify(state, req):
     if segs[:2] == ["rest", "organizationAcls"]:
         return "connect"
     return None
+
+
+def request_token(req):
+    """The token a request to these routes carries, or None (for faults)."""
+    import fake_meta
+    tok = fake_meta.get_token(req) or req.param("fb_exchange_token")
+    return str(tok) if tok else None
 
 
 # --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /*
- * test_classify.c - Graph API errors classified as API-NOTES.md §7 says:
+ * test_classify.c - Graph API errors classified as docs/api-notes.md §Error classes says:
  * by error.code / error_subcode, never by HTTP status alone, and an
  * unreadable answer to the commit call is "unknown", never a plain retry.
  */

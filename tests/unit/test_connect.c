@@ -47,7 +47,7 @@ static void callback_wrong_or_missing_state_refused(void **st)
 	assert_non_null(strstr(err.msg, "state"));
 	assert_int_equal(connect_parse_callback("code=abc", STATE, &cb, &err), -1);
 	assert_int_equal(connect_parse_callback("http://localhost:8765/callback",
-						STATE, &cb, &err), -1);
+						STATE, &cb, &err), -2);
 	assert_non_null(strstr(err.msg, "no code"));
 	/* a truncated escape is kept as it is, never read past the end */
 	assert_int_equal(connect_parse_callback("state=" STATE "&code=a%4", STATE,

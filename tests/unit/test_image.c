@@ -253,6 +253,58 @@ static void test_bomb_refused_from_its_header(void **state)
 	assert_non_null(strstr(err.msg, "more than ritual decodes"));
 }
 
+static void put_le16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+}
+
+static void put_le32(unsigned char *p, unsigned long v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_tiff_bomb_refused_from_libvips_header(void **state)
+{
+	(void)state;
+	/* A TIFF (a format media.c does not read: libvips' header alone
+	 * decides) that says 20000x20000 grey and holds 16 bytes. */
+	static const struct {
+		unsigned tag, type;
+		unsigned long value;
+	} ifd[] = {
+		{256, 4, 20000}, {257, 4, 20000}, {258, 3, 8}, {259, 3, 1},
+		{262, 3, 1}, {273, 4, 0 /* below */}, {277, 3, 1},
+		{278, 4, 20000}, {279, 4, 400000000UL},
+	};
+	const size_t ne = sizeof(ifd) / sizeof(ifd[0]);
+	unsigned char tif[256] = "II*";
+	size_t o = 8, data = 8 + 2 + ne * 12 + 4;
+	put_le32(tif + 4, 8);
+	put_le16(tif + o, (unsigned)ne);
+	o += 2;
+	for (size_t i = 0; i < ne; i++, o += 12) {
+		put_le16(tif + o, ifd[i].tag);
+		put_le16(tif + o + 2, ifd[i].type);
+		put_le32(tif + o + 4, 1);
+		if (ifd[i].type == 3)
+			put_le16(tif + o + 8, (unsigned)ifd[i].value);
+		else
+			put_le32(tif + o + 8, ifd[i].tag == 273 ? data : ifd[i].value);
+	}
+	put_le32(tif + o, 0);
+	size_t len = data + 16;
+	struct image *img = NULL;
+	struct image_source src;
+	struct err err;
+	assert_int_equal(image_open(tif, len, &img, &src, &err), -1);
+	assert_null(img);
+	if (!strstr(err.msg, "TIFF image says it is 20000x20000") ||
+	    !strstr(err.msg, "more than ritual decodes"))
+		fail_msg("%s", err.msg);
+}
+
 static void test_animation(void **state)
 {
 	(void)state;
@@ -331,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_byte_limit_met),
 		cmocka_unit_test(test_cut_jpeg_refused_after_its_header),
 		cmocka_unit_test(test_bomb_refused_from_its_header),
+		cmocka_unit_test(test_tiff_bomb_refused_from_libvips_header),
 		cmocka_unit_test(test_animation),
 		cmocka_unit_test(test_not_an_image),
 		cmocka_unit_test(test_colour),

@@ -1,6 +1,7 @@
 /*
  * test_linkedin.c - the pure parts of the LinkedIn publisher: how each
- * answer LinkedIn gives is classified (API-NOTES.md §3.6, §7), the URN and
+ * answer LinkedIn gives is classified (docs/api-notes.md §LinkedIn errors,
+ * §Error classes), the URN and
  * URL helpers, and the exact body of POST /rest/posts. The request steps
  * themselves are tested end to end against the fake API
  * (tests/e2e/test_linkedin.py).

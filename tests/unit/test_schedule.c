@@ -786,6 +786,19 @@ static void test_slots_set(void **state)
 	sched_slots_free(&none);
 }
 
+static void test_wall_weekday(void **state)
+{
+	(void)state;
+	struct wall a = {1970, 1, 1, 12, 0, 0}, b = {2026, 12, 1, 0, 0, 0},
+		    c = {2024, 2, 29, 0, 0, 0}, d = {2000, 1, 2, 0, 0, 0},
+		    e = {1900, 3, 1, 0, 0, 0};
+	assert_int_equal(sched_wall_weekday(&a), 3);   /* Thursday */
+	assert_int_equal(sched_wall_weekday(&b), 1);   /* Tuesday */
+	assert_int_equal(sched_wall_weekday(&c), 3);   /* Thursday */
+	assert_int_equal(sched_wall_weekday(&d), 6);   /* Sunday */
+	assert_int_equal(sched_wall_weekday(&e), 3);   /* Thursday */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -815,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_slots_gap_reorders),
 		cmocka_unit_test(test_slots_gap_across_midnight),
 		cmocka_unit_test(test_slots_set),
+		cmocka_unit_test(test_wall_weekday),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,6 +132,30 @@ static void test_escape_into_a_buffer(void **state)
 	assert_string_equal(j, "a\nb\x1b \xc2\x9b \\xe9");
 }
 
+/* RFC 4648 section 10's vectors, both alphabets. */
+static void test_base64_encode(void **state)
+{
+	(void)state;
+	static const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *std[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+				    "Zm9vYmFy"};
+	static const char *url[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
+	for (size_t i = 0; i < 7; i++) {
+		char *a = base64_encode(in[i], strlen(in[i]), 0);
+		char *b = base64_encode(in[i], strlen(in[i]), 1);
+		assert_string_equal(a, std[i]);
+		assert_string_equal(b, url[i]);
+		free(a);
+		free(b);
+	}
+	const unsigned char hi[] = {0xfb, 0xff, 0xbf};
+	char *a = base64_encode(hi, 3, 0), *b = base64_encode(hi, 3, 1);
+	assert_string_equal(a, "+/+/");
+	assert_string_equal(b, "-_-_");
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_http_url_allowed_table),
 		cmocka_unit_test(test_escape_controls),
 		cmocka_unit_test(test_escape_into_a_buffer),
+		cmocka_unit_test(test_base64_encode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

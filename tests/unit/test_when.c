@@ -75,11 +75,32 @@ static void test_refused(void **state)
 	assert_int_equal(when_parse("31.13.2026", now, "Europe/Berlin", &pt, &err), -1);
 }
 
+/* A typed ISO date gets schedule.c's own error, not the list of forms. */
+static void test_iso_error_kept(void **state)
+{
+	(void)state;
+	struct parsed_time pt;
+	struct err err, want;
+	struct parsed_time pt2;
+	const char *bad[] = {"2026-13-01 09:00", "2026-02-30", "2026-12-24 25:00",
+			     "2026-12-24T09:00+99:00", "2026-1-5 09:00"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(sched_parse_time(bad[i], 1, &pt2, &want), -1);
+		assert_int_equal(when_parse(bad[i], now, "Europe/Berlin", &pt, &err), -1);
+		if (strcmp(err.msg, want.msg) != 0)
+			fail_msg("%s: got \"%s\", want \"%s\"", bad[i], err.msg, want.msg);
+	}
+	assert_int_equal(when_parse("2026-13-01 09:00", now, "UTC", &pt, &err), -1);
+	assert_non_null(strstr(err.msg, "13"));
+	assert_null(strstr(err.msg, "tomorrow 09:00"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_iso_error_kept),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
