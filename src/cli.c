@@ -1610,6 +1610,9 @@ static int cmd_status(struct cli *c)
 		json_t *o = json_pack("{s:s, s:s, s:s, s:n}", "name", a->name,
 				      "network", network_name(a->network),
 				      "state", state, "token_days_left");
+		long days = token_days_left(a->token_file, now);
+		if (days >= 0)
+			json_object_set_new(o, "token_days_left", json_integer(days));
 		if (sa && sa->reason && strcmp(state, "ok") != 0)
 			json_object_set_new(o, "reason", json_string(sa->reason));
 		json_array_append_new(ja, o);
@@ -1664,10 +1667,15 @@ static int cmd_status(struct cli *c)
 		json_t *o;
 		json_array_foreach(ja, i, o) {
 			const char *reason = json_string_value(json_object_get(o, "reason"));
+			char days[24] = "?";
+			json_t *dj = json_object_get(o, "token_days_left");
+			if (json_is_integer(dj))
+				snprintf(days, sizeof(days), "%lld",
+					 (long long)json_integer_value(dj));
 			printf("%-16s %-10s %-9s %s%s%s\n",
 			       json_string_value(json_object_get(o, "name")),
 			       json_string_value(json_object_get(o, "network")),
-			       json_string_value(json_object_get(o, "state")), "?",
+			       json_string_value(json_object_get(o, "state")), days,
 			       reason ? "  " : "", reason ? esc(reason) : "");
 		}
 		printf("\nnext:\n");

@@ -1227,17 +1227,8 @@ static int save_token(struct session *s)
 		fprintf(stderr, "ritual connect: step 4 (saving the token): %s\n", err.msg);
 		return EX_CANTCREAT;
 	}
-	char *exp = xasprintf("%s.expires", s->token_file);
-	if (s->expires) {
-		char *line = xasprintf("%lld\n", (long long)s->expires);
-		if (write_file_atomic(exp, line, strlen(line), 0600, &err) < 0)
-			fprintf(stderr, "ritual connect: warning: %s\n", err.msg);
-		free(line);
-	} else if (unlink(exp) < 0 && errno != ENOENT) {
-		fprintf(stderr, "ritual connect: warning: cannot remove %s: %s\n", exp,
-			strerror(errno));
-	}
-	free(exp);
+	if (token_expiry_write(s->token_file, s->expires, &err) < 0)
+		fprintf(stderr, "ritual connect: warning: %s\n", err.msg);
 	if (s->refresh_token) {
 		char *rf = xasprintf("%s.refresh", s->token_file);
 		char *d2 = xasprintf("%s\n", s->refresh_token);

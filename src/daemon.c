@@ -229,6 +229,9 @@ static int cb_token_update(struct pub_ctx *ctx, const char *token,
 	int rc = write_file_atomic(ctx->account->token_file, data, len + 1, 0600, err);
 	explicit_bzero(data, len + 1);
 	free(data);
+	struct err e2;
+	if (rc == 0 && token_expiry_write(ctx->account->token_file, expires, &e2) < 0)
+		log_warnx("account %s: %s", ctx->account->name, e2.msg);
 	if (rc == 0) {
 		char when[40] = "?";
 		if (expires)

@@ -470,16 +470,6 @@ static int days_in_month(int y, int m)
 	return m == 2 ? 28 + leap : days[m - 1];
 }
 
-/* 0 = Sunday; proleptic Gregorian (Sakamoto). */
-static int weekday(int y, int m, int d)
-{
-	static const int t[12] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
-
-	if (m < 3)
-		y--;
-	return (y + y / 4 - y / 100 + y / 400 + t[m - 1] + d) % 7;
-}
-
 static int build_until(const struct format_input *in, char **out,
 		       struct err *err)
 {
@@ -504,7 +494,7 @@ static int build_until(const struct format_input *in, char **out,
 			       "write a real date like 2026-12-15",
 			       w->year, w->mon, w->day);
 	*out = xasprintf("Offer ends %s, %s %d.",
-			 wdays[weekday(w->year, w->mon, w->day)],
+			 wdays[(sched_wall_weekday(w) + 1) % 7],
 			 months[w->mon - 1], w->day);
 	return 0;
 }

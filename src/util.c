@@ -980,6 +980,21 @@ char *base64_encode(const void *in, size_t n, int url)
 	return out;
 }
 
+int token_expiry_write(const char *token_file, time_t expires, struct err *err)
+{
+	char *path = xasprintf("%s.expires", token_file);
+	int rc = 0;
+	if (expires > 0) {
+		char *line = xasprintf("%lld\n", (long long)expires);
+		rc = write_file_atomic(path, line, strlen(line), 0600, err);
+		free(line);
+	} else if (unlink(path) < 0 && errno != ENOENT) {
+		rc = err_set(err, "cannot remove %s: %s", path, strerror(errno));
+	}
+	free(path);
+	return rc;
+}
+
 int token_expiry_read(const char *token_file, time_t *expires)
 {
 	struct stat tok, exp;

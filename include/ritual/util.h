@@ -136,6 +136,10 @@ char *base64_encode(const void *in, size_t n, int url);
  * positive number, or older than the token file (the token was replaced
  * since, e.g. refreshed by rituald). */
 int token_expiry_read(const char *token_file, time_t *expires);
+/* Record (or, expires 0 = unknown, remove) TOKEN_FILE.expires, atomically,
+ * mode 0600: after the token file itself was written, so that it is not
+ * older than the token. */
+int token_expiry_write(const char *token_file, time_t expires, struct err *err);
 /* Whole days from now until that expiry (0 once past), or -1 when
  * token_expiry_read has none. */
 long token_days_left(const char *token_file, time_t now);

@@ -574,8 +574,14 @@ class InstagramLogin(E2ETest):
         self.assertEqual(d["state"], "published", env.log())
         self.assertEqual(len(ig_posts(env)), 1)
         self.assertEqual(env.leaked_token(), [])
+        # The refresh answer's expires_in (5183944 s, 59 d 23 h 59 m) is
+        # written beside the token, and the check counts whole days from it.
+        with open(tok + ".expires") as f:
+            expires = int(f.read())
+        self.assertAlmostEqual(expires, time.time() + 5183944, delta=600)
+        self.assertEqual(stat.S_IMODE(os.stat(tok + ".expires").st_mode), 0o600)
         p = env.ritual("check", "--online")
-        self.assertIn("60d", p.stdout)
+        self.assertRegex(p.stdout, r"instagram +OK +59d")
         # A fresh token is left alone.
         env.run_once()
         info = env.fake.call("GET", "/_fake/tokens")["instagram"][IG_USER]

@@ -220,6 +220,15 @@ class Status(E2ETest):
         self.assertRegex(text, r"rituald: running \(pid %d, version 0.1.0" % env.daemon.pid)
         self.assertIn("post 1 to facebook", text)
         self.assertRegex(text, r"facebook +facebook +ok +\?")
+        # Once an expiry date is known (ritual connect or a refresh wrote
+        # TOKEN_FILE.expires), status counts the whole days left.
+        expires = os.path.join(env.dir, "facebook.token.expires")
+        with open(expires, "w") as f:
+            f.write("%d\n" % (time.time() + 10 * 86400 + 3600))
+        os.chmod(expires, 0o600)
+        st = json.loads(env.ritual("status", "--json", expect=None).stdout)
+        self.assertEqual(st["accounts"][0]["token_days_left"], 10)
+        self.assertRegex(env.ritual("status").stdout, r"facebook +facebook +ok +10\b")
         # The heartbeat URL: fetched once the loop is healthy.
         env.wait_for(lambda: env.fake.requests(path_regex="^/ping/check-1$"), 10,
                      "the heartbeat request")
