@@ -536,17 +536,27 @@ static enum got serve_one(int fd, const char *state, struct connect_callback *cb
 	return GOT_CODE;
 }
 
-static int wait_redirect(struct session *s, struct connect_callback *cb)
+/*
+ * The loopback listeners, opened before the address is printed so that a
+ * browser quicker than this process never finds the port closed. Either
+ * may be -1 (the pasted address still works).
+ */
+static void open_listeners(const struct connect_opts *o, int *l4, int *l6)
 {
-	const struct connect_opts *o = s->o;
-	int l4 = listen_on(AF_INET, o->port);
-	if (l4 < 0) {
+	*l4 = listen_on(AF_INET, o->port);
+	if (*l4 < 0) {
 		fprintf(stderr, "ritual connect: step 2 (the redirect): cannot listen "
 			"on 127.0.0.1:%d (%s). Free the port or pick another with "
 			"--port N (and register http://localhost:N/callback in the "
 			"app), or paste the address instead\n", o->port, strerror(errno));
 	}
-	int l6 = listen_on(AF_INET6, o->port);
+	*l6 = listen_on(AF_INET6, o->port);
+}
+
+/* Waits for the redirect on l4/l6 or a pasted address; closes l4 and l6. */
+static int wait_redirect(struct session *s, int l4, int l6, struct connect_callback *cb)
+{
+	const struct connect_opts *o = s->o;
 	char line[REQ_MAX + 1];
 	size_t ll = 0;
 	int in = o->in_fd;
@@ -1617,6 +1627,8 @@ int connect_run(const struct config *cfg, const struct connect_opts *o)
 	if (rc)
 		goto out;
 	char *url = auth_url(&s);
+	int l4, l6;
+	open_listeners(o, &l4, &l6);
 	printf("Connecting %s account '%s'%s.\n\n"
 	       "Step 1: open this address in a browser, log in as %s, and allow "
 	       "ritual:\n\n  %s\n\n"
@@ -1631,7 +1643,7 @@ int connect_run(const struct config *cfg, const struct connect_opts *o)
 	       s.redirect);
 	free(url);
 	fflush(stdout);
-	if ((rc = wait_redirect(&s, &cb)))
+	if ((rc = wait_redirect(&s, l4, l6, &cb)))
 		goto out;
 	printf("Step 2: authorization received.\n");
 	fflush(stdout);

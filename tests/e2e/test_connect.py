@@ -6,6 +6,7 @@ consent form's Allow button, and either follows the redirect to ritual's
 loopback listener or pastes the address on ritual's stdin. One test
 (test_connect_browser.py) does the same in a real headless Chromium.
 """
+import fcntl
 import html.parser
 import os
 import re
@@ -341,6 +342,44 @@ class ConnectTest(ConnectBase):
         self.assertIn("step 3 (exchanging the code for a user token)", err)
         self.assertIn("This authorization code has been used", err)
         self.assertIn("works once", err)
+
+    def test_listener_is_open_before_the_address_is_printed(self):
+        # A browser (or ssh -L) quicker than ritual must find the port open:
+        # ritual's stdout is a full pipe, so the address cannot be printed
+        # yet; the listener must already answer.
+        env = self.env_for()
+        port = free_port()
+        r, w = os.pipe()
+        fcntl.fcntl(w, 1031, 4096)                 # F_SETPIPE_SZ
+        fl = fcntl.fcntl(w, fcntl.F_GETFL)
+        fcntl.fcntl(w, fcntl.F_SETFL, fl | os.O_NONBLOCK)
+        try:
+            while True:
+                os.write(w, b"x" * 512)
+        except BlockingIOError:
+            pass
+        fcntl.fcntl(w, fcntl.F_SETFL, fl)
+        proc = env.ritual_popen("connect", "facebook", "--app-id", APP_ID,
+                                "--app-secret-file", env.secrets["meta"],
+                                "--port", str(port), "--timeout", "30",
+                                stdin=subprocess.DEVNULL, stdout=w, text=False)
+        os.close(w)
+        try:
+            deadline = time.time() + 20
+            listening = False
+            while time.time() < deadline and not listening:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    listening = True
+                except OSError:
+                    time.sleep(0.1)
+            self.assertTrue(listening, "nothing listens on the port while the "
+                            "address waits to be printed")
+        finally:
+            proc.kill()
+            proc.wait()
+            os.close(r)
+            proc.stderr.close()
 
     def test_state_from_another_attempt_is_refused(self):
         env = self.env_for()
