@@ -11,7 +11,7 @@ PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite
 libjansson-dev libsystemd-dev libssl-dev libvips-dev libunistring-dev python3 tzdata \
 ca-certificates"
 TEST_PKGS="libcmocka-dev faketime systemd libvips-tools chromium chromium-driver \
-python3-selenium tmux clang libclang-rt-14-dev"
+python3-selenium tmux clang libclang-rt-14-dev groff gdb python3-aiosmtpd"
 mode=${1:-build}
 [ "$mode" = test ] && PKGS="$PKGS $TEST_PKGS"
 missing=""
