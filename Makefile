@@ -71,7 +71,10 @@ CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 VERSION  := 0.1.0
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DRITUAL_VERSION=\"$(VERSION)\" $(WARN) $(SANFLAGS) -Iinclude $(PC_CFLAGS) \
               $(HARDEN_CPPFLAGS) $(HARDEN_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS = $(SANFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS)
+# --as-needed: each program records only the libraries it calls (rituald
+# never decodes an image, so it does not load libvips and its ~100
+# dependencies).
+ALL_LDFLAGS = $(SANFLAGS) $(HARDEN_LDFLAGS) -Wl,--as-needed $(LDFLAGS)
 
 CORE_SRC := $(filter-out src/ritual.c src/rituald.c,$(wildcard src/*.c src/net/*.c))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)

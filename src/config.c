@@ -41,7 +41,6 @@
  *    reported per file, sorted by line (those without a line last).
  */
 #include "ritual/config.h"
-#include "ritual/image.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -184,6 +183,39 @@ static int check_region(const char *v, struct err *err);
 static void set_network(void *base, int v);
 static void set_login(void *base, int v);
 static void set_fit(void *base, int v);
+int config_colour_parse(const char *s, unsigned char rgb[3])
+{
+	if (!s)
+		return -1;
+	if (strcmp(s, "white") == 0) {
+		rgb[0] = rgb[1] = rgb[2] = 255;
+		return 0;
+	}
+	if (strcmp(s, "black") == 0) {
+		rgb[0] = rgb[1] = rgb[2] = 0;
+		return 0;
+	}
+	if (s[0] != '#' || strlen(s) != 7)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		unsigned v = 0;
+		for (int k = 0; k < 2; k++) {
+			char ch = s[1 + 2 * i + k];
+			v <<= 4;
+			if (ch >= '0' && ch <= '9')
+				v |= (unsigned)(ch - '0');
+			else if (ch >= 'a' && ch <= 'f')
+				v |= (unsigned)(ch - 'a' + 10);
+			else if (ch >= 'A' && ch <= 'F')
+				v |= (unsigned)(ch - 'A' + 10);
+			else
+				return -1;
+		}
+		rgb[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
 static int check_colour(const char *v, struct err *err);
 static const char *const fit_names[] = { "crop", "pad", NULL };
 
@@ -444,7 +476,7 @@ static void set_fit(void *base, int v)
 static int check_colour(const char *v, struct err *err)
 {
 	unsigned char rgb[3];
-	if (image_parse_colour(v, rgb) < 0)
+	if (config_colour_parse(v, rgb) < 0)
 		return err_set(err, "\"%s\" is not a colour; write \"#rrggbb\" "
 			       "(e.g. \"#ffffff\"), \"white\" or \"black\"", v);
 	return 0;
@@ -1674,7 +1706,7 @@ int config_load_flags(const char *path, unsigned flags, struct config **out,
 	/* parsed once here (check_colour refused a bad one), not per image */
 	memset(cfg->media.background_rgb, 255, sizeof(cfg->media.background_rgb));
 	if (cfg->media.background &&
-	    image_parse_colour(cfg->media.background, cfg->media.background_rgb) < 0)
+	    config_colour_parse(cfg->media.background, cfg->media.background_rgb) < 0)
 		memset(cfg->media.background_rgb, 255,
 		       sizeof(cfg->media.background_rgb));
 	flush_problems(&c, diag);

@@ -184,6 +184,10 @@ int config_load_flags(const char *path, unsigned flags, struct config **out,
 		      struct diag *diag);
 void config_free(struct config *cfg);
 
+/* media.background: "#rrggbb", "white" or "black" -> rgb; 0, or -1 for
+ * anything else. Pure (no libvips: rituald does not link it). */
+int config_colour_parse(const char *s, unsigned char rgb[3]);
+
 /* The account with that name, or NULL. */
 const struct account *config_account(const struct config *cfg,
 				     const char *name);

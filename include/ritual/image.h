@@ -99,7 +99,4 @@ int image_render(const struct image *img, const struct image_params *p,
 		 struct image_variant *out, struct err *err);
 void image_variant_free(struct image_variant *v);
 
-/* "#rrggbb" or "white"/"black" -> rgb; -1 otherwise. */
-int image_parse_colour(const char *s, unsigned char rgb[3]);
-
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
+#include "ritual/config.h"
 #include "ritual/image.h"
 #include "ritual/util.h"
 
@@ -351,13 +352,13 @@ static void test_colour(void **state)
 {
 	(void)state;
 	unsigned char c[3];
-	assert_int_equal(image_parse_colour("#ff8000", c), 0);
+	assert_int_equal(config_colour_parse("#ff8000", c), 0);
 	assert_int_equal(c[0], 255);
 	assert_int_equal(c[1], 128);
 	assert_int_equal(c[2], 0);
-	assert_int_equal(image_parse_colour("white", c), 0);
-	assert_int_equal(image_parse_colour("#ff80", c), -1);
-	assert_int_equal(image_parse_colour("red", c), -1);
+	assert_int_equal(config_colour_parse("white", c), 0);
+	assert_int_equal(config_colour_parse("#ff80", c), -1);
+	assert_int_equal(config_colour_parse("red", c), -1);
 }
 
 static void test_one_distance_for_every_suggestion(void **state)
