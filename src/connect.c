@@ -29,6 +29,7 @@
 #include "ritual/schedule.h"
 #include "ritual/store.h"
 #include "net/instagram_internal.h"   /* ig_origin */
+#include "net/meta.h"                 /* meta_appsecret_proof */
 
 #define REQ_MAX 8192
 #define CONN_WAIT_MS 3000     /* a connection that sends nothing (a browser's
@@ -694,7 +695,20 @@ static int call(struct session *s, const struct http_request *req, const char *s
 		json_t **root)
 {
 	struct http_response resp;
-	int rc = http_perform(s->http, req, &resp);
+	/* A Graph call with a user or Page token carries appsecret_proof, as
+	 * rituald's do, so that an app with "Require App Secret" on connects
+	 * too (app tokens, "ID|SECRET", need none). */
+	struct http_request r = *req;
+	char *proofed = NULL;
+	char proof[META_PROOF_LEN + 1];
+	if (s->net != NET_LINKEDIN && !s->ig_login && req->bearer && s->secret &&
+	    !strchr(req->bearer, '|') &&
+	    meta_appsecret_proof(s->secret, req->bearer, proof) == 0) {
+		proofed = meta_url_proofed(req->url, proof);
+		r.url = proofed;
+	}
+	int rc = http_perform(s->http, &r, &resp);
+	free(proofed);
 	*root = NULL;
 	if (rc < 0) {
 		char *host = http_url_host(req->url);
@@ -1282,10 +1296,16 @@ static int verify(struct session *s)
 		.api = s->api, .login = s->ig_login ? IG_LOGIN_INSTAGRAM : IG_LOGIN_FACEBOOK,
 		.line = s->existing ? s->existing->line : 0,
 	};
+	/* The account as the block below has it: a Facebook-login account
+	 * signs its calls with the app secret (appsecret_proof). */
+	int meta_app = s->net != NET_LINKEDIN && !s->ig_login;
+	if (meta_app)
+		a.app_secret_file = s->secret_file;
 	const struct publisher *pub = publisher_for(s->net);
 	struct pub_check res = {0};
 	struct pub_ctx ctx = {.cfg = s->cfg, .account = &a, .token = s->token,
-			      .http = s->http, .now = time(NULL)};
+			      .http = s->http, .now = time(NULL),
+			      .app_secret = meta_app ? s->secret : NULL};
 	pub->check(&ctx, &res);
 	if (!res.ok) {
 		fprintf(stderr, "ritual connect: step 5 (checking the token): %s\n",

@@ -29,6 +29,13 @@ int meta_appsecret_proof(const char *secret, const char *token,
 	return 0;
 }
 
+char *meta_url_proofed(const char *url, const char *proof)
+{
+	/* Graph takes appsecret_proof as a query parameter on every method. */
+	return xasprintf("%s%cappsecret_proof=%s", url, strchr(url, '?') ? '&' : '?',
+			 proof);
+}
+
 /* What resumes an account paused for its app secret: one wording for
  * every such message (rituald's check_paused stamps app_secret_file too). */
 #define SECRET_RESUME "ritual pauses the account until app_secret_file " \
@@ -61,9 +68,7 @@ int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
 		return META_NO_SECRET;
 	}
 	secret_free(own);
-	/* Graph takes appsecret_proof as a query parameter on every method. */
-	char *url = xasprintf("%s%cappsecret_proof=%s", req->url,
-			      strchr(req->url, '?') ? '&' : '?', proof);
+	char *url = meta_url_proofed(req->url, proof);
 	struct http_request r = *req;
 	r.url = url;
 	int rc = http_perform(ctx->http, &r, resp);

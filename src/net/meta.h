@@ -28,6 +28,9 @@ struct meta_error {
 int meta_appsecret_proof(const char *secret, const char *token,
 			 char out[META_PROOF_LEN + 1]);
 
+/* url with "appsecret_proof=PROOF" added to its query; a new string. */
+char *meta_url_proofed(const char *url, const char *proof);
+
 /* meta_perform's answer when the app secret could not be read: nothing
  * was sent; resp->error says why (never the secret). */
 #define META_NO_SECRET (-2)

@@ -126,9 +126,10 @@ class ConnectBase(E2ETest):
     """Helpers: an installation with app credentials and the fake's consent set up."""
     networks = ()
 
-    def env_for(self, networks=(), **kw):
+    def env_for(self, networks=(), require_proof=False, **kw):
         fake = {
-            "facebook": {"app_id": APP_ID, "app_secret": "fb-app-secret-" + secrets.token_hex(8)},
+            "facebook": {"app_id": APP_ID, "app_secret": "fb-app-secret-" + secrets.token_hex(8),
+                         "require_appsecret_proof": require_proof},
             "linkedin": {"client_id": LI_CLIENT, "client_secret": "li-secret-" + secrets.token_hex(8)},
         }
         env = self.make_env(networks=networks, fake_extra=fake, **kw)
@@ -220,6 +221,23 @@ class ConnectTest(ConnectBase):
         self.assertEqual(post["network"], "facebook")
         calls = env.fake.requests(since_seq=seq, network="facebook", path_regex="/feed$")
         self.assertEqual(calls[0]["headers"]["authorization"], "Bearer " + tok)
+
+    def test_app_that_requires_the_app_secret(self):
+        # "Require App Secret" on: every Graph call with a user or Page token
+        # must carry appsecret_proof, connect's own calls included.
+        for net, kw in (("facebook", {}), ("instagram", {"media": "dir"})):
+            env = self.env_for(require_proof=True, **kw)
+            c = Connect(env, net, "--app-id", APP_ID, "--app-secret-file",
+                        env.secrets["meta"])
+            c.visit(consent(c.url))
+            out, err = c.finish()
+            self.assertIn("check: OK", out, net)
+            self.assertNotIn("appsecret_proof", err)
+            graph = [r for r in env.fake.requests(network=net)
+                     if r.get("headers", {}).get("authorization", "").startswith("Bearer EAA")]
+            self.assertTrue(graph, net)
+            self.assertTrue(all("appsecret_proof" in r["query"] for r in graph), graph)
+            self.assertEqual(env.leaked_token(), [])
 
     def test_facebook_page_token_expiry_as_debug_token_says(self):
         env = self.env_for()
