@@ -1402,29 +1402,36 @@ static size_t skip_string(const char *t, size_t i)
 	return t[i] ? i + 1 : i;
 }
 
+/* The next significant token at or after i (comments and blanks
+ * skipped): its start, returned, and *end just after it (a string is one
+ * token, its quotes included). At the end of t both are strlen(t). */
+static size_t next_tok(const char *t, size_t i, size_t *end)
+{
+	i = skip_ws(t, i);
+	*end = !t[i] ? i : t[i] == '"' ? skip_string(t, i) : i + 1;
+	return i;
+}
+
+static int opens(char c)
+{
+	return c == '{' || c == '(' || c == '[';
+}
+
+static int closes(char c)
+{
+	return c == '}' || c == ')' || c == ']';
+}
+
 /* Index of the bracket closing the one at open, or 0. */
 static size_t matching(const char *t, size_t open)
 {
 	int depth = 0;
-	size_t i = open;
-	while (t[i]) {
-		size_t j = skip_ws(t, i);
-		if (j != i) {
-			i = j;
-			continue;
-		}
-		char c = t[i];
-		if (c == '"') {
-			i = skip_string(t, i);
-			continue;
-		}
-		if (c == '{' || c == '(' || c == '[')
+	size_t e;
+	for (size_t i = next_tok(t, open, &e); t[i]; i = next_tok(t, e, &e)) {
+		if (opens(t[i]))
 			depth++;
-		else if (c == '}' || c == ')' || c == ']') {
-			if (--depth == 0)
-				return i;
-		}
-		i++;
+		else if (closes(t[i]) && --depth == 0)
+			return i;
 	}
 	return 0;
 }
@@ -1433,36 +1440,24 @@ static size_t matching(const char *t, size_t open)
 static size_t find_key(const char *t, size_t from, size_t to, const char *key)
 {
 	size_t kl = strlen(key);
-	size_t i = from;
 	int depth = 0;
-	while (i < to) {
-		size_t j = skip_ws(t, i);
-		if (j != i) {
-			i = j;
-			continue;
-		}
+	size_t e;
+	for (size_t i = next_tok(t, from, &e); i < to && t[i]; i = next_tok(t, e, &e)) {
 		char c = t[i];
-		if (c == '"') {
-			i = skip_string(t, i);
-			continue;
-		}
-		if (c == '{' || c == '(' || c == '[') {
+		if (opens(c)) {
 			depth++;
-		} else if (c == '}' || c == ')' || c == ']') {
+		} else if (closes(c)) {
 			depth--;
 		} else if (depth == 0 && (isalpha((unsigned char)c) || c == '_') &&
 			   (i == 0 || !(isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_'))) {
-			size_t e = i;
+			e = i;
 			while (isalnum((unsigned char)t[e]) || t[e] == '_' || t[e] == '-')
 				e++;
 			size_t a = skip_ws(t, e);
 			if (e - i == kl && strncmp(t + i, key, kl) == 0 &&
 			    (t[a] == '=' || t[a] == ':'))
 				return i + 1;   /* +1: 0 means "none" */
-			i = e;
-			continue;
 		}
-		i++;
 	}
 	return 0;
 }
@@ -1493,17 +1488,12 @@ int connect_config_edit(const char *text, int line, const struct connect_kv *kv,
 				free(blk);
 				return err_set(err, "the accounts list has no closing ')'");
 			}
-			/* the last significant character before ')' */
-			size_t last = i, p = i + 1;
-			while (p < close) {
-				size_t q = skip_ws(text, p);
-				if (q != p) {
-					p = q;
-					continue;
-				}
-				p = text[p] == '"' ? skip_string(text, p) : p + 1;
-				last = p - 1;   /* a string: its closing quote */
-			}
+			/* the last significant character before ')' (of a
+			 * string: its closing quote) */
+			size_t last = i, e;
+			for (size_t p = next_tok(text, i + 1, &e); p < close;
+			     p = next_tok(text, e, &e))
+				last = e - 1;
 			size_t at = last + 1;
 			buf_append(&b, text, at);
 			buf_printf(&b, "%s\n  %s", text[last] == '(' || text[last] == ','
