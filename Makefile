@@ -25,7 +25,7 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 # Debian's python3, whose python3-* packages the tests use
 PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-LIBS_PC  := libcurl libconfig sqlite3 jansson libsystemd libcrypto vips
+LIBS_PC  := libcurl libconfig sqlite3 jansson libsystemd libcrypto vips zlib
 
 WARN     := -Wall -Wextra -Wno-format-truncation -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
             -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wno-unused-parameter

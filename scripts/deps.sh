@@ -8,7 +8,7 @@
 # apt-get line to run and stop.
 set -u
 PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite3-dev \
-libjansson-dev libsystemd-dev libssl-dev libvips-dev libunistring-dev python3 tzdata \
+libjansson-dev libsystemd-dev libssl-dev libvips-dev libunistring-dev zlib1g-dev python3 tzdata \
 ca-certificates"
 TEST_PKGS="libcmocka-dev faketime systemd libvips-tools chromium chromium-driver \
 python3-selenium tmux clang libclang-rt-14-dev groff gdb python3-aiosmtpd"

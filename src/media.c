@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* A ratio within this fraction of a bound counts as on it: networks state
  * ratios rounded ("1.91:1"), and common sizes sit just past them (1200x628
@@ -285,17 +286,6 @@ static int probe_jpeg(const unsigned char *d, size_t len,
 
 /* ---- PNG ---- */
 
-static uint32_t crc32_png(const unsigned char *p, size_t n)
-{
-	uint32_t c = 0xFFFFFFFFu;
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-	}
-	return c ^ 0xFFFFFFFFu;
-}
-
 static int probe_png(const unsigned char *d, size_t len,
 		     struct media_info *out, struct err *err)
 {
@@ -304,7 +294,7 @@ static int probe_png(const unsigned char *d, size_t len,
 		return truncated(err, "PNG", len);
 	if (rd_be32(d + 8) != 13 || memcmp(d + 12, "IHDR", 4) != 0)
 		return damaged(err, "PNG", "no IHDR header", 8);
-	if (crc32_png(d + 12, 17) != rd_be32(d + 29))
+	if ((uint32_t)crc32(0, d + 12, 17) != rd_be32(d + 29))
 		return damaged(err, "PNG", "header checksum mismatch", 29);
 	uint32_t w = rd_be32(d + 16), h = rd_be32(d + 20);
 	if (w > 0x7FFFFFFFu || h > 0x7FFFFFFFu)
