@@ -51,8 +51,8 @@ class Sink:
         with open(base + ".json", "w") as f:
             json.dump({"mail_from": envelope.mail_from,
                        "rcpt_tos": envelope.rcpt_tos,
-                       "login": session.authenticated and getattr(
-                           session.auth_data, "login", b"").decode()}, f)
+                       "login": session.auth_data if session.authenticated
+                       else None}, f)
         os.rename(base + ".eml.tmp", base + ".eml")
         return "250 OK"
 
@@ -72,7 +72,8 @@ def main():
         def auth(server, session, envelope, mechanism, data):
             ok = (isinstance(data, LoginPassword) and data.login.decode() == a.user
                   and data.password.decode() == want)
-            return AuthResult(success=ok, handled=False)
+            return AuthResult(success=ok, handled=False,
+                              auth_data=data.login.decode() if ok else None)
         kw = {"authenticator": auth, "auth_required": True,
               "auth_require_tls": False}
     # aiosmtpd 1.4 connects to its own port once started: it needs a real one
