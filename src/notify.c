@@ -617,6 +617,7 @@ void notifier_free(struct notifier *n)
 	if (!n)
 		return;
 	if (n->pid > 0) {
+		kill(-n->pid, SIGKILL);  /* its group: the command too */
 		kill(n->pid, SIGKILL);
 		waitpid(n->pid, NULL, 0);
 	}
@@ -883,6 +884,7 @@ static int start_child(struct notifier *n, const char *event,
 	}
 	if (pid == 0) {
 		close(ep[0]);
+		setpgid(0, 0);  /* the command with it: notifier_free kills both */
 		child_run(n->cfg, ep[1], event, subject, body, json);
 		_exit(1);
 	}

@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import secrets
+import signal
 import subprocess
 import time
 
@@ -116,6 +117,12 @@ class Notify(E2ETest):
                     'from = "ritual@studio.example"; to = [ "owner@studio.example" ]; '
                     '%s }; %s };\n' % (smtp.port, auth_keys, hook))
         return env, smtp
+
+    def start_again(self, env):
+        """start_daemon, waiting for this daemon's own start-up line."""
+        n = env.log().count(" started: ")
+        env.start_daemon()
+        env.wait_for(lambda: env.log().count(" started: ") > n, 10, "rituald start")
 
     def hooks(self, env):
         out = []
@@ -303,6 +310,45 @@ class Notify(E2ETest):
         self.assertIn("is not a time of day", p.stderr)
         self.assertIn('did you mean "dry_days"', p.stderr)
         self.assertRegex(p.stderr, r"ritual\.conf:\d+: ")
+
+    def test_restart_after_a_crash_is_mailed_by_the_running_daemon(self):
+        env, smtp = self.env_with_mail(command=True)
+        env.start_daemon()
+        env.stop_daemon(signal.SIGKILL)
+        self.start_again(env)
+        env.wait_for(lambda: smtp.mails(), 20, "the crash mail")
+        msg = smtp.mails()[0][0]
+        self.assertIn("rituald needs attention", str(msg["Subject"]))
+        self.assertIn("stopped without shutting down", msg.get_content())
+        env.wait_for(lambda: self.hooks(env), 20, "the hook")
+        self.assertEqual(self.hooks(env)[0]["argv"], ["daemon"])
+        j = json.loads(self.hooks(env)[0]["stdin"])
+        self.assertIsNone(j["account"])
+        self.assertIsNone(j["post"])
+        self.assertEqual(env.stop_daemon(), 0)
+        # a clean stop is no crash: the next start tells nothing
+        self.start_again(env)
+        self.assertEqual(env.stop_daemon(), 0)
+        self.assertEqual(len(smtp.mails()), 1, env.log())
+        ev = env.ritual_json("events", "--json")
+        self.assertEqual([(e["event"], e["state"]) for e in ev], [("daemon", "told")])
+
+    def test_a_hook_that_hangs_is_killed_without_delaying_posts(self):
+        env, smtp = self.env_with_mail(command=True)
+        with open(os.path.join(env.hook_dir, "on-event"), "w") as f:
+            f.write("#!/bin/sh\nexec sleep 30\n")
+        env.ritual("add", env.write_post("a.post", post(1, "Hang")))
+        env.ritual("add", env.write_post("b.post", post(2, "Other")))
+        env.fake.fault({"network": "facebook", "path_regex": "/feed$|/photos$"},
+                       {"type": "meta_error", "code": 100, "message": "Bad"}, times=1)
+        env.start_daemon()
+        env.due_now()
+        # the second post is published while the hook hangs
+        env.wait_for(lambda: len(env.fake.posts()) == 1, 20, "the other post")
+        env.wait_for(lambda: "still running after 4s" in env.log(), 20, "the kill")
+        env.wait_for(lambda: "notice not sent (attempt 1)" in env.log(), 10, "the retry")
+        self.assertEqual(env.stop_daemon(), 0)
+        self.assertEqual(len(smtp.mails()), 1)   # the mail went out before
 
 
 if __name__ == "__main__":
