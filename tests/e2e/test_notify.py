@@ -15,7 +15,7 @@ import signal
 import subprocess
 import time
 
-from harness import E2ETest, ROOT, need
+from harness import E2ETest, ROOT, SmallDisk, can_mount, need
 
 SINK = os.path.join(ROOT, "tests", "fake", "smtp_sink.py")
 PY = "/usr/bin/python3"
@@ -84,7 +84,8 @@ def post(i, title):
         title, 1 + i % 9, i)
 
 
-class Notify(E2ETest):
+class NotifyBase(E2ETest):
+    """The SMTP sink, the hook and their helpers; no tests."""
 
     def setUp(self):
         need(have_aiosmtpd(), "aiosmtpd (Debian package python3-aiosmtpd)")
@@ -139,6 +140,8 @@ class Notify(E2ETest):
             for name, tok in env.tokens.items():
                 self.assertNotIn(tok.encode(), raw, "%s in a mail" % name)
                 self.assertNotIn(tok, msg.get_content(), "%s in a mail" % name)
+
+class Notify(NotifyBase):
 
     def test_failed_post_mail_headers_body_and_hook(self):
         env, smtp = self.env_with_mail(command=True)
@@ -349,6 +352,38 @@ class Notify(E2ETest):
         env.wait_for(lambda: "notice not sent (attempt 1)" in env.log(), 10, "the retry")
         self.assertEqual(env.stop_daemon(), 0)
         self.assertEqual(len(smtp.mails()), 1)   # the mail went out before
+
+
+class NotifyFullDisk(SmallDisk, NotifyBase):
+    """The database refuses writes: the notice cannot be recorded, it is
+    mailed from memory, and its end is told (and recorded) once writes
+    work again."""
+
+    def setUp(self):
+        super().setUp()
+        need(can_mount(), "root and tmpfs mounts")
+
+    def test_full_disk_is_mailed_and_resolved(self):
+        env, smtp = self.env_with_mail()
+        dbdir = self.small_disk(env, "2m")
+        env.import_sample()
+        env.due_now()
+        env.fake.fault({"network": "facebook", "path_regex": "/photos$"},
+                       {"type": "delay", "seconds": 1}, times=-1)
+        env.start_daemon()
+        filler = self.fill(dbdir)
+        env.wait_for(lambda: smtp.mails(), 60, "the full-disk mail")
+        msg = smtp.mails()[0][0]
+        self.assertIn("rituald needs attention", str(msg["Subject"]))
+        self.assertIn("could not write its database", msg.get_content())
+        os.unlink(filler)
+        env.wait_for(lambda: len(smtp.mails()) >= 2, 150, "the resolved mail")
+        self.assertTrue(str(smtp.mails()[1][0]["Subject"]).startswith("ritual: resolved: "))
+        env.wait_for(lambda: set(env.states()) == {"published"}, 150, "all published")
+        self.assertEqual(env.stop_daemon(), 0)
+        self.assertEqual(len(smtp.mails()), 2, env.log())
+        ev = env.ritual_json("events", "--json")
+        self.assertIn(("daemon", "resolved"), [(e["event"], e["state"]) for e in ev])
 
 
 if __name__ == "__main__":
