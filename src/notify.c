@@ -885,6 +885,12 @@ static int start_child(struct notifier *n, const char *event,
 	if (pid == 0) {
 		close(ep[0]);
 		setpgid(0, 0);  /* the command with it: notifier_free kills both */
+		/* None of the parent's descriptors: not the database, and not
+		 * the lock file, whose flock would keep a restarted rituald
+		 * out while this child finishes a mail. */
+		if (ep[1] > 3)
+			close_range(3, (unsigned)ep[1] - 1, 0);
+		close_range((unsigned)ep[1] + 1, ~0U, 0);
 		child_run(n->cfg, ep[1], event, subject, body, json);
 		_exit(1);
 	}
