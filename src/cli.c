@@ -24,6 +24,7 @@
 #include "ritual/format.h"
 #include "ritual/http.h"
 #include "ritual/mediahost.h"
+#include "ritual/notify.h"
 #include "ritual/publisher.h"
 #include "ritual/queue.h"
 #include "ritual/schedule.h"
@@ -1247,15 +1248,83 @@ static int check_online(struct cli *c)
 	return bad ? EX_UNAVAILABLE : 0;
 }
 
+/* `ritual check --notify`: one NOTICE_TEST through every channel, now. */
+static int check_notify(struct cli *c)
+{
+	const struct config *cfg = c->cfg;
+	if (!cfg->notify.smtp_url && !cfg->notify.command) {
+		fprintf(stderr, "ritual check --notify: no channel is configured; "
+			"set notify.email or notify.command in %s\n", cfg->path);
+		return EX_CONFIG;
+	}
+	char host[256] = "this server";
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "this server");
+	host[sizeof(host) - 1] = '\0';
+	char *msg = xasprintf("A test notice from ritual on %s (`ritual check "
+			      "--notify`): mail and the event command work.", host);
+	struct notice ev = {
+		.kind = NOTICE_TEST, .message = msg,
+		.fix = "Nothing: this is only a test",
+	};
+	char *subject, *body, *json;
+	notice_render(&ev, time(NULL), 0, 1, &subject, &body, &json);
+	struct notify_outcome mail, cmd;
+	struct err err;
+	if (http_global_init(&err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		return EX_SOFTWARE;
+	}
+	int rc = notify_send(cfg, "test", subject, body, json, &mail, &cmd);
+	/* listed by `ritual events` too, where this user may write the
+	 * database (best effort: the test is what was asked for) */
+	struct store *st = NULL;
+	if (access(cfg->database, W_OK) == 0 &&
+	    store_open(cfg->database, 0, &st, &err) == 0) {
+		struct store_notice row = {
+			.at = time(NULL), .kind = (char *)"test",
+			.message = msg, .fix = (char *)(rc == 0 ? NULL
+				: "Fix what `ritual check --notify` says"),
+			.state = (char *)"told", .count = 1, .told_at = time(NULL),
+		};
+		if (store_notice_add(st, &row, NULL, &err) < 0)
+			fprintf(stderr, "ritual: not listed in `ritual events`: %s\n",
+				err.msg);
+		store_close(st);
+	}
+	if (mail.tried)
+		printf("mail to %s via %s: %s%s\n", cfg->notify.mail_to[0],
+		       cfg->notify.smtp_url, mail.ok ? "sent" : "FAILED: ",
+		       mail.ok ? "" : mail.error);
+	if (cmd.tried)
+		printf("command %s test: %s%s\n", cfg->notify.command,
+		       cmd.ok ? "ran" : "FAILED: ", cmd.ok ? "" : cmd.error);
+	http_global_cleanup();
+	free(msg);
+	free(subject);
+	free(body);
+	free(json);
+	return rc == 0 ? 0 : EX_UNAVAILABLE;
+}
+
 static int cmd_check(struct cli *c)
 {
 	int online = take_flag(c, "--online");
 	int json = take_flag(c, "--json");
+	int notify = take_flag(c, "--notify");
 	int rc = no_unknown_options(c, "check");
 	if (rc)
 		return rc;
 	if (c->argc != 1)
 		return usage_of("check");
+	if (notify && (json || online)) {
+		fprintf(stderr, "ritual check: --notify goes alone\n");
+		return EX_USAGE;
+	}
+	if (notify) {
+		printf("configuration OK\n");
+		return check_notify(c);
+	}
 	if (json && online) {
 		fprintf(stderr, "ritual check: --json is for the offline check; "
 			"--online prints a table\n");
@@ -1278,6 +1347,104 @@ static int cmd_check(struct cli *c)
 	if (!online)
 		return 0;
 	return check_online(c);
+}
+
+/* `ritual events [--since TIME] [--json]`: the notices (issue 10). */
+static int cmd_events(struct cli *c)
+{
+	int json = take_flag(c, "--json");
+	int missing = 0;
+	const char *since_s = take_option(c, "--since", &missing);
+	int rc = no_unknown_options(c, "events");
+	if (rc)
+		return rc;
+	if (missing || c->argc != 1)
+		return usage_of("events");
+	time_t now = time(NULL), since = now - 7 * 86400;
+	if (since_s && parse_when(since_s, now, &since, c->cfg->timezone) < 0)
+		return EX_USAGE;
+	if (access(c->cfg->database, F_OK) != 0) {
+		if (json)
+			return print_json(json_array());
+		printf("no notices (no database at %s yet)\n", c->cfg->database);
+		return 0;
+	}
+	struct store *st;
+	if ((rc = open_store(c, STORE_READONLY, &st)))
+		return rc;
+	struct store_notice *v = NULL;
+	size_t n = 0;
+	struct err err;
+	if (store_notices_list(st, since, &v, &n, &err) < 0) {
+		fprintf(stderr, "ritual: %s\n", err.msg);
+		store_close(st);
+		return EX_UNAVAILABLE;
+	}
+	store_close(st);
+	char when[40], last[40];
+	if (json) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < n; i++) {
+			const struct store_notice *e = &v[i];
+			json_t *o = json_object();
+			sched_format_iso(e->at, when, sizeof(when));
+			sched_format_iso(e->last_at, last, sizeof(last));
+			json_object_set_new(o, "id", json_integer(e->id));
+			json_object_set_new(o, "at", json_string(when));
+			json_object_set_new(o, "last", json_string(last));
+			json_object_set_new(o, "event", json_string(e->kind));
+			json_object_set_new(o, "state", json_string(e->state));
+			json_object_set_new(o, "count", json_integer(e->count));
+			json_object_set_new(o, "account", e->account
+				? json_string(e->account) : json_null());
+			json_object_set_new(o, "network", e->network
+				? json_string(e->network) : json_null());
+			json_object_set_new(o, "post", e->post_id
+				? json_pack("{s:I, s:s?, s:s?}", "id",
+					    (json_int_t)e->post_id, "title",
+					    e->post_title, "file", e->post_file)
+				: json_null());
+			json_object_set_new(o, "message", json_string(e->message));
+			json_object_set_new(o, "fix", e->fix ? json_string(e->fix)
+							      : json_null());
+			if (e->resolved_at) {
+				sched_format_iso(e->resolved_at, when, sizeof(when));
+				json_object_set_new(o, "resolved", json_string(when));
+			} else {
+				json_object_set_new(o, "resolved", json_null());
+			}
+			json_array_append_new(a, o);
+		}
+		store_notices_free(v, n);
+		return print_json(a);
+	}
+	if (n == 0) {
+		fmt_human(since, when, sizeof(when));
+		printf("no notices since %s\n", when);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct store_notice *e = &v[i];
+		fmt_human(e->at, when, sizeof(when));
+		char *msg = str_escape_controls(e->message, NULL);
+		printf("%s  %-14s %-8s", when, e->kind, e->state);
+		if (e->account)
+			printf(" %s", e->account);
+		if (e->post_id)
+			printf(" post %lld", (long long)e->post_id);
+		if (e->count > 1) {
+			fmt_human(e->last_at, last, sizeof(last));
+			printf(" (%ld times, last %s)", e->count, last);
+		}
+		printf("\n    %s\n", msg);
+		free(msg);
+		if (e->fix && strcmp(e->state, "open") == 0) {
+			char *fix = str_escape_controls(e->fix, NULL);
+			printf("    fix: %s\n", fix);
+			free(fix);
+		}
+	}
+	store_notices_free(v, n);
+	return 0;
 }
 
 /* `ritual connect NETWORK`: the flow is connect.c's. */
@@ -1764,8 +1931,13 @@ static const struct command commands[] = {
 	 cmd_retry, 1},
 	{"slots", "[--from TIME] [--count N] [--json]", "the next N slot times (default 10)",
 	 cmd_slots, 1},
-	{"check", "[--online] [--json]", "check the configuration (and, online, each token)",
+	{"check", "[--online] [--json] | --notify",
+	 "check the configuration (and, online, each token; --notify: send a "
+	 "test notice through the mail and the command)",
 	 cmd_check, 1},
+	{"events", "[--since TIME] [--json]",
+	 "what the owner was told: failures, pauses, warnings (default: the "
+	 "last 7 days, and every open problem)", cmd_events, 1},
 	{"status", "[--json]", "rituald alive?, accounts, next posts, open problems",
 	 cmd_status, 1},
 	{"backup", "FILE", "a consistent copy of the database (safe while rituald runs)",

@@ -144,12 +144,15 @@ enum ktype {
 	K_GROUP,      /* a nested group: sub table, same base struct */
 	K_SLOTS,      /* schedule.slots: cron strings */
 	K_ACCOUNTS,   /* accounts: list of groups */
+	K_ADDRS,      /* a list of mail addresses (off: char **, off2: size_t) */
 };
 
 #define F_REQUIRED  0x01u  /* missing is an error */
 #define F_ZERO_OK   0x02u  /* K_DUR: 0 allowed */
 #define F_SLASH     0x04u  /* K_URL: must end with "/" (kept); else trailing "/" dropped */
 #define F_FOLDER    0x08u  /* K_PATH: must be an existing folder */
+#define F_EMPTY_OK  0x10u  /* K_STR: "" means none (the field stays NULL) */
+#define F_EXEC      0x20u  /* K_PATH: must be an executable regular file */
 
 #define NET_BIT(n)  (1u << (n))
 
@@ -162,6 +165,7 @@ struct key {
 	enum ktype type;
 	unsigned flags;
 	size_t off;                 /* offsetof the field in the base struct */
+	size_t off2;                /* K_ADDRS: offsetof the count */
 	long dflt;                  /* K_INT, K_DUR */
 	long min, max;              /* K_INT */
 	const char *sdflt;          /* K_STR, K_URL, K_VERSION default */
@@ -218,6 +222,9 @@ int config_colour_parse(const char *s, unsigned char rgb[3])
 
 static int check_colour(const char *v, struct err *err);
 static const char *const fit_names[] = { "crop", "pad", NULL };
+static int check_smtp_url(const char *v, struct err *err);
+static int check_address(const char *v, struct err *err);
+static int check_hhmm(const char *v, struct err *err);
 
 #define CFG(f) offsetof(struct config, f)
 #define ACC(f) offsetof(struct account, f)
@@ -419,9 +426,45 @@ static const struct key http_keys[] = {
 	{ 0 }
 };
 
+static const struct key email_keys[] = {
+	{ .name = "smtp_url", .type = K_STR, .flags = F_REQUIRED,
+	  .off = CFG(notify.smtp_url), .check = check_smtp_url,
+	  .example = "\"smtps://smtp.example.com:465\"" },
+	{ .name = "from", .type = K_STR, .flags = F_REQUIRED,
+	  .off = CFG(notify.mail_from), .check = check_address,
+	  .example = "\"ritual@studio.example\"" },
+	{ .name = "to", .type = K_ADDRS, .flags = F_REQUIRED,
+	  .off = CFG(notify.mail_to), .off2 = CFG(notify.nmail_to),
+	  .example = "[ \"owner@studio.example\" ]" },
+	{ .name = "user", .type = K_STR, .off = CFG(notify.smtp_user),
+	  .example = "\"ritual@studio.example\"" },
+	{ .name = "password_file", .type = K_SECRET,
+	  .off = CFG(notify.smtp_password_file), .what = "password file",
+	  .example = "\"/etc/ritual/smtp.password\"" },
+	{ 0 }
+};
+
 static const struct key notify_keys[] = {
 	{ .name = "heartbeat_url", .type = K_URL, .off = CFG(notify.heartbeat_url),
 	  .example = "\"https://hc-ping.com/your-check-uuid\"" },
+	{ .name = "email", .type = K_GROUP, .sub = email_keys,
+	  .example = "{ smtp_url = \"smtps://smtp.example.com:465\"; "
+		     "from = \"ritual@studio.example\"; "
+		     "to = [ \"owner@studio.example\" ]; }" },
+	{ .name = "command", .type = K_PATH, .flags = F_EXEC,
+	  .off = CFG(notify.command),
+	  .example = "\"/usr/local/bin/on-ritual-event\"" },
+	{ .name = "digest_at", .type = K_STR, .flags = F_EMPTY_OK,
+	  .off = CFG(notify.digest_at), .check = check_hhmm,
+	  .example = "\"07:30\"" },
+	{ .name = "preflight_at", .type = K_STR, .flags = F_EMPTY_OK,
+	  .off = CFG(notify.preflight_at), .check = check_hhmm,
+	  .example = "\"18:00\"" },
+	{ .name = "token_warn_days", .type = K_INT,
+	  .off = CFG(notify.token_warn_days), .dflt = 14, .min = 1, .max = 365,
+	  .example = "14" },
+	{ .name = "dry_days", .type = K_INT, .off = CFG(notify.dry_days),
+	  .dflt = 3, .min = 1, .max = 365, .example = "3" },
 	{ 0 }
 };
 
@@ -480,6 +523,96 @@ static int check_colour(const char *v, struct err *err)
 		return err_set(err, "\"%s\" is not a colour; write \"#rrggbb\" "
 			       "(e.g. \"#ffffff\"), \"white\" or \"black\"", v);
 	return 0;
+}
+
+/* "HH:MM", 00:00 to 23:59: minutes after midnight, or -1. */
+static int hhmm_minutes(const char *v)
+{
+	if (strlen(v) != 5 || v[2] != ':')
+		return -1;
+	for (int i = 0; i < 5; i++)
+		if (i != 2 && (v[i] < '0' || v[i] > '9'))
+			return -1;
+	int h = (v[0] - '0') * 10 + (v[1] - '0');
+	int m = (v[3] - '0') * 10 + (v[4] - '0');
+	if (h > 23 || m > 59)
+		return -1;
+	return h * 60 + m;
+}
+
+static int check_hhmm(const char *v, struct err *err)
+{
+	if (hhmm_minutes(v) < 0)
+		return err_set(err, "\"%s\" is not a time of day; expected \"HH:MM\" "
+			       "in the configured time zone, 00:00 to 23:59 (e.g. "
+			       "\"07:30\"), or \"\" for none", v);
+	return 0;
+}
+
+/* An addr-spec as the owner writes it: local@domain, no spaces, angle
+ * brackets, quotes or controls (they would break the mail's headers). */
+static int check_address(const char *v, struct err *err)
+{
+	const char *at = strrchr(v, '@');
+	int ok = at && at != v && at[1] && strlen(v) <= 254 &&
+		 strchr(v, '@') == at && strchr(at, '.') != NULL &&
+		 at[strlen(at) - 1] != '.';
+	for (const char *p = v; ok && *p; p++)
+		ok = (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f &&
+		     !strchr("<>()[]\\,;:\"", *p);
+	if (!ok)
+		return err_set(err, "\"%s\" is not a mail address; expected "
+			       "name@domain with no spaces or angle brackets, "
+			       "e.g. \"owner@studio.example\"", v);
+	return 0;
+}
+
+/*
+ * smtps://HOST[:PORT] (TLS from the start) or smtp://HOST[:PORT]
+ * (STARTTLS, required unless the host is loopback). No user:password@
+ * (user and password_file say that), no query or fragment.
+ */
+static int check_smtp_url(const char *v, struct err *err)
+{
+	const char *rest;
+	if (strncasecmp(v, "smtps://", 8) == 0)
+		rest = v + 8;
+	else if (strncasecmp(v, "smtp://", 7) == 0)
+		rest = v + 7;
+	else
+		return err_set(err, "\"%s\" is not an SMTP URL; expected "
+			       "\"smtps://HOST:465\" (TLS) or \"smtp://HOST:587\" "
+			       "(STARTTLS), e.g. \"smtps://smtp.example.com:465\"", v);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return err_set(err, "\"%s\" contains a space or a character "
+				       "that is not allowed in a URL", v);
+	size_t alen = strcspn(rest, "/?#");
+	if (alen == 0)
+		return err_set(err, "\"%s\" has no host name after the scheme", v);
+	if (memchr(rest, '@', alen))
+		return err_set(err, "\"%s\" contains a user name or password; put "
+			       "them in notify.email.user and password_file", v);
+	if (strpbrk(rest, "?#"))
+		return err_set(err, "\"%s\" contains a query (?) or fragment (#); "
+			       "expected smtps://HOST:PORT", v);
+	return 0;
+}
+
+/* Whether smtp_url (checked) names a loopback host. */
+static int smtp_loopback(const char *v)
+{
+	const char *rest = strstr(v, "://") + 3;
+	size_t alen = strcspn(rest, "/?#");
+	size_t hlen;
+	if (rest[0] == '[') {
+		const char *close = memchr(rest, ']', alen);
+		hlen = close ? (size_t)(close - rest) + 1 : alen;
+	} else {
+		const char *colon = memchr(rest, ':', alen);
+		hlen = colon ? (size_t)(colon - rest) : alen;
+	}
+	return host_is_loopback(rest, hlen);
 }
 
 /* ------------------------------------------------------------------ */
@@ -832,6 +965,8 @@ static int check_secret_file(const char *what, const char *path,
 					       ? "the access key and secret"
 					       : strcmp(what, "read token file") == 0
 					       ? "a user access token for reads"
+					       : strcmp(what, "password file") == 0
+					       ? "the SMTP password"
 					       : "the app's secret",
 				       path);
 		return err_set(err, "cannot check %s %s: %s", what, path,
@@ -858,6 +993,19 @@ static int check_folder(const char *path, struct err *err)
 			       "must serve it at media.url)", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return err_set(err, "%s is not a folder", path);
+	return 0;
+}
+
+static int check_exec(const char *path, struct err *err)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return err_set(err, "%s: %s; expected the path of a program "
+			       "(it gets the event name and the notice as JSON "
+			       "on stdin)", path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return err_set(err, "%s is not an executable file; run: "
+			       "chmod +x %s", path, path);
 	return 0;
 }
 
@@ -911,6 +1059,8 @@ static const char *get_string(struct ctx *c, const config_setting_t *s,
 		return NULL;
 	}
 	const char *v = config_setting_get_string(s);
+	if (v && !*v && (k->flags & F_EMPTY_OK))
+		return v;
 	if (!v || !*v) {
 		problem(c, s, "%s: is empty; expected e.g. %s = %s; (or leave "
 			"the key out)", lbl, k->name, k->example);
@@ -942,6 +1092,8 @@ static void read_accounts(struct ctx *c, const config_setting_t *s,
 static void walk_group(struct ctx *c, const config_setting_t *grp,
 		       const struct key *tab, void *base,
 		       const struct scope *sc);
+static void read_addrs(struct ctx *c, const config_setting_t *s,
+		       const struct key *k, void *base, const char *lbl);
 
 /* The key is absent: its default, if it has one. */
 static void set_default(struct ctx *c, const struct key *k, void *base)
@@ -1000,7 +1152,7 @@ static void read_text(struct ctx *c, const config_setting_t *s,
 	const char *v = get_string(c, s, k, lbl);
 	char *val = NULL;
 
-	if (!v)
+	if (!v || !*v)
 		return;
 	switch (k->type) {
 	case K_STR:
@@ -1044,6 +1196,8 @@ static void read_text(struct ctx *c, const config_setting_t *s,
 		if (k->type == K_SECRET && check_secret_file(k->what, val, &e) < 0)
 			goto bad;
 		if ((k->flags & F_FOLDER) && check_folder(val, &e) < 0)
+			goto bad;
+		if ((k->flags & F_EXEC) && check_exec(val, &e) < 0)
 			goto bad;
 		break;
 	case K_TEMPLATE:
@@ -1195,6 +1349,45 @@ static void read_group(struct ctx *c, const config_setting_t *s,
 	free(pre);
 }
 
+/* K_ADDRS: [ "a@b", ... ], at least one, each check_address'd. */
+static void read_addrs(struct ctx *c, const config_setting_t *s,
+		       const struct key *k, void *base, const char *lbl)
+{
+	char ***vp = (char ***)((char *)base + k->off);
+	size_t *np = (size_t *)((char *)base + k->off2);
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		problem(c, s, "%s: expected a list of addresses in brackets, got "
+			"%s; e.g. %s = %s;", lbl, type_name(s), k->name, k->example);
+		return;
+	}
+	int n = config_setting_length(s);
+	if (n == 0) {
+		problem(c, s, "%s: the list is empty; expected at least one "
+			"address, e.g. %s = %s;", lbl, k->name, k->example);
+		return;
+	}
+	char **v = xcalloc((size_t)n + 1, sizeof(*v));
+	size_t count = 0;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		struct err er = {{0}};
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			problem(c, e, "%s: element %d is %s; expected an address "
+				"in double quotes, e.g. \"owner@studio.example\"",
+				lbl, i + 1, type_name(e));
+			continue;
+		}
+		const char *a = config_setting_get_string(e);
+		if (check_address(a, &er) < 0) {
+			problem(c, e, "%s: %s", lbl, er.msg);
+			continue;
+		}
+		v[count++] = xstrdup(a);
+	}
+	*vp = v;
+	*np = count;
+}
+
 static void read_value(struct ctx *c, const config_setting_t *s,
 		       const struct key *k, void *base,
 		       const struct scope *sc)
@@ -1230,6 +1423,9 @@ static void read_value(struct ctx *c, const config_setting_t *s,
 		break;
 	case K_ACCOUNTS:
 		read_accounts(c, s, k);
+		break;
+	case K_ADDRS:
+		read_addrs(c, s, k, base, lbl);
 		break;
 	}
 	free(lbl);
@@ -1510,10 +1706,41 @@ static void check_same_target(struct ctx *c, const config_setting_t *root)
 }
 
 /* Rules that tie several keys together. */
+/* notify: user and password_file go together; the parsed forms of the
+ * times and of smtp_url. */
+static void check_notify(struct ctx *c, const config_setting_t *root)
+{
+	struct config *cfg = c->cfg;
+	const config_setting_t *nt = config_setting_get_member(root, "notify");
+	const config_setting_t *em = nt && config_setting_is_group(nt)
+		? config_setting_get_member(nt, "email") : NULL;
+	cfg->notify.digest_minute = cfg->notify.digest_at
+		? hhmm_minutes(cfg->notify.digest_at) : -1;
+	cfg->notify.preflight_minute = cfg->notify.preflight_at
+		? hhmm_minutes(cfg->notify.preflight_at) : -1;
+	if (cfg->notify.smtp_url)
+		cfg->notify.smtp_tls_required =
+			!smtp_loopback(cfg->notify.smtp_url) ||
+			strncasecmp(cfg->notify.smtp_url, "smtps://", 8) == 0;
+	if (!em || !config_setting_is_group(em))
+		return;
+	const config_setting_t *u = config_setting_get_member(em, "user");
+	const config_setting_t *pw = config_setting_get_member(em, "password_file");
+	if (u && !pw)
+		problem(c, u, "notify.email.user is set but password_file is not; "
+			"expected both, e.g. password_file = "
+			"\"/etc/ritual/smtp.password\"; (a file of mode 0600 "
+			"holding the password), or neither");
+	else if (pw && !u)
+		problem(c, pw, "notify.email.password_file is set but user is not; "
+			"expected both, e.g. user = \"ritual@studio.example\";");
+}
+
 static void check_across(struct ctx *c, const config_setting_t *root)
 {
 	struct config *cfg = c->cfg;
 	check_same_target(c, root);
+	check_notify(c, root);
 	const config_setting_t *retry = config_setting_get_member(root, "retry");
 	if (retry && config_setting_is_group(retry) &&
 	    cfg->retry.base_delay > cfg->retry.max_delay) {
@@ -1776,6 +2003,14 @@ void config_free(struct config *cfg)
 	free(cfg->media.s3_key_file);
 	free(cfg->media.url);
 	free(cfg->notify.heartbeat_url);
+	free(cfg->notify.smtp_url);
+	free(cfg->notify.mail_from);
+	strv_free(cfg->notify.mail_to);
+	free(cfg->notify.smtp_user);
+	free(cfg->notify.smtp_password_file);
+	free(cfg->notify.command);
+	free(cfg->notify.digest_at);
+	free(cfg->notify.preflight_at);
 	free(cfg->media.background);
 	free(cfg);
 }

@@ -29,6 +29,7 @@
 #include "ritual/http.h"
 #include "ritual/log.h"
 #include "ritual/mediahost.h"
+#include "ritual/notify.h"
 #include "ritual/publisher.h"
 #include "ritual/schedule.h"
 #include "ritual/service.h"
@@ -67,6 +68,8 @@ struct daemon {
 	size_t njumps;
 	struct svc svc;            /* sd_notify state and the heartbeat */
 	time_t media_pruned_at;    /* last sweep of old images (media.keep_days) */
+	struct notifier *notifier; /* notices to the owner (issue 10) */
+	int told_trouble;          /* a NOTICE_DAEMON for refused writes is open */
 };
 
 static void on_signal(int sig)
@@ -293,6 +296,54 @@ static void pause_account(struct daemon *d, const struct account *a,
 		  reason, a->name);
 }
 
+/* Tell the owner about delivery dl (issue 10): its post's title and file,
+ * the account and network, the platform's words and the fix. Never
+ * changes the delivery's outcome. */
+static void notice_post(struct daemon *d, enum notice_kind kind,
+			const struct store_delivery *dl, const char *message,
+			const char *fix)
+{
+	struct store_post *p = NULL;
+	struct err err;
+	if (!d->notifier)
+		return;
+	if (store_post_get(d->st, dl->post_id, &p, &err) < 0)
+		p = NULL;
+	struct notice ev = {
+		.kind = kind, .account = dl->account, .network = dl->network,
+		.post_id = dl->post_id, .post_title = p ? p->title : NULL,
+		.post_file = p ? p->source : NULL, .message = message, .fix = fix,
+	};
+	if (notifier_raise(d->notifier, &ev, time(NULL), &err) < 0)
+		log_warnx("%s", err.msg);
+	store_post_free(p);
+}
+
+/* The media host's failures, as instagram.c words them. */
+static int media_host_problem(const char *msg)
+{
+	return strstr(msg, "media host is not usable") ||
+	       strstr(msg, "image storage refused") ||
+	       strstr(msg, "could not be put where Instagram fetches");
+}
+
+static void notice_resolve(struct daemon *d, enum notice_kind kind,
+			   const char *account)
+{
+	struct err err;
+	if (d->notifier &&
+	    notifier_resolve(d->notifier, kind, account, time(NULL), &err) < 0)
+		log_warnx("%s", err.msg);
+}
+
+#define MEDIA_FIX "Check media.dir or media.s3 and media.url in the " \
+	"configuration and the web server that serves them (`ritual check " \
+	"--online` tries a round trip); the post is tried again by itself"
+#define PAUSE_FIX "Do what the message says (renew the token with `ritual " \
+	"connect`, restore the permission, or update the API version), then " \
+	"the account resumes by itself when its token file changes, or after " \
+	"`systemctl reload rituald`"
+
 /* Read-back bookkeeping kept in the delivery's progress. */
 static long progress_long(struct pub_ctx *ctx, const char *key)
 {
@@ -379,6 +430,8 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 			msg = xasprintf("published: %s %s", res->remote_id,
 					res->permalink);
 			event(d, dl->id, "info", msg);
+			if (strcmp(dl->network, "instagram") == 0)
+				notice_resolve(d, NOTICE_MEDIA_HOST, who);
 		}
 		break;
 	case ACT_WAIT:
@@ -404,6 +457,8 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 			  id, who, dl->attempts, wait, res->message, id, who,
 			  dl->attempts, wait);
 		event(d, dl->id, "warning", res->message);
+		if (media_host_problem(res->message))
+			notice_post(d, NOTICE_MEDIA_HOST, dl, res->message, MEDIA_FIX);
 		break;
 	}
 	case ACT_REPUBLISH:
@@ -428,6 +483,10 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 						res->message, 0, &err);
 		if (dec->act == ACT_PAUSE)
 			event(d, dl->id, "error", res->message);
+		if (media_host_problem(res->message))
+			notice_post(d, NOTICE_MEDIA_HOST, dl, res->message, MEDIA_FIX);
+		else if (dec->act == ACT_PAUSE && a)
+			notice_post(d, NOTICE_PAUSED, dl, res->message, PAUSE_FIX);
 		break;
 	}
 	case ACT_READBACK_NOW:   /* handled by process(); never applied */
@@ -451,6 +510,9 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 		log_error("post %ld on %s failed: %s post=%ld account=%s state=failed",
 			  id, who, res->message, id, who);
 		event(d, dl->id, "error", res->message);
+		msg = xasprintf("Fix what the message says, then run `ritual retry "
+				"%ld` to publish it", id);
+		notice_post(d, NOTICE_FAILED, dl, res->message, msg);
 		break;
 	case ACT_GAVE_UP:
 		if (in->step == STEP_READBACK)
@@ -466,6 +528,8 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 		log_error("post %ld on %s failed: %s post=%ld account=%s state=failed",
 			  id, who, msg, id, who);
 		event(d, dl->id, "error", msg);
+		notice_post(d, NOTICE_FAILED, dl, msg, "Run `ritual retry` on the "
+			    "post once the cause is fixed");
 		break;
 	case ACT_UNKNOWN:
 		if (in->step == STEP_READBACK &&
@@ -479,6 +543,7 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 		log_error("post %ld on %s: outcome unknown: %s post=%ld account=%s "
 			  "state=unknown", id, who, msg, id, who);
 		event(d, dl->id, "error", msg);
+		notice_post(d, NOTICE_UNKNOWN, dl, msg, UNKNOWN_FIX);
 		break;
 	}
 	if (rc < 0) {
@@ -533,6 +598,13 @@ static int missed(struct daemon *d, const struct store_delivery *dl,
 	log_warnx("post %ld on %s: %s post=%ld account=%s state=missed",
 		  (long)p->id, dl->account, msg, (long)p->id, dl->account);
 	event(d, dl->id, "warning", msg);
+	{
+		char *fix = xasprintf("Run `ritual retry %ld` to publish it now, "
+				      "or `ritual cancel %ld`", (long)p->id,
+				      (long)p->id);
+		notice_post(d, NOTICE_MISSED, dl, msg, fix);
+		free(fix);
+	}
 	free(msg);
 	return 1;
 }
@@ -780,6 +852,8 @@ static void check_paused(struct daemon *d)
 				 a->name);
 			if (store_account_resume(d->st, a->name, &err) < 0)
 				log_error("%s", err.msg);
+			else
+				notice_resolve(d, NOTICE_PAUSED, a->name);
 		}
 		free(stamp);
 	}
@@ -873,6 +947,7 @@ static void reload(struct daemon *d)
 			  "it (still using %s)", cfg->database, d->cfg->database);
 	config_free(d->cfg);
 	d->cfg = cfg;
+	notifier_reconfigure(d->notifier, cfg);
 	if (sched_tz_use(cfg->timezone, &err) < 0)
 		log_error("%s", err.msg);
 	if (make_http(d, &err) < 0)
@@ -888,11 +963,13 @@ static void reload(struct daemon *d)
 		for (size_t i = 0; i < n; i++) {
 			if (!v[i].paused)
 				continue;
-			if (store_account_resume(d->st, v[i].name, &err) < 0)
+			if (store_account_resume(d->st, v[i].name, &err) < 0) {
 				log_error("%s", err.msg);
-			else
+			} else {
 				log_info("account %s: resumed after the reload",
 					 v[i].name);
+				notice_resolve(d, NOTICE_PAUSED, v[i].name);
+			}
 		}
 		store_accounts_free(v, n);
 	}
@@ -1089,6 +1166,63 @@ static int trouble_wait(struct daemon *d)
 	}
 }
 
+/* The heartbeat still says "running" at start: the last rituald did not
+ * stop cleanly (a crash, a kill, a power cut). Told once. */
+static void crash_notice(struct daemon *d)
+{
+	struct store_daemon *b = NULL;
+	struct err err;
+	char when[40];
+	if (store_daemon_get(d->st, &b, &err) < 0) {
+		log_warnx("%s", err.msg);
+		return;
+	}
+	if (b && b->running && b->pid != getpid()) {
+		sched_format_human(b->beat, when, sizeof(when));
+		char *msg = xasprintf("rituald was restarted after it stopped without "
+				      "shutting down (pid %ld, its last loop at %s)",
+				      (long)b->pid, when);
+		struct notice ev = {
+			.kind = NOTICE_DAEMON, .message = msg,
+			.fix = "Look at the journal for why it stopped "
+			       "(journalctl -u rituald); posts that were being "
+			       "sent are checked before anything is sent again",
+		};
+		if (notifier_raise_once(d->notifier, &ev, time(NULL), &err) < 0)
+			log_warnx("%s", err.msg);
+		free(msg);
+	}
+	store_daemon_free(b);
+}
+
+/* The database refused a write (trouble) or takes writes again. */
+static void trouble_notice(struct daemon *d, int trouble, const char *why)
+{
+	struct err err;
+	if (trouble && !d->told_trouble) {
+		char *msg = xasprintf("rituald could not write its database%s%s; "
+				      "nothing is published until it can",
+				      why && *why ? ": " : "", why ? why : "");
+		struct notice ev = {
+			.kind = NOTICE_DAEMON, .message = msg,
+			.fix = "Free disk space or give the service user write "
+			       "access to the database and its folder; rituald "
+			       "tries again by itself",
+		};
+		/* recorded in memory when the store refuses it: still told */
+		if (notifier_raise(d->notifier, &ev, time(NULL), &err) < 0)
+			log_debug("notice kept in memory: %s", err.msg);
+		free(msg);
+		d->told_trouble = 1;
+	} else if (!trouble && d->told_trouble) {
+		if (notifier_resolve(d->notifier, NOTICE_DAEMON, NULL, time(NULL),
+				     &err) < 0)
+			log_warnx("%s", err.msg);
+		else
+			d->told_trouble = 0;
+	}
+}
+
 int daemon_main(const struct daemon_options *opt)
 {
 	struct daemon dd;
@@ -1135,6 +1269,12 @@ int daemon_main(const struct daemon_options *opt)
 		status = EX_SOFTWARE;
 		goto out;
 	}
+	if (notifier_new(d->cfg, d->st, &d->notifier, &err) < 0) {
+		log_error("%s", err.msg);
+		status = EX_SOFTWARE;
+		goto out;
+	}
+	crash_notice(d);
 	watch_db(d);
 	log_info("rituald %s started: config %s, database %s, %zu account%s, "
 		 "time zone %s pid=%ld version=%s", RITUAL_VERSION, d->cfg->path,
@@ -1198,9 +1338,17 @@ int daemon_main(const struct daemon_options *opt)
 			log_limited_clear(&d->lim_wake);
 		}
 		trouble |= d->unrecorded;
+		trouble_notice(d, trouble, trouble ? err.msg : NULL);
+		time_t nnext = 0;
+		if (notifier_work(d->notifier, time(NULL), &nnext, &err) < 0)
+			log_warnx("%s", err.msg);
+		if (nnext && (!any || nnext < when)) {
+			when = nnext;
+			any = 1;
+		}
 		svc_loop(&d->svc, d->st, d->http, d->cfg, when, any, !trouble);
 		if (opt->once && d->nwaiting == 0 && !d->unrecorded &&
-		    (!any || when > now))
+		    (!any || when > now) && notifier_fd(d->notifier) < 0)
 			break;
 		if (when != last_logged || !any) {
 			if (!opt->once && (any ? when : 0) != last_logged)
@@ -1231,11 +1379,12 @@ int daemon_main(const struct daemon_options *opt)
 			continue;
 		}
 		d->trouble_sleep = 0;
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{.fd = sig_pipe[0], .events = POLLIN},
 			{.fd = d->inotify_fd, .events = POLLIN},
+			{.fd = notifier_fd(d->notifier), .events = POLLIN},
 		};
-		int r = poll(pfd, d->inotify_fd >= 0 ? 2 : 1, (int)timeout_ms);
+		int r = poll(pfd, 3, (int)timeout_ms);  /* fd -1 is skipped */
 		if (r < 0 && errno != EINTR)
 			log_warn("poll");
 		if (r > 0 && (pfd[0].revents & POLLIN)) {
@@ -1252,6 +1401,7 @@ int daemon_main(const struct daemon_options *opt)
 		log_info("stopping on signal");
 	svc_stopping(&d->svc, status == EX_NOINPUT ? NULL : d->st);
 out:
+	notifier_free(d->notifier);
 	mediahost_free(d->media);
 	http_client_free(d->http);
 	store_close(d->st);

@@ -125,8 +125,51 @@ static const char *const migration_hash =
 	"  WHERE p.id = deliveries.post_id));"
 	"CREATE INDEX deliveries_account_hash ON deliveries(account, content_hash);";
 
+/*
+ * Schema version 5 (issue 10): the notices the owner is told (`ritual
+ * events`), one row per notice, repeats of an open one counted on it;
+ * state 'open' (a problem that lasts), 'resolved', or 'told' (a notice that
+ * is never coalesced: digest, preflight, test, a restart after a crash).
+ * notice_outbox: what the notifier still has to send (mail and command),
+ * with its attempts and last error.
+ */
+static const char *const migration_notices =
+	"CREATE TABLE notices("
+	" id INTEGER PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" account TEXT,"
+	" network TEXT,"
+	" post_id INTEGER,"
+	" post_title TEXT,"
+	" post_file TEXT,"
+	" message TEXT NOT NULL,"
+	" fix TEXT,"
+	" state TEXT NOT NULL CHECK (state IN ('open','resolved','told')),"
+	" count INTEGER NOT NULL DEFAULT 1,"
+	" last_at INTEGER NOT NULL,"
+	" told_at INTEGER,"
+	" resolved_at INTEGER) STRICT;"
+	"CREATE INDEX notices_open ON notices(kind, account) WHERE state = 'open';"
+	"CREATE INDEX notices_at ON notices(last_at);"
+	"CREATE TABLE notice_outbox("
+	" id INTEGER PRIMARY KEY,"
+	" notice_id INTEGER REFERENCES notices(id) ON DELETE SET NULL,"
+	" created INTEGER NOT NULL,"
+	" event TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" json TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_try INTEGER,"
+	" sent_at INTEGER,"
+	" last_error TEXT) STRICT;"
+	"CREATE INDEX notice_outbox_due ON notice_outbox(next_try)"
+	" WHERE sent_at IS NULL;";
+
 static const char *const migrations[] = {migration_1, migration_2,
-					    migration_variants, migration_hash};
+					    migration_variants, migration_hash,
+					    migration_notices};
 _Static_assert(RT_ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION,
 	       "STORE_SCHEMA_VERSION (store.h) is the number of migrations");
 
@@ -1695,6 +1738,214 @@ void store_daemon_free(struct store_daemon *b)
 	free(b->version);
 	free(b->status);
 	free(b);
+}
+
+/* ---- notices (issue 10) ---- */
+
+static void notice_from_row(sqlite3_stmt *s, struct store_notice *n)
+{
+	n->id = sqlite3_column_int64(s, 0);
+	n->at = col_time(s, 1);
+	n->kind = col_text(s, 2);
+	n->account = col_text(s, 3);
+	n->network = col_text(s, 4);
+	n->post_id = sqlite3_column_int64(s, 5);
+	n->post_title = col_text(s, 6);
+	n->post_file = col_text(s, 7);
+	n->message = col_text(s, 8);
+	n->fix = col_text(s, 9);
+	n->state = col_text(s, 10);
+	n->count = (long)sqlite3_column_int64(s, 11);
+	n->last_at = col_time(s, 12);
+	n->told_at = col_time(s, 13);
+	n->resolved_at = col_time(s, 14);
+}
+
+#define NOTICE_COLS "id, at, kind, account, network, post_id, post_title, " \
+	"post_file, message, fix, state, count, last_at, COALESCE(told_at, 0), " \
+	"COALESCE(resolved_at, 0)"
+
+void store_notice_clear(struct store_notice *n)
+{
+	if (!n)
+		return;
+	free(n->kind);
+	free(n->account);
+	free(n->network);
+	free(n->post_title);
+	free(n->post_file);
+	free(n->message);
+	free(n->fix);
+	free(n->state);
+	memset(n, 0, sizeof(*n));
+}
+
+void store_notices_free(struct store_notice *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_notice_clear(&v[i]);
+	free(v);
+}
+
+int store_notice_open(struct store *st, const char *kind, const char *account,
+		      struct store_notice *out, int *found, struct err *err)
+{
+	*found = 0;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " NOTICE_COLS " FROM notices WHERE state = 'open' AND "
+		"kind = ?1 AND account IS ?2 ORDER BY id DESC LIMIT 1",
+		"tt", kind, account);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		notice_from_row(s, out);
+		*found = 1;
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "reading the open notices");
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int store_notice_add(struct store *st, const struct store_notice *n,
+		     int64_t *id, struct err *err)
+{
+	sqlite3_stmt *s = prep(st, err,
+		"INSERT INTO notices(at, kind, account, network, post_id, "
+		"post_title, post_file, message, fix, state, count, last_at, "
+		"told_at, resolved_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		"itttitttttiiTT", (int64_t)n->at, n->kind, n->account, n->network,
+		n->post_id, n->post_title, n->post_file, n->message, n->fix,
+		n->state, (int64_t)(n->count > 0 ? n->count : 1),
+		(int64_t)(n->last_at ? n->last_at : n->at), n->told_at,
+		n->resolved_at);
+	if (run(st, err, s, "saving a notice") < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_notice_repeat(struct store *st, int64_t id, time_t now, int told,
+			const char *message, const char *fix, struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"UPDATE notices SET count = count + 1, last_at = ?2, "
+		"told_at = CASE WHEN ?3 THEN ?2 ELSE told_at END, "
+		"message = COALESCE(?4, message), fix = COALESCE(?5, fix) "
+		"WHERE id = ?1",
+		"iiitt", id, (int64_t)now, (int64_t)(told != 0), message, fix),
+		"counting a notice");
+}
+
+int store_notice_resolve(struct store *st, int64_t id, time_t now,
+			 struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"UPDATE notices SET state = 'resolved', resolved_at = ?2 "
+		"WHERE id = ?1", "ii", id, (int64_t)now),
+		"resolving a notice");
+}
+
+int store_notices_list(struct store *st, time_t since,
+		       struct store_notice **out, size_t *n, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT " NOTICE_COLS " FROM notices WHERE last_at >= ?1 OR "
+		"COALESCE(resolved_at, 0) >= ?1 OR state = 'open' ORDER BY at, id",
+		"i", (int64_t)since);
+	if (!s)
+		return -1;
+	struct store_notice *v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		notice_from_row(s, &v[count++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_notices_free(v, count);
+		return db_err(st, err, "reading the notices");
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+int store_outbox_add(struct store *st, int64_t notice_id, const char *event,
+		     const char *subject, const char *body, const char *json,
+		     time_t now, struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"INSERT INTO notice_outbox(notice_id, created, event, subject, "
+		"body, json, next_try) VALUES (NULLIF(?1, 0),?2,?3,?4,?5,?6,?7)",
+		"iitttti", notice_id, (int64_t)now, event, subject,
+		body, json, (int64_t)now), "queueing a notice");
+}
+
+int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
+		      int *found, time_t *next, struct err *err)
+{
+	*found = 0;
+	*next = 0;
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT id, event, subject, body, json, attempts, next_try "
+		"FROM notice_outbox WHERE sent_at IS NULL AND next_try IS NOT NULL "
+		"ORDER BY next_try, id LIMIT 1", "");
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		time_t due = col_time(s, 6);
+		if (due <= now) {
+			out->id = sqlite3_column_int64(s, 0);
+			out->event = col_text(s, 1);
+			out->subject = col_text(s, 2);
+			out->body = col_text(s, 3);
+			out->json = col_text(s, 4);
+			out->attempts = (long)sqlite3_column_int64(s, 5);
+			*found = 1;
+		} else {
+			*next = due;
+		}
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "reading the notices to send");
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+void store_outbox_clear(struct store_outbox *o)
+{
+	if (!o)
+		return;
+	free(o->event);
+	free(o->subject);
+	free(o->body);
+	free(o->json);
+	memset(o, 0, sizeof(*o));
+}
+
+int store_outbox_done(struct store *st, int64_t id, time_t now,
+		      const char *error, time_t next_try, struct err *err)
+{
+	if (!error)
+		return run(st, err, prep(st, err,
+			"UPDATE notice_outbox SET sent_at = ?2, attempts = attempts + 1, "
+			"next_try = NULL, last_error = NULL WHERE id = ?1",
+			"ii", id, (int64_t)now), "recording a notice sent");
+	return run(st, err, prep(st, err,
+		"UPDATE notice_outbox SET attempts = attempts + 1, next_try = ?2, "
+		"last_error = ?3 WHERE id = ?1", "iTt", id, next_try, error),
+		"recording a notice not sent");
 }
 
 /* ---- old images ---- */

@@ -166,6 +166,28 @@ struct config {
 	struct {
 		char *heartbeat_url;  /* fetched after each healthy loop, at most
 				       * once a minute; NULL = none */
+		/* notify.email = { ... }: mail through libcurl's SMTP. smtp_url
+		 * NULL = no mail. smtp_url is smtps://HOST[:PORT] or
+		 * smtp://HOST[:PORT] (STARTTLS required, except to a loopback
+		 * host: plain allowed, for tests); smtp_tls_required says
+		 * which (1: CURLUSESSL_ALL). */
+		char *smtp_url;
+		int smtp_tls_required;
+		char *mail_from;      /* notify.email.from: an address */
+		char **mail_to;       /* notify.email.to: addresses, NULL-terminated */
+		size_t nmail_to;
+		char *smtp_user;      /* may be NULL: no authentication */
+		char *smtp_password_file; /* absolute, mode checked like tokens;
+					   * required with user */
+		char *command;        /* notify.command: absolute path, run with
+				       * argv[1] = event name, the notice as
+				       * JSON on stdin; NULL = none */
+		char *digest_at;      /* "HH:MM" local time, NULL = none ("") */
+		int digest_minute;    /* the same as minutes after midnight, -1 */
+		char *preflight_at;   /* "HH:MM", NULL = none */
+		int preflight_minute; /* minutes after midnight, -1 = none */
+		long token_warn_days; /* default 14 */
+		long dry_days;        /* default 3 */
 	} notify;
 };
 

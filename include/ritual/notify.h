@@ -111,4 +111,79 @@ int notifier_fd(const struct notifier *n);
 int notifier_work(struct notifier *n, time_t now, time_t *next,
 		  struct err *err);
 
+/* ---- added with the implementation (src/notify.c) ---- */
+
+/*
+ * Record ev at now and queue it, never coalesced and never left open (a
+ * restart after a crash: told once, nothing to resolve). Digest,
+ * preflight and test notices given to notifier_raise go this way too.
+ * 0, or -1 with err.
+ */
+int notifier_raise_once(struct notifier *n, const struct notice *ev,
+			time_t now, struct err *err);
+
+/* Whether notices of kind k are coalesced (all but digest, preflight and
+ * test). */
+int notice_kind_coalesced(enum notice_kind k);
+
+/* What to do with a new notice of kind, given the open one of the same
+ * kind and account (open 1, told_at: when it was last told) - pure, for
+ * tests. A repeat is told at most once a day (NOTICE_REPEAT_AFTER). */
+enum notice_action {
+	NOTICE_ACT_TELL,        /* a new notice: record it open and tell */
+	NOTICE_ACT_COUNT,       /* the same problem, told recently: count only */
+	NOTICE_ACT_REPEAT       /* still there a day later: count and tell again */
+};
+#define NOTICE_REPEAT_AFTER 86400
+enum notice_action notice_coalesce(enum notice_kind kind, int open,
+				   time_t told_at, time_t now);
+
+/* Seconds to wait before the next try of a message after attempts
+ * failed ones (1 minute, doubling, at most 1 hour). */
+long notice_backoff(long attempts);
+/* Tries before a message is given up (logged, kept with its error). */
+#define NOTICE_MAX_ATTEMPTS 48
+
+/*
+ * One RFC 5322 message (CRLF lines): Date (date, local time with its
+ * offset), Message-ID <unique@domain of from>, From, To, Subject (RFC
+ * 2047 UTF-8 encoded-words, folded, when not plain ASCII or too long;
+ * controls become spaces), MIME-Version, Content-Type text/plain;
+ * charset=UTF-8, Content-Transfer-Encoding base64 of body with CRLF line
+ * ends. Pure. Owned by the caller (free).
+ */
+struct notice_mail {
+	const char *from;
+	char *const *to;
+	size_t nto;
+	const char *subject;
+	const char *body;
+	time_t date;
+	const char *unique;     /* the left part of the Message-ID */
+};
+char *notice_mail_build(const struct notice_mail *m);
+
+/* A notice as the owner reads it: subject, body and the command's JSON
+ * (event, account, network, post {id,title,file} or null, message, fix,
+ * at (ISO 8601), resolved, count). Every text scrubbed of secrets. Pure
+ * but for the scrub. Owned by the caller (free each). */
+void notice_render(const struct notice *ev, time_t at, int resolved,
+		   long count, char **subject, char **body, char **json);
+
+/* One channel's outcome of notify_send. */
+struct notify_outcome {
+	int tried;              /* the channel is configured */
+	int ok;
+	char error[512];        /* why not, scrubbed */
+};
+/*
+ * Send one message through every configured channel now, in this
+ * process (the notifier's child; `ritual check --notify`): the mail, then
+ * the command (killed after cfg->http.timeout). 0 when every tried
+ * channel worked, else -1.
+ */
+int notify_send(const struct config *cfg, const char *event,
+		const char *subject, const char *body, const char *json,
+		struct notify_outcome *mail, struct notify_outcome *cmd);
+
 #endif

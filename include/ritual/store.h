@@ -31,8 +31,9 @@
 #include "ritual/util.h"
 
 /* 2: the daemon's heartbeat, media.pruned; 3: media_variants (issue 13);
- * 4: deliveries.content_hash (issue 9, duplicate refusal). */
-#define STORE_SCHEMA_VERSION 4
+ * 4: deliveries.content_hash (issue 9, duplicate refusal); 5: notices and
+ * notice_outbox (issue 10). */
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -354,6 +355,65 @@ int store_daemon_beat(struct store *st, const struct store_daemon *b,
 int store_daemon_get(struct store *st, struct store_daemon **out,
 		     struct err *err);
 void store_daemon_free(struct store_daemon *b);
+
+/* --- notices (issue 10; notify.h decides, this only stores) --- */
+
+/* One row of `ritual events`. Strings owned (store_notice_clear). state:
+ * "open" (a problem that lasts; repeats are counted on it), "resolved",
+ * or "told" (never coalesced). Times 0 = never. */
+struct store_notice {
+	int64_t id;
+	time_t at;                /* when it was first raised */
+	char *kind, *account, *network;   /* account, network may be NULL */
+	int64_t post_id;          /* 0: none */
+	char *post_title, *post_file, *message, *fix;
+	char *state;
+	long count;               /* how many times it was raised */
+	time_t last_at;           /* the last time it was raised */
+	time_t told_at;           /* the last time a message was queued */
+	time_t resolved_at;
+};
+void store_notice_clear(struct store_notice *n);
+void store_notices_free(struct store_notice *v, size_t n);
+/* The open notice of kind on account (NULL: none): *found 1 and *out
+ * filled (store_notice_clear), or *found 0. */
+int store_notice_open(struct store *st, const char *kind, const char *account,
+		      struct store_notice *out, int *found, struct err *err);
+/* Insert n (id ignored; count 0 counts as 1; last_at 0 = at); *id set
+ * when id is not NULL. */
+int store_notice_add(struct store *st, const struct store_notice *n,
+		     int64_t *id, struct err *err);
+/* One more of an open notice: count + 1, last_at = now, told_at = now when
+ * told; message and fix replaced when not NULL (the newest words). */
+int store_notice_repeat(struct store *st, int64_t id, time_t now, int told,
+			const char *message, const char *fix, struct err *err);
+int store_notice_resolve(struct store *st, int64_t id, time_t now,
+			 struct err *err);
+/* Notices raised or resolved at or after since, and every open one,
+ * oldest first. */
+int store_notices_list(struct store *st, time_t since,
+		       struct store_notice **out, size_t *n, struct err *err);
+
+/* What the notifier still has to send. */
+struct store_outbox {
+	int64_t id;
+	char *event, *subject, *body, *json;
+	long attempts;
+};
+void store_outbox_clear(struct store_outbox *o);
+/* Queue a message (due now) for notice_id (0: none). */
+int store_outbox_add(struct store *st, int64_t notice_id, const char *event,
+		     const char *subject, const char *body, const char *json,
+		     time_t now, struct err *err);
+/* The unsent message due first: *found 1 and *out filled when it is due
+ * at now; else *found 0 and *next its due time (0: nothing queued). */
+int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
+		      int *found, time_t *next, struct err *err);
+/* An attempt's outcome: error NULL = sent at now; else attempts + 1, the
+ * error kept (scrubbed by the caller) and the next try at next_try (0:
+ * given up). */
+int store_outbox_done(struct store *st, int64_t id, time_t now,
+		      const char *error, time_t next_try, struct err *err);
 
 /* --- housekeeping --- */
 

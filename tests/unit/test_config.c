@@ -1109,7 +1109,10 @@ static char *example_here(struct fx *f, int switch_on, const char *drop)
 	snprintf(to, sizeof(to), "%s/", f->dir);
 	char *t2 = replace_all(t1, "/var/lib/ritual/", to);
 	snprintf(to, sizeof(to), "%s/www", f->dir);
-	char *t3 = replace_all(t2, "/var/www/ritual-media", to);
+	char *t3a = replace_all(t2, "/var/www/ritual-media", to);
+	snprintf(to, sizeof(to), "%s/etc/on-ritual-event", f->dir);
+	char *t3 = replace_all(t3a, "/usr/local/bin/on-ritual-event", to);
+	free(t3a);
 	free(text);
 	free(t1);
 	free(t2);
@@ -1152,8 +1155,51 @@ static char *example_here(struct fx *f, int switch_on, const char *drop)
 		put_file(f, "etc/instagram.token", "x\n", 0600);
 		put_file(f, "etc/linkedin.token", "x\n", 0600);
 		put_file(f, "etc/s3.key", "A:B\n", 0600);
+		put_file(f, "etc/smtp.password", "smtp-password\n", 0600);
+		put_file(f, "etc/on-ritual-event", "#!/bin/sh\n", 0700);
 	}
 	return buf_steal(&out);
+}
+
+/* notify (issue 10): the mail keys, the STARTTLS rule, the times. */
+static void test_notify_keys(void **state)
+{
+	struct fx *f = *state;
+	put_file(f, "smtp.password", "pw-123456789\n", 0600);
+	load_ok(f, HEAD FB_ACCOUNT
+		"notify = { email = { smtp_url = \"smtp://mail.example.com:587\";\n"
+		"  from = \"r@studio.example\"; to = [ \"a@studio.example\", \"b@studio.example\" ];\n"
+		"  user = \"r@studio.example\"; password_file = \"smtp.password\"; };\n"
+		"  digest_at = \"07:30\"; preflight_at = \"\"; };\n");
+	const struct config *c = f->cfg;
+	assert_string_equal(c->notify.smtp_url, "smtp://mail.example.com:587");
+	assert_int_equal(c->notify.smtp_tls_required, 1);
+	assert_int_equal(c->notify.nmail_to, 2);
+	assert_string_equal(c->notify.mail_to[1], "b@studio.example");
+	assert_null(c->notify.mail_to[2]);
+	assert_int_equal(c->notify.digest_minute, 7 * 60 + 30);
+	assert_null(c->notify.preflight_at);
+	assert_int_equal(c->notify.preflight_minute, -1);
+	assert_int_equal(c->notify.token_warn_days, 14);
+	assert_int_equal(c->notify.dry_days, 3);
+	assert_null(c->notify.command);
+
+	/* plain SMTP to loopback: no STARTTLS required (tests) */
+	load_ok(f, HEAD FB_ACCOUNT
+		"notify = { email = { smtp_url = \"smtp://127.0.0.1:2525\";"
+		" from = \"r@studio.example\"; to = [ \"a@studio.example\" ]; }; };\n");
+	assert_int_equal(f->cfg->notify.smtp_tls_required, 0);
+	assert_null(f->cfg->notify.smtp_user);
+
+	/* user without password_file; no to; a bad time; a typo */
+	assert_int_equal(load(f, HEAD FB_ACCOUNT
+		"notify = { email = { smtp_url = \"smtps://mail.example.com\";\n"
+		" from = \"r@studio.example\"; user = \"u\"; };\n"
+		" preflight_at = \"6pm\"; token_warn_dayz = 3; };\n"), -1);
+	expect_at(f, line_of(f, "notify = {"), "missing key \"to\" in notify.email");
+	expect_at(f, line_of(f, "user = "), "user is set but password_file is not");
+	expect_at(f, line_of(f, "preflight_at"), "is not a time of day");
+	expect_at(f, line_of(f, "preflight_at"), "did you mean \"token_warn_days\"?");
 }
 
 static void test_example_as_shipped_loads(void **state)
@@ -1251,6 +1297,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_media_background_parsed_at_load, setup, teardown),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_example_as_shipped_loads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_example_with_everything_switched_on_loads, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
