@@ -12,8 +12,8 @@ PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite
 libjansson-dev libsystemd-dev libssl-dev libvips-dev libunistring-dev python3 tzdata \
 ca-certificates"
 TEST_PKGS="libcmocka-dev faketime systemd libvips-tools chromium chromium-driver \
-python3-selenium tmux clang libclang-rt-14-dev groff gdb python3-aiosmtpd"
-BENCH_PKGS="python3-apscheduler python3-sqlalchemy cron curl strace wrk util-linux valgrind"
+python3-selenium tmux clang libclang-rt-14-dev groff gdb python3-aiosmtpd valgrind"
+BENCH_PKGS="python3-apscheduler python3-sqlalchemy cron curl strace wrk util-linux"
 mode=${1:-build}
 [ "$mode" = test ] && PKGS="$PKGS $TEST_PKGS"
 [ "$mode" = bench ] && PKGS="$PKGS $BENCH_PKGS"
