@@ -627,16 +627,22 @@ def table(res, names):
         line("start-up: launch → request of a post already due, ms (cron + curl: curl alone)",
              row(res, names, "start", "%.0f"))
     if any("agency" in res[n] for n in names):
+        # ranked among the peers that published every post: a peer that
+        # drops most of them (APScheduler's misfire_grace_time) is not fast
         for n in names:
             a = res[n].get("agency")
-            if a and a.get("got"):
+            if a and a.get("got") == a["n"]:
                 res[n]["rate"] = a["rate"]
         cells = row(res, names, "rate", "%.1f posts/s", lower=False)
         for i, n in enumerate(names):
             a = res[n].get("agency")
             if a and a.get("got"):
+                if a["got"] < a["n"]:
+                    cells[i] = "%.1f posts/s" % a["rate"]
                 cells[i] += ": %d of %d in %.0f s, %d in flight" % (a["got"], a["n"], a["span"],
                                                                     a["inflight"])
+                if a["got"] < a["n"]:
+                    cells[i] += "; %d never sent" % (a["n"] - a["got"])
         line("agency: %d accounts × %d posts due at once, fake answering in %.0f ms"
              % (AG_ACC, AG_PER, AG_DELAY * 1000), cells)
     if res.get("fake"):
@@ -655,7 +661,16 @@ def table(res, names):
     return "\n".join(out)
 
 
+def render(path):
+    """Print the table again from a BENCH_JSON file (no measuring)."""
+    with open(path) as f:
+        res = json.load(f)
+    print(table(res, ["ritual", "APScheduler", "cron + curl"]))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--render":
+        return render(sys.argv[2])
     os.environ.setdefault("TZ", "America/New_York")
     workdir = tempfile.mkdtemp(prefix="ritual-bench-")
     fake = FastFake(workdir)
