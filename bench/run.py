@@ -631,6 +631,7 @@ def table(res, names):
         # drops most of them (APScheduler's misfire_grace_time) is not fast
         for n in names:
             a = res[n].get("agency")
+            res[n].pop("rate", None)
             if a and a.get("got") == a["n"]:
                 res[n]["rate"] = a["rate"]
         cells = row(res, names, "rate", "%.1f posts/s", lower=False)
