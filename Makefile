@@ -161,6 +161,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 bench: all
+	@sh scripts/deps.sh bench
 	@BUILD=$(BUILD) sh bench/run
 
 # The end-to-end suite with every ritual and rituald under valgrind

@@ -4,6 +4,7 @@
 #   sh scripts/deps.sh test    and to run every test (make check): cmocka,
 #                              faketime, systemd-analyze, Chromium and
 #                              Selenium, tmux, vips, npm and a real S3 server
+#   sh scripts/deps.sh bench   and the peers and tools of make bench
 # As root: apt-get installs whatever is missing. Otherwise: print the one
 # apt-get line to run and stop.
 set -u
@@ -11,9 +12,11 @@ PKGS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libconfig-dev libsqlite
 libjansson-dev libsystemd-dev libssl-dev libvips-dev libunistring-dev zlib1g-dev python3 tzdata \
 ca-certificates"
 TEST_PKGS="libcmocka-dev faketime systemd libvips-tools chromium chromium-driver \
-python3-selenium tmux clang libclang-rt-14-dev groff gdb python3-aiosmtpd"
+python3-selenium tmux clang libclang-rt-14-dev groff gdb python3-aiosmtpd valgrind"
+BENCH_PKGS="python3-apscheduler python3-sqlalchemy cron curl strace wrk util-linux"
 mode=${1:-build}
 [ "$mode" = test ] && PKGS="$PKGS $TEST_PKGS"
+[ "$mode" = bench ] && PKGS="$PKGS $BENCH_PKGS"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
