@@ -185,6 +185,7 @@ static void set_network(void *base, int v);
 static void set_login(void *base, int v);
 static void set_fit(void *base, int v);
 static int check_colour(const char *v, struct err *err);
+static int check_hhmm(const char *v, struct err *err);
 static const char *const fit_names[] = { "crop", "pad", NULL };
 
 #define CFG(f) offsetof(struct config, f)
@@ -390,6 +391,14 @@ static const struct key http_keys[] = {
 static const struct key notify_keys[] = {
 	{ .name = "heartbeat_url", .type = K_URL, .off = CFG(notify.heartbeat_url),
 	  .example = "\"https://hc-ping.com/your-check-uuid\"" },
+	{ .name = "digest_at", .type = K_STR, .off = CFG(notify.digest_at),
+	  .check = check_hhmm, .example = "\"07:30\"" },
+	{ .name = "preflight_at", .type = K_STR, .off = CFG(notify.preflight_at),
+	  .check = check_hhmm, .example = "\"18:00\"" },
+	{ .name = "token_warn_days", .type = K_INT, .off = CFG(notify.token_warn_days),
+	  .dflt = 14, .min = 0, .max = 365, .example = "14" },
+	{ .name = "dry_days", .type = K_INT, .off = CFG(notify.dry_days),
+	  .dflt = 3, .min = 0, .max = 365, .example = "3" },
 	{ 0 }
 };
 
@@ -618,6 +627,19 @@ static const char *nets_text(unsigned nets)
 static int check_timezone(const char *v, struct err *err)
 {
 	return sched_tz_use(v, err);
+}
+
+/* "HH:MM" (00:00-23:59), or "" for none. */
+static int check_hhmm(const char *v, struct err *err)
+{
+	if (!*v)
+		return 0;
+	if (strlen(v) == 5 && v[2] == ':' && v[0] >= '0' && v[0] <= '2' &&
+	    v[1] >= '0' && v[1] <= '9' && v[3] >= '0' && v[3] <= '5' &&
+	    v[4] >= '0' && v[4] <= '9' && (v[0] - '0') * 10 + (v[1] - '0') < 24)
+		return 0;
+	return err_set(err, "\"%s\" is not a time of day HH:MM (00:00 to 23:59), "
+		       "or \"\" for none", v);
 }
 
 static int check_account_name(const char *v, struct err *err)
@@ -1744,6 +1766,8 @@ void config_free(struct config *cfg)
 	free(cfg->media.s3_key_file);
 	free(cfg->media.url);
 	free(cfg->notify.heartbeat_url);
+	free(cfg->notify.digest_at);
+	free(cfg->notify.preflight_at);
 	free(cfg->media.background);
 	free(cfg);
 }

@@ -33,6 +33,7 @@
 #include "ritual/schedule.h"
 #include "ritual/service.h"
 #include "ritual/store.h"
+#include "ritual/tell.h"
 
 #define MAX_SLEEP 60            /* seconds: cap every sleep */
 #define STOP_GRACE 8            /* seconds a request may run after TERM */
@@ -67,6 +68,8 @@ struct daemon {
 	size_t njumps;
 	struct svc svc;            /* sd_notify state and the heartbeat */
 	time_t media_pruned_at;    /* last sweep of old images (media.keep_days) */
+	struct notifier *notifier; /* notify.h; NULL until it is set up */
+	struct tell_env tell;      /* token/queue warnings, digest, pre-flight */
 };
 
 static void on_signal(int sig)
@@ -850,6 +853,22 @@ static void maintain(struct daemon *d)
 	}
 }
 
+/* Token and queue warnings, the digest and the pre-flight (tell.h), once
+ * per turn of the loop; the pre-flight's requests only when no delivery
+ * is due within TELL_QUIET seconds (when/any: the next wake). Returns
+ * when it next wants a turn (0: no wish). */
+static time_t tell(struct daemon *d, time_t now, time_t when, int any)
+{
+	time_t wake = 0;
+	d->tell.cfg = d->cfg;
+	d->tell.st = d->st;
+	d->tell.http = d->http;
+	d->tell.media = d->media;
+	d->tell.quiet = !any || when > now + TELL_QUIET;
+	tell_turn(&d->tell, now, &wake);
+	return wake;
+}
+
 static void reload(struct daemon *d)
 {
 	struct config *cfg = NULL;
@@ -1198,6 +1217,7 @@ int daemon_main(const struct daemon_options *opt)
 			log_limited_clear(&d->lim_wake);
 		}
 		trouble |= d->unrecorded;
+		time_t told_wake = trouble ? 0 : tell(d, now, when, any);
 		svc_loop(&d->svc, d->st, d->http, d->cfg, when, any, !trouble);
 		if (opt->once && d->nwaiting == 0 && !d->unrecorded &&
 		    (!any || when > now))
@@ -1215,6 +1235,13 @@ int daemon_main(const struct daemon_options *opt)
 			long long now_ms = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 			long long left = (long long)when * 1000LL - now_ms;
 			timeout_ms = left < 0 ? 0 : left < timeout_ms ? left : timeout_ms;
+		}
+		if (told_wake > 0) {  /* wake at the digest's/pre-flight's minute */
+			long long left = ((long long)told_wake - (long long)time(NULL)) * 1000LL;
+			if (left < 0)
+				left = 0;
+			if (left < timeout_ms)
+				timeout_ms = left;
 		}
 		long wd_ms = svc_watchdog_ms();  /* WATCHDOG=1 at least this often */
 		if (wd_ms > 0 && timeout_ms > wd_ms)

@@ -166,6 +166,14 @@ struct config {
 	struct {
 		char *heartbeat_url;  /* fetched after each healthy loop, at most
 				       * once a minute; NULL = none */
+		char *digest_at;      /* "HH:MM" local time of the daily digest;
+				       * NULL or "" = none */
+		char *preflight_at;   /* "HH:MM" of the check of the next 36 h;
+				       * NULL or "" = none */
+		long token_warn_days; /* warn this many days before a token
+				       * expires; default 14, 0 = never */
+		long dry_days;        /* warn when an account has nothing queued
+				       * this far ahead; default 3, 0 = never */
 	} notify;
 };
 

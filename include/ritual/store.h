@@ -32,7 +32,7 @@
 
 /* 2: the daemon's heartbeat, media.pruned; 3: media_variants (issue 13);
  * 4: deliveries.content_hash (issue 9, duplicate refusal). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -354,6 +354,21 @@ int store_daemon_beat(struct store *st, const struct store_daemon *b,
 int store_daemon_get(struct store *st, struct store_daemon **out,
 		     struct err *err);
 void store_daemon_free(struct store_daemon *b);
+
+/* --- marks: what rituald told the owner (tell.h) --- */
+
+/* The mark name (*found 0, and *at and *value 0, when there is none). */
+int store_mark_get(struct store *st, const char *name, time_t *at,
+		   long *value, int *found, struct err *err);
+/* Insert or replace the mark name. */
+int store_mark_set(struct store *st, const char *name, time_t at, long value,
+		   struct err *err);
+/* Remove it (no error when absent). */
+int store_mark_delete(struct store *st, const char *name, struct err *err);
+/* The original file name of image id (caller frees), or *name = NULL when
+ * it has none or the image is gone. */
+int store_media_name(struct store *st, int64_t id, char **name,
+		     struct err *err);
 
 /* --- housekeeping --- */
 
