@@ -394,11 +394,18 @@ static void raise_notice(struct tell_env *e, const struct notice *ev,
 {
 	struct err err = {{0}};
 	/* The log line is the record on a build without the notifier. */
-	if (ev->kind == NOTICE_DIGEST || ev->kind == NOTICE_PREFLIGHT)
-		log_info("%s raised (%zu bytes) event=%s",
-			 ev->kind == NOTICE_DIGEST ? "digest" : "pre-flight",
+	if (ev->kind == NOTICE_DIGEST || ev->kind == NOTICE_PREFLIGHT) {
+		const char *what = ev->kind == NOTICE_DIGEST ? "digest" : "pre-flight";
+		log_info("%s raised (%zu bytes) event=%s", what,
 			 ev->body ? strlen(ev->body) : 0, tell_kind_name(ev->kind));
-	else
+		/* Its text, one debug line per line (rituald -v). */
+		for (const char *p = ev->body ? ev->body : ""; *p;) {
+			const char *nl = strchr(p, '\n');
+			int n = nl ? (int)(nl - p) : (int)strlen(p);
+			log_debug("%s| %.*s", what, n, p);
+			p += n + (nl ? 1 : 0);
+		}
+	} else
 		log_info("%s; fix: %s event=%s account=%s", ev->message,
 			 ev->fix ? ev->fix : "-", tell_kind_name(ev->kind),
 			 ev->account ? ev->account : "-");

@@ -209,9 +209,16 @@ static int fb_check(struct pub_ctx *ctx, struct pub_check *out)
 	return rc;
 }
 
+/* Housekeeping: the Page token's expiry, as debug_token tells it. */
+static int fb_maintain(struct pub_ctx *ctx, struct pub_result *res)
+{
+	return meta_record_expiry(ctx, "Facebook", res);
+}
+
 const struct publisher facebook_publisher = {
 	.network = "facebook",
 	.publish = fb_publish,
 	.reconcile = fb_reconcile,
 	.check = fb_check,
+	.maintain = fb_maintain,
 };

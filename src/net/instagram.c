@@ -1166,8 +1166,8 @@ static int ig_maintain(struct pub_ctx *ctx, struct pub_result *res)
 
 	memset(res, 0, sizeof(*res));
 	res->cls = PUB_OK;
-	if (a->login != IG_LOGIN_INSTAGRAM)
-		return 0;           /* Page tokens never expire */
+	if (a->login != IG_LOGIN_INSTAGRAM)   /* the Page's token: ask Meta */
+		return meta_record_expiry(ctx, "Instagram", res);
 	if (stat(a->token_file, &sb) < 0) {
 		pub_result_set(res, PUB_AUTH, "cannot read the Instagram token file "
 			       "%s of account '%s' (%s): write the long-lived token "

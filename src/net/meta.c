@@ -382,3 +382,75 @@ int meta_response(const struct pub_ctx *ctx, int rc,
 			       resp->status, snippet);
 	return 0;
 }
+
+int meta_record_expiry(struct pub_ctx *ctx, const char *net,
+		       struct pub_result *res)
+{
+	const struct account *a = ctx->account;
+	time_t known;
+	memset(res, 0, sizeof(*res));
+	res->cls = PUB_OK;
+	if (!ctx->token)
+		return 0;
+	if (token_expiry_read(a->token_file, &known) &&
+	    (long long)known - (long long)ctx->now >
+		    (long long)ctx->cfg->notify.token_warn_days * 86400)
+		return 0;
+	char *it = http_escape(ctx->token);
+	char *url = meta_url(ctx, "debug_token?input_token=%s", it);
+	explicit_bzero(it, strlen(it));
+	free(it);
+	struct http_request req = {.method = "GET", .url = url,
+				   .bearer = ctx->token};
+	struct http_response resp;
+	json_t *root;
+	int rc = meta_perform(ctx, &req, &resp);
+	explicit_bzero(url, strlen(url));
+	free(url);
+	if (!meta_response(ctx, rc, &resp, 0, net, "reading the token's expiry "
+			   "(debug_token)", res, &root)) {
+		http_response_free(&resp);
+		return 0;
+	}
+	http_response_free(&resp);
+	json_t *d = json_object_get(root, "data");
+	if (!json_is_object(d)) {
+		pub_result_set(res, PUB_TRANSIENT, "%s's debug_token answer has no "
+			       "data; the token's expiry stays unknown", net);
+		json_decref(root);
+		return 0;
+	}
+	if (!json_is_true(json_object_get(d, "is_valid"))) {
+		json_t *e = json_object_get(d, "error");
+		const char *m = meta_str(e, "message");
+		pub_result_set(res, PUB_AUTH, "the %s token of account '%s' is no "
+			       "longer valid (%s): renew it with `ritual connect %s "
+			       "--account %s`", net, a->name, m ? m : "debug_token "
+			       "says is_valid false", network_name(a->network),
+			       a->name);
+		json_decref(root);
+		return 0;
+	}
+	long long exp = json_integer_value(json_object_get(d, "expires_at"));
+	long long data = json_integer_value(json_object_get(d,
+						"data_access_expires_at"));
+	long long when = exp > 0 && (data <= 0 || exp < data) ? exp
+			 : data > 0 ? data : 0;
+	json_decref(root);
+	struct err err = {{0}};
+	if (token_expiry_write(a->token_file, (time_t)when, &err) < 0) {
+		pub_result_set(res, PUB_OK, "cannot record the token's expiry: %s",
+			       err.msg);
+		return 0;
+	}
+	if (when > 0)
+		pub_result_set(res, PUB_OK, "token expiry recorded: %s in %lld days "
+			       "(debug_token: expires_at %lld, data_access_expires_at "
+			       "%lld)", exp > 0 && exp == when ? "expires"
+			       : "data access ends", (when - (long long)ctx->now) / 86400,
+			       exp, data);
+	else
+		pub_result_set(res, PUB_OK, "the token does not expire (debug_token: "
+			       "expires_at 0, no data_access_expires_at)");
+	return 0;
+}
