@@ -134,5 +134,64 @@ class DigestTest(E2ETest):
         env.stop_daemon()
 
 
+class TokenLifeTest(E2ETest):
+    """rituald's maintain() records a token's expiry where none is known."""
+
+    def expiry(self, env, net):
+        with open(os.path.join(env.dir, net + ".token.expires")) as f:
+            return int(f.read())
+
+    def test_facebook_expiry_from_debug_token(self):
+        env = self.make_env(networks=("facebook",))
+        env.run_once()
+        left = self.expiry(env, "facebook") - time.time()
+        # The fake's Page token: expires_at 0, data access for 90 days.
+        self.assertGreater(left, 89 * 86400)
+        self.assertLessEqual(left, 90 * 86400)
+        self.assertRegex(env.log(), r"token expiry recorded: data access ends in (89|90) days")
+        req = env.fake.requests(path="/v25.0/debug_token")
+        self.assertEqual(len(req), 1, req)
+        env.run_once()    # known now: not asked again
+        self.assertEqual(len(env.fake.requests(path="/v25.0/debug_token")), 1)
+
+    def test_revoked_facebook_token_is_reported_not_recorded(self):
+        env = self.make_env(networks=("facebook",))
+        env.fake.tokens(network="facebook", id="102030405060708", revoked=True)
+        env.run_once()
+        self.assertIn("while reading the token's expiry (debug_token). The token of account "
+                      "'facebook' is expired, revoked", env.log())
+        self.assertFalse(os.path.exists(os.path.join(env.dir, "facebook.token.expires")))
+
+    def test_linkedin_expiry_from_the_token_file(self):
+        env = self.make_env(networks=("linkedin",))
+        tok = os.path.join(env.dir, "linkedin.token")
+        env.run_once()
+        self.assertEqual(self.expiry(env, "linkedin"),
+                         int(os.path.getmtime(tok)) + 60 * 86400)
+        self.assertIn("write time plus LinkedIn's 60 days", env.log())
+
+    def test_linkedin_expiry_from_introspection(self):
+        env = self.make_env(networks=("linkedin",),
+                            fake_extra={"linkedin": {"client_id": "cid",
+                                                     "client_secret": "csecret-x1"}})
+        sec = os.path.join(env.dir, "li.secret")
+        with open(sec, "w") as f:
+            f.write("csecret-x1\n")
+        os.chmod(sec, 0o600)
+        with open(env.config) as f:
+            text = f.read()
+        text = text.replace('network = "linkedin";', 'network = "linkedin"; client_id = '
+                            '"cid"; client_secret_file = "li.secret";')
+        text += 'api = { linkedin_oauth = "%s"; };\n' % env.fake.base
+        with open(env.config, "w") as f:
+            f.write(text)
+        env.run_once()
+        want = env.fake.call("GET", "/_fake/tokens")["linkedin"]
+        self.assertIn("LinkedIn's token introspection", env.log())
+        left = self.expiry(env, "linkedin") - time.time()
+        self.assertGreater(left, 49 * 86400, want)   # the fake's 50 days
+        self.assertLessEqual(left, 50 * 86400)
+
+
 if __name__ == "__main__":
     unittest.main()
