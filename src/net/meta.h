@@ -98,5 +98,14 @@ char *meta_url(const struct pub_ctx *ctx, const char *fmt, ...) RT_PRINTF(2, 3);
  */
 int meta_record_expiry(struct pub_ctx *ctx, const char *net,
 		       struct pub_result *res);
+/* The debug_token question itself: 1 with *when (0 = never expires, as
+ * the API says) and res->message saying so; 0 with res classified when it
+ * could not tell (PUB_AUTH: the token is not valid). */
+int meta_token_expiry(struct pub_ctx *ctx, const char *net, time_t *when,
+		      struct pub_result *res);
+/* For check(): out->days_left / never_expires from debug_token (never
+ * assumed), appended to out->detail; else TOKEN_FILE.expires' days. */
+void meta_check_expiry(struct pub_ctx *ctx, const char *net,
+		       struct pub_check *out);
 
 #endif
