@@ -187,39 +187,6 @@ static int check_region(const char *v, struct err *err);
 static void set_network(void *base, int v);
 static void set_login(void *base, int v);
 static void set_fit(void *base, int v);
-int config_colour_parse(const char *s, unsigned char rgb[3])
-{
-	if (!s)
-		return -1;
-	if (strcmp(s, "white") == 0) {
-		rgb[0] = rgb[1] = rgb[2] = 255;
-		return 0;
-	}
-	if (strcmp(s, "black") == 0) {
-		rgb[0] = rgb[1] = rgb[2] = 0;
-		return 0;
-	}
-	if (s[0] != '#' || strlen(s) != 7)
-		return -1;
-	for (int i = 0; i < 3; i++) {
-		unsigned v = 0;
-		for (int k = 0; k < 2; k++) {
-			char ch = s[1 + 2 * i + k];
-			v <<= 4;
-			if (ch >= '0' && ch <= '9')
-				v |= (unsigned)(ch - '0');
-			else if (ch >= 'a' && ch <= 'f')
-				v |= (unsigned)(ch - 'a' + 10);
-			else if (ch >= 'A' && ch <= 'F')
-				v |= (unsigned)(ch - 'A' + 10);
-			else
-				return -1;
-		}
-		rgb[i] = (unsigned char)v;
-	}
-	return 0;
-}
-
 static int check_colour(const char *v, struct err *err);
 static const char *const fit_names[] = { "crop", "pad", NULL };
 static int check_smtp_url(const char *v, struct err *err);
@@ -514,6 +481,39 @@ static void set_login(void *base, int v)
 static void set_fit(void *base, int v)
 {
 	((struct config *)base)->media.fit = v;
+}
+
+int config_colour_parse(const char *s, unsigned char rgb[3])
+{
+	if (!s)
+		return -1;
+	if (strcmp(s, "white") == 0) {
+		rgb[0] = rgb[1] = rgb[2] = 255;
+		return 0;
+	}
+	if (strcmp(s, "black") == 0) {
+		rgb[0] = rgb[1] = rgb[2] = 0;
+		return 0;
+	}
+	if (s[0] != '#' || strlen(s) != 7)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		unsigned v = 0;
+		for (int k = 0; k < 2; k++) {
+			char ch = s[1 + 2 * i + k];
+			v <<= 4;
+			if (ch >= '0' && ch <= '9')
+				v |= (unsigned)(ch - '0');
+			else if (ch >= 'a' && ch <= 'f')
+				v |= (unsigned)(ch - 'a' + 10);
+			else if (ch >= 'A' && ch <= 'F')
+				v |= (unsigned)(ch - 'A' + 10);
+			else
+				return -1;
+		}
+		rgb[i] = (unsigned char)v;
+	}
+	return 0;
 }
 
 static int check_colour(const char *v, struct err *err)

@@ -34,6 +34,7 @@
 #include "ritual/schedule.h"
 #include "ritual/service.h"
 #include "ritual/store.h"
+#include "ritual/tell.h"
 
 #define MAX_SLEEP 60            /* seconds: cap every sleep */
 #define STOP_GRACE 8            /* seconds a request may run after TERM */
@@ -70,6 +71,7 @@ struct daemon {
 	time_t media_pruned_at;    /* last sweep of old images (media.keep_days) */
 	struct notifier *notifier; /* notices to the owner (issue 10) */
 	int told_trouble;          /* a NOTICE_DAEMON for refused writes is open */
+	struct tell_env tell;      /* token/queue warnings, digest, pre-flight */
 };
 
 static void on_signal(int sig)
@@ -924,6 +926,39 @@ static void maintain(struct daemon *d)
 	}
 }
 
+static int tell_raise_cb(void *ud, const struct notice *ev, time_t now,
+			 struct err *err)
+{
+	struct daemon *d = ud;
+	return notifier_raise(d->notifier, ev, now, err);
+}
+
+static int tell_resolve_cb(void *ud, enum notice_kind kind, const char *account,
+			   time_t now, struct err *err)
+{
+	struct daemon *d = ud;
+	return notifier_resolve(d->notifier, kind, account, now, err);
+}
+
+/* Token and queue warnings, the digest and the pre-flight (tell.h), once
+ * per turn of the loop; the pre-flight's requests only when no delivery
+ * is due within TELL_QUIET seconds (when/any: the next wake). Returns
+ * when it next wants a turn (0: no wish). */
+static time_t tell(struct daemon *d, time_t now, time_t when, int any)
+{
+	time_t wake = 0;
+	d->tell.cfg = d->cfg;
+	d->tell.st = d->st;
+	d->tell.http = d->http;
+	d->tell.media = d->media;
+	d->tell.quiet = !any || when > now + TELL_QUIET;
+	d->tell.raise = tell_raise_cb;
+	d->tell.resolve = tell_resolve_cb;
+	d->tell.ud = d;
+	tell_turn(&d->tell, now, &wake);
+	return wake;
+}
+
 static void reload(struct daemon *d)
 {
 	struct config *cfg = NULL;
@@ -1339,6 +1374,7 @@ int daemon_main(const struct daemon_options *opt)
 		}
 		trouble |= d->unrecorded;
 		trouble_notice(d, trouble, trouble ? err.msg : NULL);
+		time_t told_wake = trouble ? 0 : tell(d, now, when, any);
 		time_t nnext = 0;
 		if (notifier_work(d->notifier, time(NULL), &nnext, &err) < 0)
 			log_warnx("%s", err.msg);
@@ -1363,6 +1399,13 @@ int daemon_main(const struct daemon_options *opt)
 			long long now_ms = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 			long long left = (long long)when * 1000LL - now_ms;
 			timeout_ms = left < 0 ? 0 : left < timeout_ms ? left : timeout_ms;
+		}
+		if (told_wake > 0) {  /* wake at the digest's/pre-flight's minute */
+			long long left = ((long long)told_wake - (long long)time(NULL)) * 1000LL;
+			if (left < 0)
+				left = 0;
+			if (left < timeout_ms)
+				timeout_ms = left;
 		}
 		long wd_ms = svc_watchdog_ms();  /* WATCHDOG=1 at least this often */
 		if (wd_ms > 0 && timeout_ms > wd_ms)

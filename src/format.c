@@ -844,3 +844,14 @@ char *format_linkedin_visible(const char *wire)
 		return xstrdup("");
 	return buf_steal(&b);
 }
+
+int format_output_from_wire(enum network net, const char *wire,
+			    struct format_output *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->text = xstrdup(wire ? wire : "");
+	out->visible = net == NET_LINKEDIN ? format_linkedin_visible(out->text)
+					   : xstrdup(out->text);
+	count_text(out->visible, &out->length, &out->hashtags, &out->mentions);
+	return 0;
+}

@@ -167,9 +167,20 @@ static const char *const migration_notices =
 	"CREATE INDEX notice_outbox_due ON notice_outbox(next_try)"
 	" WHERE sent_at IS NULL;";
 
+/*
+ * Schema version 6 (issue 10): what rituald told the owner ahead
+ * (tell.h): the last digest and pre-flight sent, the token warnings told
+ * per account and expiry, the queue-dry warnings open.
+ */
+static const char *const migration_marks =
+	"CREATE TABLE marks("
+	" name TEXT PRIMARY KEY,"
+	" at INTEGER NOT NULL,"
+	" value INTEGER NOT NULL DEFAULT 0) STRICT;";
+
 static const char *const migrations[] = {migration_1, migration_2,
 					    migration_variants, migration_hash,
-					    migration_notices};
+					    migration_notices, migration_marks};
 _Static_assert(RT_ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION,
 	       "STORE_SCHEMA_VERSION (store.h) is the number of migrations");
 
@@ -1946,6 +1957,65 @@ int store_outbox_done(struct store *st, int64_t id, time_t now,
 		"UPDATE notice_outbox SET attempts = attempts + 1, next_try = ?2, "
 		"last_error = ?3 WHERE id = ?1", "iTt", id, next_try, error),
 		"recording a notice not sent");
+}
+
+/* ---- marks (what rituald told) ---- */
+
+int store_mark_get(struct store *st, const char *name, time_t *at,
+		   long *value, int *found, struct err *err)
+{
+	*found = 0;
+	*at = 0;
+	*value = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT at, value FROM marks WHERE name = ?", "t", name);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*at = (time_t)sqlite3_column_int64(s, 0);
+		*value = (long)sqlite3_column_int64(s, 1);
+		*found = 1;
+	} else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "reading a mark");
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int store_mark_set(struct store *st, const char *name, time_t at, long value,
+		   struct err *err)
+{
+	return run(st, err, prep(st, err,
+		"INSERT INTO marks(name, at, value) VALUES (?1, ?2, ?3) "
+		"ON CONFLICT(name) DO UPDATE SET at = ?2, value = ?3",
+		"tii", name, (int64_t)at, (int64_t)value), "writing a mark");
+}
+
+int store_mark_delete(struct store *st, const char *name, struct err *err)
+{
+	return run(st, err, prep(st, err, "DELETE FROM marks WHERE name = ?",
+				 "t", name), "removing a mark");
+}
+
+int store_media_name(struct store *st, int64_t id, char **name,
+		     struct err *err)
+{
+	*name = NULL;
+	sqlite3_stmt *s = prep(st, err, "SELECT name FROM media WHERE id = ?",
+			       "i", id);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*name = col_text(s, 0);
+	else if (rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_err(st, err, "reading an image's name");
+	}
+	sqlite3_finalize(s);
+	return 0;
 }
 
 /* ---- old images ---- */

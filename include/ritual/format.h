@@ -82,5 +82,10 @@ char *format_linkedin_escape(const char *text);
 /* The reverse, for the owner: a stored LinkedIn wire text as readers see
  * it ("{hashtag|\#|word}" -> "#word", "\(" -> "("). Caller frees. */
 char *format_linkedin_visible(const char *wire);
+/* A stored wire text as format_render's output for net (visible text and
+ * its counts), for format_check_limits against today's limits (the
+ * pre-flight). Caller frees with format_output_free. Returns 0. */
+int format_output_from_wire(enum network net, const char *wire,
+			    struct format_output *out);
 
 #endif

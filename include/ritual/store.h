@@ -32,8 +32,8 @@
 
 /* 2: the daemon's heartbeat, media.pruned; 3: media_variants (issue 13);
  * 4: deliveries.content_hash (issue 9, duplicate refusal); 5: notices and
- * notice_outbox (issue 10). */
-#define STORE_SCHEMA_VERSION 5
+ * notice_outbox (issue 10); 6: marks, what rituald told ahead (issue 10). */
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -414,6 +414,21 @@ int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
  * given up). */
 int store_outbox_done(struct store *st, int64_t id, time_t now,
 		      const char *error, time_t next_try, struct err *err);
+
+/* --- marks: what rituald told the owner (tell.h) --- */
+
+/* The mark name (*found 0, and *at and *value 0, when there is none). */
+int store_mark_get(struct store *st, const char *name, time_t *at,
+		   long *value, int *found, struct err *err);
+/* Insert or replace the mark name. */
+int store_mark_set(struct store *st, const char *name, time_t at, long value,
+		   struct err *err);
+/* Remove it (no error when absent). */
+int store_mark_delete(struct store *st, const char *name, struct err *err);
+/* The original file name of image id (caller frees), or *name = NULL when
+ * it has none or the image is gone. */
+int store_media_name(struct store *st, int64_t id, char **name,
+		     struct err *err);
 
 /* --- housekeeping --- */
 

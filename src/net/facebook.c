@@ -184,10 +184,9 @@ static int fb_check_run(struct pub_ctx *ctx, struct pub_check *out)
 	const char *name = meta_str(root, "name");
 	if (id && strcmp(id, ctx->account->page_id) == 0) {
 		out->ok = 1;
-		out->never_expires = 1;
 		snprintf(out->detail, sizeof(out->detail),
-			 "token valid for page \"%s\" (%s); Page tokens do not expire",
-			 name ? name : "?", id);
+			 "token valid for page \"%s\" (%s)", name ? name : "?", id);
+		meta_check_expiry(ctx, "Facebook", out);
 	} else {
 		snprintf(out->detail, sizeof(out->detail),
 			 "the token belongs to %s (%s), not to page %s",
@@ -209,9 +208,16 @@ static int fb_check(struct pub_ctx *ctx, struct pub_check *out)
 	return rc;
 }
 
+/* Housekeeping: the Page token's expiry, as debug_token tells it. */
+static int fb_maintain(struct pub_ctx *ctx, struct pub_result *res)
+{
+	return meta_record_expiry(ctx, "Facebook", res);
+}
+
 const struct publisher facebook_publisher = {
 	.network = "facebook",
 	.publish = fb_publish,
 	.reconcile = fb_reconcile,
 	.check = fb_check,
+	.maintain = fb_maintain,
 };

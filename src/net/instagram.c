@@ -1055,7 +1055,6 @@ static int ig_check_run(struct pub_ctx *ctx, struct pub_check *out)
 
 	memset(out, 0, sizeof(*out));
 	out->days_left = -1;
-	out->never_expires = !ig_login;  /* a Page token has no expiry date */
 	if (ig_login) {
 		ok = ig_get(ctx, 0, "checking the token", &r, &e, &root,
 			    "me?fields=user_id,username");
@@ -1111,6 +1110,8 @@ static int ig_check_run(struct pub_ctx *ctx, struct pub_check *out)
 	snprintf(out->detail, sizeof(out->detail), "token valid for @%s (%s)",
 		 name ? name : "?", id);
 	json_decref(root);
+	if (!ig_login)   /* the Page's token: its expiry as Meta says */
+		meta_check_expiry(ctx, "Instagram", out);
 
 	long used, total;
 	if (read_quota(ctx, &used, &total) == 0 && total > 0)
@@ -1166,8 +1167,8 @@ static int ig_maintain(struct pub_ctx *ctx, struct pub_result *res)
 
 	memset(res, 0, sizeof(*res));
 	res->cls = PUB_OK;
-	if (a->login != IG_LOGIN_INSTAGRAM)
-		return 0;           /* Page tokens never expire */
+	if (a->login != IG_LOGIN_INSTAGRAM)   /* the Page's token: ask Meta */
+		return meta_record_expiry(ctx, "Instagram", res);
 	if (stat(a->token_file, &sb) < 0) {
 		pub_result_set(res, PUB_AUTH, "cannot read the Instagram token file "
 			       "%s of account '%s' (%s): write the long-lived token "

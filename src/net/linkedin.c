@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "linkedin_internal.h"
 #include "ritual/http.h"
@@ -1300,10 +1301,98 @@ static int li_check(struct pub_ctx *ctx, struct pub_check *out)
 	return rc;
 }
 
+#define LI_TOKEN_LIFE (60L * 86400)   /* what LinkedIn's token answer gives */
+
+/* LinkedIn's token introspection with the account's client credentials:
+ * 1 with *expires (0 when the answer has none), 0 when it could not tell,
+ * -1 with res set (PUB_AUTH) when LinkedIn says the token is not active. */
+static int li_introspect(struct pub_ctx *ctx, time_t *expires,
+			 struct pub_result *res)
+{
+	const struct account *a = ctx->account;
+	char *secret = NULL;
+	struct err err = {{0}};
+	if (!a->client_id || !a->client_secret_file ||
+	    read_secret_file(a->client_secret_file, &secret, &err) < 0)
+		return 0;
+	char *url = xasprintf("%s/oauth/v2/introspectToken",
+			      ctx->cfg->api.linkedin_oauth);
+	struct http_part form[] = {
+		{.name = "client_id", .value = a->client_id},
+		{.name = "client_secret", .value = secret},
+		{.name = "token", .value = ctx->token},
+	};
+	struct http_request req = {.method = "POST", .url = url, .form = form,
+				   .nform = 3};
+	struct http_response resp;
+	int rc = http_perform(ctx->http, &req, &resp), out = 0;
+	secret_free(secret);
+	free(url);
+	json_t *root = rc == 0 && resp.status == 200
+			       ? json_loadb(resp.body, resp.body_len, 0, NULL) : NULL;
+	if (json_is_object(root)) {
+		json_t *act = json_object_get(root, "active");
+		json_t *st = json_object_get(root, "status");
+		if (json_is_false(act)) {
+			pub_result_set(res, PUB_AUTH, "LinkedIn says the token of "
+				       "account '%s' is %s: renew it with `ritual "
+				       "connect linkedin --account %s`", a->name,
+				       json_is_string(st) ? json_string_value(st)
+							  : "not active", a->name);
+			out = -1;
+		} else if (json_is_true(act)) {
+			json_int_t e = json_integer_value(json_object_get(root,
+								"expires_at"));
+			*expires = e > 0 ? (time_t)e : 0;
+			out = 1;
+		}
+	}
+	json_decref(root);
+	http_response_free(&resp);
+	return out;
+}
+
+/*
+ * Housekeeping: record the token's expiry when TOKEN_FILE.expires has none
+ * to trust (a token written by hand, or replaced since): LinkedIn's token
+ * introspection where the account has client_id and client_secret_file,
+ * else the token file's write time plus the 60 days LinkedIn gives a token.
+ */
+static int li_maintain(struct pub_ctx *ctx, struct pub_result *res)
+{
+	const struct account *a = ctx->account;
+	time_t exp = 0;
+	struct stat sb;
+	struct err err = {{0}};
+	memset(res, 0, sizeof(*res));
+	res->cls = PUB_OK;
+	if (token_expiry_read(a->token_file, &exp) || !ctx->token)
+		return 0;
+	int r = li_introspect(ctx, &exp, res);
+	if (r < 0)
+		return 0;
+	const char *how = "LinkedIn's token introspection";
+	if (r == 0 || exp == 0) {
+		if (stat(a->token_file, &sb) < 0)
+			return 0;
+		exp = sb.st_mtime + LI_TOKEN_LIFE;
+		how = "the token file's write time plus LinkedIn's 60 days";
+	}
+	if (token_expiry_write(a->token_file, exp, &err) < 0)
+		pub_result_set(res, PUB_OK, "cannot record the token's expiry: %s",
+			       err.msg);
+	else
+		pub_result_set(res, PUB_OK, "token expiry recorded from %s: %lld "
+			       "days left", how,
+			       ((long long)exp - (long long)ctx->now) / 86400);
+	return 0;
+}
+
 const struct publisher linkedin_publisher = {
 	.network = "linkedin",
 	.publish = li_publish,
 	.reconcile = li_reconcile,
 	.check = li_check,
-	.maintain = NULL,  /* no refresh tokens without partner status */
+	.maintain = li_maintain,  /* the token's expiry (no refresh tokens
+				   * without partner status) */
 };

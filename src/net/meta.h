@@ -87,4 +87,28 @@ const char *meta_str(json_t *obj, const char *key);
 /* Build "base/suffix" (suffix without a leading '/'); caller frees. */
 char *meta_url(const struct pub_ctx *ctx, const char *fmt, ...) RT_PRINTF(2, 3);
 
+/*
+ * maintain()'s part for a Facebook Login token (a Page token, or the
+ * Instagram account's through its Page): when TOKEN_FILE.expires has none
+ * to trust (absent, or older than the token file: first use, a new token)
+ * or ends within notify.token_warn_days (Meta extends data access with
+ * use), ask debug_token (the token asks about itself) and record the
+ * sooner of expires_at (0 = never, as the API says) and
+ * data_access_expires_at (a Page's data access ends after 90 days without
+ * use). net: "Facebook" or "Instagram". Returns 0 with res as maintain()'s:
+ * PUB_OK (message says what was recorded), PUB_AUTH when the token is no
+ * longer valid, or the request's class.
+ */
+int meta_record_expiry(struct pub_ctx *ctx, const char *net,
+		       struct pub_result *res);
+/* The debug_token question itself: 1 with *when (0 = never expires, as
+ * the API says) and res->message saying so; 0 with res classified when it
+ * could not tell (PUB_AUTH: the token is not valid). */
+int meta_token_expiry(struct pub_ctx *ctx, const char *net, time_t *when,
+		      struct pub_result *res);
+/* For check(): out->days_left / never_expires from debug_token (never
+ * assumed), appended to out->detail; else TOKEN_FILE.expires' days. */
+void meta_check_expiry(struct pub_ctx *ctx, const char *net,
+		       struct pub_check *out);
+
 #endif

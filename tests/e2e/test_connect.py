@@ -213,7 +213,7 @@ class ConnectTest(ConnectBase):
             "GET /v25.0/dialog/oauth", "POST /v25.0/dialog/oauth/allow",
             "POST /v25.0/oauth/access_token", "POST /v25.0/oauth/access_token",
             "GET /v25.0/debug_token", "GET /v25.0/me/accounts", "GET /v25.0/debug_token",
-            "GET /v25.0/me"])
+            "GET /v25.0/me", "GET /v25.0/debug_token"])   # the check asks its expiry too
         self.assertIn("Facebook says the Page token does not expire (expires_at 0)", out)
         self.assertIn("its data access lasts until", out)
         seq = env.fake.requests()[-1]["seq"]

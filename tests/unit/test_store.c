@@ -462,6 +462,7 @@ static void test_hash_migration_hashes_existing_rows(void **state)
 	py_sql(f->path, "DROP INDEX deliveries_account_hash; "
 	       "ALTER TABLE deliveries DROP COLUMN content_hash; "
 	       "DROP TABLE notice_outbox; DROP TABLE notices; "  /* schema 5 */
+	       "DROP TABLE marks; "                               /* schema 6 */
 	       "PRAGMA user_version=3;");
 	assert_int_equal(store_open(f->path, STORE_CREATE, &f->st, &err), 0);
 	char h[STORE_HASH_LEN + 1];
