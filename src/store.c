@@ -125,8 +125,24 @@ static const char *const migration_hash =
 	"  WHERE p.id = deliveries.post_id));"
 	"CREATE INDEX deliveries_account_hash ON deliveries(account, content_hash);";
 
+/*
+ * The queue's indexes (issue 11): partial indexes per account on the
+ * pending, in-flight and published deliveries, so that claiming and the
+ * next wake are index lookups (see sql_claim). Only CREATE INDEX IF NOT
+ * EXISTS: it may be ordered after any other migration when branches are
+ * merged (planned as schema version 7, after the notices table).
+ */
+static const char *const migration_queue_indexes =
+	"CREATE INDEX IF NOT EXISTS deliveries_pending_account ON"
+	" deliveries(account, next_attempt) WHERE state = 'pending';"
+	"CREATE INDEX IF NOT EXISTS deliveries_sending_account ON"
+	" deliveries(account) WHERE state = 'sending';"
+	"CREATE INDEX IF NOT EXISTS deliveries_published_account ON"
+	" deliveries(account, published_at) WHERE state = 'published';";
+
 static const char *const migrations[] = {migration_1, migration_2,
-					    migration_variants, migration_hash};
+					    migration_variants, migration_hash,
+					    migration_queue_indexes};
 _Static_assert(RT_ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION,
 	       "STORE_SCHEMA_VERSION (store.h) is the number of migrations");
 
@@ -1239,11 +1255,101 @@ fail:
 
 /* ---- the daemon ---- */
 
-/* Deliveries that could be claimed at :now (bound as ?1, min_gap as ?2). */
-#define CLAIMABLE                                                            \
-	" FROM deliveries d WHERE d.state = 'pending'"                        \
-	" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = d.account"  \
-	"  AND a.paused)"
+/*
+ * The queue's two hot queries, written so that their cost grows with the
+ * number of accounts that have pending deliveries, not with the number of
+ * deliveries (issue 11): a skip-scan over the partial index
+ * deliveries_pending_account (account, next_attempt) WHERE state =
+ * 'pending' lists those accounts (one index SEARCH each), and per account
+ * the earliest pending delivery, the one in flight (partial index on
+ * state = 'sending') and the last publication (partial index on
+ * state = 'published') are one index SEARCH each. The state literals must
+ * stay literals: SQLite uses a partial index only when the query's WHERE
+ * names the same term. ?1 is now, ?2 min_gap. store_explain() shows the
+ * plans (the unit test asserts them).
+ */
+#define PENDING_ACCOUNTS                                                      \
+	"WITH RECURSIVE acc(name) AS ("                                       \
+	" SELECT (SELECT MIN(account) FROM deliveries INDEXED BY"             \
+	"  deliveries_pending_account WHERE state = 'pending')"               \
+	" UNION ALL"                                                          \
+	" SELECT (SELECT MIN(account) FROM deliveries INDEXED BY"             \
+	"  deliveries_pending_account WHERE state = 'pending'"                \
+	"  AND account > acc.name) FROM acc WHERE acc.name IS NOT NULL)"
+
+/* The most overdue claimable delivery: per account its earliest pending
+ * delivery, if the account is neither paused nor held, has nothing in
+ * flight and published nothing within min_gap. */
+static const char sql_claim[] =
+	PENDING_ACCOUNTS ","
+	" cand(id, next_attempt) AS ("
+	"  SELECT (SELECT d.id FROM deliveries d WHERE d.state = 'pending'"
+	"    AND d.account = acc.name ORDER BY d.next_attempt, d.id LIMIT 1),"
+	"   (SELECT MIN(d.next_attempt) FROM deliveries d WHERE"
+	"    d.state = 'pending' AND d.account = acc.name)"
+	"  FROM acc WHERE acc.name IS NOT NULL"
+	"  AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = acc.name"
+	"   AND (a.paused OR a.hold_until > ?1))"
+	"  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.state = 'sending'"
+	"   AND e.account = acc.name)"
+	"  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE"
+	"   e.state = 'published' AND e.account = acc.name"
+	"   AND e.published_at > ?1 - ?2))"
+	" SELECT id FROM cand WHERE next_attempt <= ?1"
+	" ORDER BY next_attempt, id LIMIT 1";
+
+/* When the next claim could succeed: per account that is not paused, the
+ * latest of its earliest next attempt, its hold and its last publication
+ * plus min_gap; the earliest of those. */
+static const char sql_next_wake[] =
+	PENDING_ACCOUNTS
+	" SELECT MIN(MAX("
+	"  (SELECT MIN(d.next_attempt) FROM deliveries d WHERE"
+	"   d.state = 'pending' AND d.account = acc.name),"
+	"  COALESCE((SELECT a.hold_until FROM accounts a WHERE"
+	"   a.name = acc.name), 0),"
+	"  COALESCE((SELECT MAX(e.published_at) FROM deliveries e WHERE"
+	"   e.state = 'published' AND e.account = acc.name) + ?2, 0)))"
+	" FROM acc WHERE acc.name IS NOT NULL"
+	" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = acc.name"
+	"  AND a.paused)";
+
+int store_explain(struct store *st, const char *which, char **plan,
+		  struct err *err)
+{
+	*plan = NULL;
+	const char *sql = strcmp(which, "claim") == 0 ? sql_claim
+			  : strcmp(which, "next_wake") == 0 ? sql_next_wake
+			  : NULL;
+	if (!sql)
+		return err_set(err, "no query named %s", which);
+	char *q = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *s = prep(st, err, q, "ii", (int64_t)0, (int64_t)0);
+	free(q);
+	if (!s)
+		return -1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		sqlite3_finalize(s);
+		return err_set(err, "explaining a query: out of memory");
+	}
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 3);
+		fprintf(f, "%d %d %s\n", sqlite3_column_int(s, 0),
+			sqlite3_column_int(s, 1), t ? (const char *)t : "");
+	}
+	sqlite3_finalize(s);
+	fclose(f);
+	if (rc != SQLITE_DONE) {
+		free(buf);
+		return db_err(st, err, "explaining a query");
+	}
+	*plan = buf;
+	return 0;
+}
 
 int store_claim(struct store *st, time_t now, long min_gap,
 		struct store_delivery **out, struct err *err)
@@ -1251,15 +1357,7 @@ int store_claim(struct store *st, time_t now, long min_gap,
 	*out = NULL;
 	if (store_begin(st, err) < 0)
 		return -1;
-	sqlite3_stmt *s = prep(st, err,
-		"SELECT d.id" CLAIMABLE
-		" AND d.next_attempt <= ?1"
-		" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = d.account"
-		"  AND a.hold_until > ?1)"
-		" AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.account ="
-		"  d.account AND e.id != d.id AND (e.state = 'sending' OR"
-		"  (e.state = 'published' AND e.published_at > ?1 - ?2)))"
-		" ORDER BY d.next_attempt, d.id LIMIT 1",
+	sqlite3_stmt *s = prep(st, err, sql_claim,
 		"ii", (int64_t)now, (int64_t)min_gap);
 	if (!s)
 		goto fail;
@@ -1310,13 +1408,8 @@ int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
 		    int *any, struct err *err)
 {
 	*any = 0;
-	sqlite3_stmt *s = prep(st, err,
-		"SELECT MIN(MAX(d.next_attempt,"
-		"  COALESCE((SELECT a.hold_until FROM accounts a WHERE a.name ="
-		"   d.account), 0),"
-		"  COALESCE((SELECT MAX(e.published_at) + ?2 FROM deliveries e"
-		"   WHERE e.account = d.account AND e.state = 'published'), 0)))"
-		CLAIMABLE, "ii", (int64_t)now, (int64_t)min_gap);
+	sqlite3_stmt *s = prep(st, err, sql_next_wake, "ii", (int64_t)now,
+			       (int64_t)min_gap);
 	if (!s)
 		return -1;
 	int rc = sqlite3_step(s);

@@ -31,8 +31,9 @@
 #include "ritual/util.h"
 
 /* 2: the daemon's heartbeat, media.pruned; 3: media_variants (issue 13);
- * 4: deliveries.content_hash (issue 9, duplicate refusal). */
-#define STORE_SCHEMA_VERSION 4
+ * 4: deliveries.content_hash (issue 9, duplicate refusal); 5: the queue's
+ * per-account partial indexes (issue 11). */
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -260,6 +261,14 @@ int store_claim(struct store *st, time_t now, long min_gap,
  * next attempt, the account's hold and min_gap), *any = 0 if never. */
 int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
 		    int *any, struct err *err);
+/* Both queries above cost one index search per account with pending
+ * deliveries, whatever the number of deliveries. store_explain puts in
+ * *plan (caller frees) the EXPLAIN QUERY PLAN of which ("claim" or
+ * "next_wake"), one line per plan step, "ID PARENT DETAIL" (SQLite's
+ * columns: PARENT 0 is the top level), so that a test can check that no
+ * step loops over the deliveries. -1 for another name. */
+int store_explain(struct store *st, const char *which, char **plan,
+		  struct err *err);
 /* Phase -> commit, commit_at = now; on disk (synchronous=FULL) on return.
  * At the delivery's first mark it also records, in the same transaction,
  * the progress keys "first_commit_at" (now) and, when clock is not NULL,
