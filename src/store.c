@@ -660,13 +660,21 @@ int store_delivery_insert(struct store *st, int64_t post_id,
 int store_taken_list(struct store *st, const char *account, time_t from,
 		     struct store_taken **out, size_t *n, struct err *err)
 {
+	return store_taken_between(st, account, from, 0, out, n, err);
+}
+
+int store_taken_between(struct store *st, const char *account, time_t from,
+			time_t to, struct store_taken **out, size_t *n,
+			struct err *err)
+{
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *s = prep(st, err,
 		"SELECT due, post_id FROM deliveries WHERE account = ? AND "
-		"due >= ? AND state IN ('pending','sending','unknown','published') "
+		"due >= ? AND (?3 IS NULL OR due <= ?3) AND "
+		"state IN ('pending','sending','unknown','published') "
 		"ORDER BY due, post_id",
-		"ti", account, (int64_t)from);
+		"tiT", account, (int64_t)from, to);
 	if (!s)
 		return -1;
 	struct store_taken *v = NULL;

@@ -171,6 +171,12 @@ struct store_taken {
 };
 int store_taken_list(struct store *st, const char *account, time_t from,
 		     struct store_taken **out, size_t *n, struct err *err);
+/* The same, due in [from, to] only (to = 0: no end): a batch with only
+ * explicit times reads the neighbourhood of its times, not the account's
+ * whole future (a million queued). */
+int store_taken_between(struct store *st, const char *account, time_t from,
+			time_t to, struct store_taken **out, size_t *n,
+			struct err *err);
 
 /* The identity of what a delivery sends: SHA-256 (hex) over the exact wire
  * text and the SHA-256 of the image bytes (image NULL: no image). Stored
