@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -27,6 +28,8 @@ struct store {
 	int have_id;        /* dev/ino below are known */
 	dev_t dev;
 	ino_t ino;
+	const volatile sig_atomic_t *stop;  /* store_set_interrupt's flag */
+	int interruptible;  /* inside a read that may be abandoned on *stop */
 };
 
 /* Schema version 1. Later versions append to migrations[]. */
@@ -566,6 +569,30 @@ fail_nodb:
 	free(st->path);
 	free(st);
 	return -1;
+}
+
+/* SQLite's progress handler, every PROGRESS_OPS virtual-machine steps:
+ * non-zero ends the running statement with SQLITE_INTERRUPT. Only the
+ * queries marked interruptible (the daemon's claim, next wake and count;
+ * never a write that records an outcome) honour the flag. */
+#define PROGRESS_OPS 1000
+
+static int on_progress(void *arg)
+{
+	const struct store *st = arg;
+	return st->interruptible && st->stop && *st->stop;
+}
+
+void store_set_interrupt(struct store *st, const volatile sig_atomic_t *flag)
+{
+	st->stop = flag;
+	sqlite3_progress_handler(st->db, flag ? PROGRESS_OPS : 0,
+				 flag ? on_progress : NULL, st);
+}
+
+int store_interrupted(const struct store *st)
+{
+	return st->stop && *st->stop;
 }
 
 void store_close(struct store *st)
@@ -1369,7 +1396,9 @@ int store_claim(struct store *st, time_t now, long min_gap,
 		"ii", (int64_t)now, (int64_t)min_gap);
 	if (!s)
 		goto fail;
+	st->interruptible = 1;
 	int rc = sqlite3_step(s);
+	st->interruptible = 0;
 	if (rc == SQLITE_DONE) {
 		sqlite3_finalize(s);
 		store_rollback(st);
@@ -1420,7 +1449,9 @@ int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
 			       (int64_t)min_gap);
 	if (!s)
 		return -1;
+	st->interruptible = 1;
 	int rc = sqlite3_step(s);
+	st->interruptible = 0;
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);
 		return db_err(st, err, "finding the next due post");
@@ -1733,7 +1764,10 @@ int store_pending_due_count(struct store *st, time_t from, time_t to,
 		" AND due >= ?1 AND due <= ?2", "ii", (int64_t)from, (int64_t)to);
 	if (!s)
 		return -1;
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	st->interruptible = 1;
+	int rc = sqlite3_step(s);
+	st->interruptible = 0;
+	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);
 		return db_err(st, err, "counting the posts due");
 	}

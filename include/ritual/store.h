@@ -25,6 +25,7 @@
 #define RITUAL_STORE_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -59,6 +60,16 @@ enum store_open_flags {
  * folder or a full disk, what to do. */
 int store_open(const char *path, int flags, struct store **out, struct err *err);
 void store_close(struct store *st);
+
+/* Let the daemon's potentially long reads (store_claim's search,
+ * store_next_wake, store_pending_due_count) be abandoned when *flag becomes
+ * non-zero, e.g. from a SIGTERM handler: SQLite's progress handler checks it
+ * every 1,000 steps, and such a call then fails (-1, "interrupted"), having
+ * changed nothing. Writes that record outcomes never are. flag NULL turns
+ * it off; the flag must outlive the store. */
+void store_set_interrupt(struct store *st, const volatile sig_atomic_t *flag);
+/* Whether that flag is set (a failure was the interrupt, not the disk). */
+int store_interrupted(const struct store *st);
 const char *store_path(const struct store *st);
 
 /* The device and inode of the file store_open opened (stat of the path

@@ -6,6 +6,7 @@
  * should, and a database from a newer ritual is refused.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -289,6 +290,53 @@ static void test_claim_and_wake_are_index_lookups(void **state)
 	assert_indexed_plan(plan);
 	free(plan);
 	assert_int_equal(store_explain(f->st, "nothing", &plan, &err), -1);
+}
+
+/* With the interrupt flag set (SIGTERM), the daemon's long reads give up
+ * with an error and change nothing; cleared, they work again. A queue of
+ * many accounts makes the query long enough for the progress handler to
+ * run (every 1,000 steps). */
+static void test_interrupt_flag_ends_long_reads(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	static volatile sig_atomic_t stop;
+	char kind[] = "tip", body[] = "Body", src[] = "/p/a.post";
+	char h[STORE_HASH_LEN + 1];
+	store_content_hash("text", NULL, 0, h);
+	assert_int_equal(store_begin(f->st, &err), 0);
+	for (int i = 0; i < 2000; i++) {
+		struct store_post p = {.kind = kind, .body = body, .source = src,
+				       .due = 5000 + i, .created = 1};
+		int64_t id;
+		char acct[32];
+		snprintf(acct, sizeof(acct), "acct%04d", i);
+		assert_int_equal(store_post_insert(f->st, &p, &id, &err), 0);
+		assert_int_equal(store_delivery_insert(f->st, id, acct, "facebook",
+						       "text", h, 5000 + i, NULL, &err), 0);
+	}
+	assert_int_equal(store_commit(f->st, &err), 0);
+	store_set_interrupt(f->st, &stop);
+	time_t when;
+	int any;
+	struct store_delivery *d;
+	stop = 1;
+	assert_true(store_interrupted(f->st));
+	assert_int_equal(store_next_wake(f->st, 1000, 0, &when, &any, &err), -1);
+	assert_non_null(strstr(err.msg, "interrupt"));
+	assert_int_equal(store_claim(f->st, 9000, 0, &d, &err), -1);
+	assert_null(d);
+	/* writes that record outcomes are not interrupted */
+	assert_int_equal(store_account_hold(f->st, "acct0000", 100, "x", &err), 0);
+	stop = 0;
+	assert_int_equal(store_next_wake(f->st, 1000, 0, &when, &any, &err), 0);
+	assert_true(any);
+	assert_int_equal(when, 5000);
+	assert_int_equal(store_claim(f->st, 9000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_int_equal(d->due, 5000);   /* nothing was claimed before */
+	store_deliveries_free(d, 1);
+	store_set_interrupt(f->st, NULL);
 }
 
 static void test_owner_actions(void **state)
@@ -616,6 +664,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_min_gap_spaces_an_accounts_posts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_in_flight_per_account_among_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim_and_wake_are_index_lookups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_flag_ends_long_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_requires_the_expected_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
