@@ -141,7 +141,9 @@ static const char *const migration_queue_indexes =
 	"CREATE INDEX IF NOT EXISTS deliveries_sending_account ON"
 	" deliveries(account) WHERE state = 'sending';"
 	"CREATE INDEX IF NOT EXISTS deliveries_published_account ON"
-	" deliveries(account, published_at) WHERE state = 'published';";
+	" deliveries(account, published_at) WHERE state = 'published';"
+	"CREATE INDEX IF NOT EXISTS posts_due ON posts(due);"
+	"CREATE INDEX IF NOT EXISTS deliveries_state_due ON deliveries(state, due);";
 
 static const char *const migrations[] = {migration_1, migration_2,
 					    migration_variants, migration_hash,
@@ -936,6 +938,93 @@ int store_posts_list(struct store *st, int all, struct store_post ***out,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
+		store_posts_free(v, count);
+		return db_err(st, err, "listing posts");
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (post_load_deliveries(st, v[i], err) < 0) {
+			store_posts_free(v, count);
+			return -1;
+		}
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+/* The default view's test of one post p: live, or over within the last
+ * 7 days (?1 = now - 7 days). */
+#define POST_RECENT                                                          \
+	" (p.due >= ?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE"           \
+	"  d.post_id = p.id AND (d.state IN ('pending','sending','unknown') OR" \
+	"  COALESCE(d.published_at, d.claimed_at, d.due) >= ?1)))"
+
+int store_posts_page(struct store *st, int all, time_t now, int64_t after,
+		     size_t limit, struct store_post ***out, size_t *n,
+		     int *more, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	*more = 0;
+	time_t week = now - 7 * 86400;
+	int64_t after_due = INT64_MIN, after_id = 0;
+	sqlite3_stmt *s;
+	if (after > 0) {
+		s = prep(st, err, "SELECT due FROM posts WHERE id = ?", "i", after);
+		if (!s)
+			return -1;
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			after_due = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return err_set(err, "no post %lld (the --after of a page is "
+				       "the last id of the one before)",
+				       (long long)after);
+		if (rc != SQLITE_ROW)
+			return db_err(st, err, "listing posts");
+		after_id = after;
+	}
+	/* Where the default view starts: a week ago, or the oldest delivery
+	 * still live or over within the week (one index lookup per state on
+	 * deliveries_state_due), so that years of history are not walked. */
+	int64_t start = INT64_MIN;
+	if (!all) {
+		start = (int64_t)week;
+		s = prep(st, err,
+			"SELECT MIN((SELECT MIN(due) FROM deliveries WHERE state = 'pending'),"
+			" (SELECT MIN(due) FROM deliveries WHERE state = 'sending'),"
+			" (SELECT MIN(due) FROM deliveries WHERE state = 'unknown'))", "");
+		if (!s)
+			return -1;
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_type(s, 0) != SQLITE_NULL &&
+		    sqlite3_column_int64(s, 0) < start)
+			start = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	s = prep(st, err,
+		"SELECT " POST_COLS " FROM posts p INDEXED BY posts_due"
+		" WHERE (p.due, p.id) > (?2, ?3) AND p.due >= ?4"
+		" AND (?5 OR" POST_RECENT ")"
+		" ORDER BY p.due, p.id LIMIT ?6",
+		"iiiiii", (int64_t)week, after_due, after_id, start,
+		(int64_t)(all != 0), (int64_t)limit + 1);
+	if (!s)
+		return -1;
+	struct store_post **v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == limit) {
+			*more = 1;
+			break;
+		}
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		v[count++] = post_from_row(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		store_posts_free(v, count);
 		return db_err(st, err, "listing posts");
 	}

@@ -218,6 +218,16 @@ int store_post_get(struct store *st, int64_t id, struct store_post **out,
  * pending, sending or unknown, or that failed/missed in the last 7 days. */
 int store_posts_list(struct store *st, int all, struct store_post ***out,
 		     size_t *n, struct err *err);
+/* One page of the list, in the order of store_posts_list (due, then id):
+ * at most limit posts after post `after` (0: from the start; a post that
+ * does not exist is an error). all = 0: posts with a delivery pending,
+ * sending or unknown, or due or over (published, failed, missed) within
+ * the 7 days before now. *more = 1 when posts follow the page. Walks the
+ * posts_due index from the oldest live delivery or a week ago, whichever
+ * is earlier: a page costs its own rows, not the history. */
+int store_posts_page(struct store *st, int all, time_t now, int64_t after,
+		     size_t limit, struct store_post ***out, size_t *n,
+		     int *more, struct err *err);
 void store_post_free(struct store_post *p);
 void store_posts_free(struct store_post **v, size_t n);
 int store_media_get(struct store *st, int64_t id, struct store_media **out,

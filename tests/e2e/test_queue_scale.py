@@ -60,6 +60,70 @@ class StopUnderLoad(E2ETest):
         self.assertIn("stopping on signal", env.log())
 
 
+class ListPages(E2ETest):
+    def setUp(self):
+        super().setUp()
+        self.env = self.make_env()
+        new_db(self.env)
+        now = int(time.time())
+        # 3,000 published long ago (ids 1..3000), 5 published yesterday
+        # (3001..3005), 2,500 pending from tomorrow on (3006..5505).
+        fill(self.env, 3000, now - 400 * 86400, step=3600, state="published")
+        fill(self.env, 5, now - 86400, state="published", first=3001)
+        fill(self.env, 2500, now + 86400, first=3006)
+
+    def test_default_list_is_bounded(self):
+        """The default list shows what is pending and the last 7 days, and
+        at most a page of it (the old list printed everything)."""
+        v = self.env.ritual_json("list", "--json")
+        self.assertIsInstance(v, list)
+        ids = [p["id"] for p in v]
+        self.assertTrue(ids, "nothing listed")
+        self.assertTrue(all(i > 3000 for i in ids), "old posts in the default list")
+        self.assertEqual(ids[:5], [3001, 3002, 3003, 3004, 3005])
+        self.assertLessEqual(len(ids), 1000)
+        self.assertLess(len(ids), 2505, "the default list is not bounded")
+        p = self.env.ritual("list", "--json")
+        self.assertIn("--after %d" % ids[-1], p.stderr)
+        text = self.env.ritual("list")
+        self.assertLessEqual(len(text.stdout.splitlines()), 1003)
+        self.assertIn("--after %d" % ids[-1], text.stdout + text.stderr)
+
+    def test_all_pages_with_limit_and_after(self):
+        """--all --limit N --after ID walks every post once, in list order,
+        JSON arrays with today's field names."""
+        seen = []
+        after = None
+        pages = 0
+        while True:
+            args = ["list", "--all", "--json", "--limit", "700"]
+            if after is not None:
+                args += ["--after", str(after)]
+            v = self.env.ritual_json(*args)
+            self.assertIsInstance(v, list)
+            if not v:
+                break
+            self.assertLessEqual(len(v), 700)
+            for k in ("id", "due", "deliveries"):
+                self.assertIn(k, v[0])
+            seen += [p["id"] for p in v]
+            after = v[-1]["id"]
+            pages += 1
+            self.assertLess(pages, 20, "paging does not end")
+        self.assertEqual(seen, list(range(1, 5506)))
+        self.assertEqual(pages, 8)
+        last = self.env.ritual_json("list", "--all", "--json", "--limit", "3", "--after", "5502")
+        self.assertEqual([p["id"] for p in last], [5503, 5504, 5505])
+
+    def test_bad_paging_arguments(self):
+        for args in (["--limit", "0"], ["--limit", "x"], ["--after", "-3"], ["--limit"]):
+            p = self.env.ritual("list", *args, expect=None)
+            self.assertEqual(p.returncode, 64, (args, p.stdout, p.stderr))
+        p = self.env.ritual("list", "--after", "999999", expect=None)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("999999", p.stderr)
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
