@@ -30,6 +30,9 @@ struct store {
 	ino_t ino;
 	const volatile sig_atomic_t *stop;  /* store_set_interrupt's flag */
 	int interruptible;  /* inside a read that may be abandoned on *stop */
+	/* The daemon's two hot queries, prepared once: parsing sql_claim at
+	 * every claim was most of rituald's instructions per post. */
+	sqlite3_stmt *claim_stmt, *wake_stmt;
 };
 
 /* Schema version 1. Later versions append to migrations[]. */
@@ -601,6 +604,8 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	sqlite3_finalize(st->claim_stmt);
+	sqlite3_finalize(st->wake_stmt);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -1407,17 +1412,20 @@ fail:
 static const char sql_claim[] =
 	PENDING_ACCOUNTS ","
 	" cand(id, next_attempt) AS ("
-	"  SELECT (SELECT d.id FROM deliveries d WHERE d.state = 'pending'"
+	"  SELECT (SELECT d.id FROM deliveries d INDEXED BY"
+	"    deliveries_pending_account WHERE d.state = 'pending'"
 	"    AND d.account = acc.name ORDER BY d.next_attempt, d.id LIMIT 1),"
-	"   (SELECT MIN(d.next_attempt) FROM deliveries d WHERE"
+	"   (SELECT MIN(d.next_attempt) FROM deliveries d INDEXED BY"
+	"    deliveries_pending_account WHERE"
 	"    d.state = 'pending' AND d.account = acc.name)"
 	"  FROM acc WHERE acc.name IS NOT NULL"
 	"  AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = acc.name"
 	"   AND (a.paused OR a.hold_until > ?1))"
-	"  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.state = 'sending'"
+	"  AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY"
+	"   deliveries_sending_account WHERE e.state = 'sending'"
 	"   AND e.account = acc.name)"
-	"  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE"
-	"   e.state = 'published' AND e.account = acc.name"
+	"  AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY"
+	"   deliveries_published_account WHERE e.state = 'published' AND e.account = acc.name"
 	"   AND e.published_at > ?1 - ?2))"
 	" SELECT id FROM cand WHERE next_attempt <= ?1"
 	" ORDER BY next_attempt, id LIMIT 1";
@@ -1428,11 +1436,13 @@ static const char sql_claim[] =
 static const char sql_next_wake[] =
 	PENDING_ACCOUNTS
 	" SELECT MIN(MAX("
-	"  (SELECT MIN(d.next_attempt) FROM deliveries d WHERE"
+	"  (SELECT MIN(d.next_attempt) FROM deliveries d INDEXED BY"
+	"   deliveries_pending_account WHERE"
 	"   d.state = 'pending' AND d.account = acc.name),"
 	"  COALESCE((SELECT a.hold_until FROM accounts a WHERE"
 	"   a.name = acc.name), 0),"
-	"  COALESCE((SELECT MAX(e.published_at) FROM deliveries e WHERE"
+	"  COALESCE((SELECT MAX(e.published_at) FROM deliveries e INDEXED BY"
+	"   deliveries_published_account WHERE"
 	"   e.state = 'published' AND e.account = acc.name) + ?2, 0)))"
 	" FROM acc WHERE acc.name IS NOT NULL"
 	" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = acc.name"
@@ -1475,31 +1485,55 @@ int store_explain(struct store *st, const char *which, char **plan,
 	return 0;
 }
 
+/* *slot prepared once (SQLITE_PREPARE_PERSISTENT), reset, with now and
+ * min_gap bound as ?1 and ?2. Reset it (sqlite3_reset), never finalize:
+ * store_close does. */
+static sqlite3_stmt *prep_hot(struct store *st, struct err *err,
+			      sqlite3_stmt **slot, const char *sql, time_t now,
+			      long min_gap)
+{
+	if (!*slot && sqlite3_prepare_v3(st->db, sql, -1,
+					 SQLITE_PREPARE_PERSISTENT, slot,
+					 NULL) != SQLITE_OK) {
+		db_err(st, err, "preparing a statement");
+		sqlite3_finalize(*slot);
+		*slot = NULL;
+		return NULL;
+	}
+	sqlite3_reset(*slot);
+	if (sqlite3_bind_int64(*slot, 1, (sqlite3_int64)now) != SQLITE_OK ||
+	    sqlite3_bind_int64(*slot, 2, (sqlite3_int64)min_gap) != SQLITE_OK) {
+		db_err(st, err, "preparing a statement");
+		return NULL;
+	}
+	return *slot;
+}
+
 int store_claim(struct store *st, time_t now, long min_gap,
 		struct store_delivery **out, struct err *err)
 {
 	*out = NULL;
 	if (store_begin(st, err) < 0)
 		return -1;
-	sqlite3_stmt *s = prep(st, err, sql_claim,
-		"ii", (int64_t)now, (int64_t)min_gap);
+	sqlite3_stmt *s = prep_hot(st, err, &st->claim_stmt, sql_claim, now,
+				   min_gap);
 	if (!s)
 		goto fail;
 	st->interruptible = 1;
 	int rc = sqlite3_step(s);
 	st->interruptible = 0;
 	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		store_rollback(st);
 		return 0;
 	}
 	if (rc != SQLITE_ROW) {
 		db_err(st, err, "claiming a delivery");
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		goto fail;
 	}
 	int64_t id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	s = prep(st, err,
 		"UPDATE deliveries SET state = 'sending', "
 		"attempts = attempts + (phase = 'prepare'), claimed_at = ? "
@@ -1534,22 +1568,23 @@ int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
 		    int *any, struct err *err)
 {
 	*any = 0;
-	sqlite3_stmt *s = prep(st, err, sql_next_wake, "ii", (int64_t)now,
-			       (int64_t)min_gap);
+	sqlite3_stmt *s = prep_hot(st, err, &st->wake_stmt, sql_next_wake, now,
+				   min_gap);
 	if (!s)
 		return -1;
 	st->interruptible = 1;
 	int rc = sqlite3_step(s);
 	st->interruptible = 0;
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return db_err(st, err, "finding the next due post");
+		db_err(st, err, "finding the next due post");
+		sqlite3_reset(s);
+		return -1;
 	}
 	if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*any = 1;
 		*when = col_time(s, 0);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return 0;
 }
 
