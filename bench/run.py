@@ -147,9 +147,14 @@ def bench_wake():
                 li = "%.1f ms, %d bytes of output" % (timed(lst, 3), lst.out)
             except subprocess.TimeoutExpired:
                 li = "more than 60 s (stopped)"
-            print("%d pending over %d account%s (filled in %.1f s): rituald --once (nothing due) %s;"
+            def start():
+                subprocess.run([os.path.join(os.environ.get("BUILD", "build"), "ritual"), "--version"],
+                               capture_output=True)
+            floor = timed(start, 5)
+            print("%d pending over %d account%s (filled in %.1f s): process start floor"
+                  " (ritual --version) %.1f ms; rituald --once (nothing due) %s;"
                   " ritual add %.1f ms; ritual list %s; database %d bytes = %.0f bytes per post"
-                  % (n, accounts, "" if accounts == 1 else "s", filled, w, a, li, size,
+                  % (n, accounts, "" if accounts == 1 else "s", filled, floor, w, a, li, size,
                      size / float(n)), flush=True)
         finally:
             env.close()
