@@ -123,6 +123,12 @@ def bench_wake():
             size = sum(os.path.getsize(env.db + s) for s in ("", "-wal") if os.path.exists(env.db + s))
             limit = int(os.environ.get("BENCH_WAKE_TIMEOUT", "120"))
 
+            wb = os.path.join(os.environ.get("BUILD", "build"), "wake_bench")
+            if os.path.exists(wb):
+                p = subprocess.run([wb, env.db, os.environ.get("BENCH_WAKE_RUNS", "20")], capture_output=True, text=True,
+                                   timeout=limit * 20)
+                print("%d pending: %s" % (n, (p.stdout or p.stderr).strip()), flush=True)
+
             def wake():
                 rc = env.run_once(timeout=limit)
                 if rc != 0:
