@@ -160,9 +160,13 @@ uninstall:
 	    $(DESTDIR)$(DOCDIR)/ritual.conf.example
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-bench: all
+bench: all $(BUILD)/wake_bench
 	@sh scripts/deps.sh bench
 	@BUILD=$(BUILD) sh bench/run
+
+# the cost of one wake on a given queue (bench/run.py, BENCH_ONLY=wake)
+$(BUILD)/wake_bench: $(BUILD)/bench/wake_bench.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) -lm
 
 # The end-to-end suite with every ritual and rituald under valgrind
 # (memcheck; definite leaks and invalid accesses fail the run).

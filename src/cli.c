@@ -599,15 +599,41 @@ static void print_alerts(struct store *st, struct store_post **v, size_t n)
 				       v[i]->deliveries[k].error ? esc(v[i]->deliveries[k].error) : "");
 }
 
+#define LIST_LIMIT 1000   /* posts per page of `ritual list` by default */
+
+/* A positive count or id for --limit/--after; 0 when absent. */
+static int list_number(const char *name, const char *v, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long n = v ? strtoll(v, &end, 10) : 0;
+	if (v && (!*v || *end || errno || n <= 0)) {
+		fprintf(stderr, "ritual list: %s takes a positive number, not "
+			"\"%s\"\n", name, v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
 static int cmd_list(struct cli *c)
 {
 	int all = take_flag(c, "--all");
 	int json = take_flag(c, "--json");
+	int missing = 0, missing2 = 0;
+	const char *limit_s = take_option(c, "--limit", &missing);
+	const char *after_s = take_option(c, "--after", &missing2);
 	int rc = no_unknown_options(c, "list");
 	if (rc)
 		return rc;
-	if (c->argc != 1)
+	int64_t limit = 0, after = 0;
+	if (missing || missing2 || c->argc != 1)
 		return usage_of("list");
+	if (list_number("--limit", limit_s, &limit) < 0 ||
+	    list_number("--after", after_s, &after) < 0)
+		return EX_USAGE;
+	if (!limit)
+		limit = LIST_LIMIT;
 	struct store *st;
 	if (access(c->cfg->database, F_OK) != 0) {
 		if (json)
@@ -621,10 +647,12 @@ static int cmd_list(struct cli *c)
 	struct store_post **v;
 	size_t n;
 	struct err err;
-	if (store_posts_list(st, all, &v, &n, &err) < 0) {
+	int more = 0;
+	if (store_posts_page(st, all, time(NULL), after, (size_t)limit, &v, &n,
+			     &more, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		store_close(st);
-		return EX_UNAVAILABLE;
+		return after ? EX_NOINPUT : EX_UNAVAILABLE;
 	}
 	if (json) {
 		json_t *arr = json_array();
@@ -658,6 +686,14 @@ static int cmd_list(struct cli *c)
 			printf("\n");
 		}
 	}
+	/* The next page: on stderr with --json, so that stdout stays one
+	 * JSON array. */
+	if (more && n)
+		fprintf(json ? stderr : stdout,
+			"%s%lld posts shown; the next ones: ritual list%s%s "
+			"--limit %lld --after %lld\n", json ? "ritual: " : "",
+			(long long)n, all ? " --all" : "", json ? " --json" : "",
+			(long long)limit, (long long)v[n - 1]->id);
 	store_posts_free(v, n);
 	store_close(st);
 	return rc;
@@ -1913,7 +1949,8 @@ static const struct command commands[] = {
 	 "check post files and queue them, all or nothing", cmd_add, 1},
 	{"import", "[--again] DIR [--dry-run] [--json]",
 	 "check every *.post in DIR and queue them, all or nothing", cmd_import, 1},
-	{"list", "[--all] [--json]", "queued posts with their state per account",
+	{"list", "[--all] [--limit N] [--after ID] [--json]",
+	 "queued posts with their state per account, a page at a time",
 	 cmd_list, 1},
 	{"show", "ID [--json]", "one post: times, per-account state, ids, errors, history",
 	 cmd_show, 1},

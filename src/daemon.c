@@ -19,6 +19,7 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +58,7 @@ struct daemon {
 	time_t maintained_at;      /* last run of the publishers' maintain() */
 	int lock_fd;
 	int inotify_fd;
+	int timer_fd;              /* absolute wake-up (CLOCK_REALTIME); -1: none */
 	char *db_name;             /* base name of the database file */
 	struct timespec stop_at;   /* when the stop was requested (monotonic) */
 	int64_t *waiting;          /* --once: deliveries mid-way (PUB_WAIT) */
@@ -1258,6 +1260,31 @@ static void trouble_notice(struct daemon *d, int trouble, const char *why)
 	}
 }
 
+/*
+ * Arm the absolute timer for the next due instant (any: when), or, with
+ * nothing due, for MAX_SLEEP from now, so that a wall-clock change still
+ * wakes us (TFD_TIMER_CANCEL_ON_SET). Returns 1 when the timer is armed
+ * for when, the caller's poll timeout then only a safety net.
+ */
+static int arm_timer(struct daemon *d, int any, time_t when)
+{
+	if (d->timer_fd < 0)
+		return 0;
+	struct itimerspec its;
+	memset(&its, 0, sizeof(its));
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	its.it_value.tv_sec = any ? when : now.tv_sec + MAX_SLEEP;
+	if (its.it_value.tv_sec <= 0)
+		its.it_value.tv_nsec = 1;   /* 0/0 would disarm it */
+	if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET,
+			    &its, NULL) < 0) {
+		log_warn("timerfd_settime");
+		return 0;
+	}
+	return any;
+}
+
 int daemon_main(const struct daemon_options *opt)
 {
 	struct daemon dd;
@@ -1268,7 +1295,7 @@ int daemon_main(const struct daemon_options *opt)
 
 	memset(d, 0, sizeof(*d));
 	d->opt = opt;
-	d->lock_fd = d->inotify_fd = -1;
+	d->lock_fd = d->inotify_fd = d->timer_fd = -1;
 	log_init("rituald", opt->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 
 	if (config_load(opt->config_path, &d->cfg, &diag) < 0) {
@@ -1299,6 +1326,8 @@ int daemon_main(const struct daemon_options *opt)
 		status = EX_CANTCREAT;
 		goto out;
 	}
+	/* SIGTERM ends a long claim or next-wake query within 1,000 steps. */
+	store_set_interrupt(d->st, &sig_stop);
 	if (make_http(d, &err) < 0) {
 		log_error("%s", err.msg);
 		status = EX_SOFTWARE;
@@ -1311,6 +1340,14 @@ int daemon_main(const struct daemon_options *opt)
 	}
 	crash_notice(d);
 	watch_db(d);
+	/* Wake at the due instant itself: an absolute timer does not drift
+	 * the way a relative poll timeout does (Linux may end it up to 0.1 %
+	 * late), and TFD_TIMER_CANCEL_ON_SET wakes us when the wall clock is
+	 * set, so that clock_watch sees a jump at once. Without it (an old
+	 * kernel), the poll timeout alone wakes us, as before. */
+	d->timer_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->timer_fd < 0)
+		log_warn("timerfd_create");
 	log_info("rituald %s started: config %s, database %s, %zu account%s, "
 		 "time zone %s pid=%ld version=%s", RITUAL_VERSION, d->cfg->path,
 		 d->cfg->database, d->cfg->naccounts,
@@ -1348,6 +1385,8 @@ int daemon_main(const struct daemon_options *opt)
 			clock_watch(d);
 			svc_watchdog();
 			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {
+				if (store_interrupted(d->st))
+					break;
 				log_limited(&d->lim_claim, LOG_LVL_ERROR, err.msg);
 				trouble = 1;
 				break;
@@ -1367,6 +1406,8 @@ int daemon_main(const struct daemon_options *opt)
 		time_t now = time(NULL), when = 0;
 		int any = 0;
 		if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any, &err) < 0) {
+			if (store_interrupted(d->st))
+				break;
 			log_limited(&d->lim_wake, LOG_LVL_ERROR, err.msg);
 			trouble = 1;
 		} else {
@@ -1422,14 +1463,30 @@ int daemon_main(const struct daemon_options *opt)
 			continue;
 		}
 		d->trouble_sleep = 0;
-		struct pollfd pfd[3] = {
+		/* The absolute timer: the next delivery, or the digest's or
+		 * pre-flight's minute when that comes first. */
+		time_t wake_at = any ? when : 0;
+		if (told_wake > 0 && (!wake_at || told_wake < wake_at))
+			wake_at = told_wake;
+		int timed = arm_timer(d, wake_at != 0, wake_at);
+		if (timed && timeout_ms < MAX_SLEEP * 1000LL)
+			timeout_ms = MAX_SLEEP * 1000LL;  /* the timer wakes us */
+		if (wd_ms > 0 && timeout_ms > wd_ms)
+			timeout_ms = wd_ms;
+		struct pollfd pfd[4] = {
 			{.fd = sig_pipe[0], .events = POLLIN},
+			{.fd = d->timer_fd, .events = POLLIN},
 			{.fd = d->inotify_fd, .events = POLLIN},
 			{.fd = notifier_fd(d->notifier), .events = POLLIN},
 		};
-		int r = poll(pfd, 3, (int)timeout_ms);  /* fd -1 is skipped */
+		int r = poll(pfd, 4, (int)timeout_ms);  /* fd -1 is skipped */
 		if (r < 0 && errno != EINTR)
 			log_warn("poll");
+		if (r > 0 && (pfd[1].revents & POLLIN)) {
+			uint64_t ticks;   /* ECANCELED: the clock was set */
+			while (read(d->timer_fd, &ticks, sizeof(ticks)) > 0)
+				;
+		}
 		if (r > 0 && (pfd[0].revents & POLLIN)) {
 			char drain[64];
 			while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
@@ -1437,7 +1494,7 @@ int daemon_main(const struct daemon_options *opt)
 		}
 		/* A change of the file (a `ritual add`) shows in the next
 		 * wake; the same wake is not logged twice. */
-		if (r > 0 && d->inotify_fd >= 0 && (pfd[1].revents & POLLIN))
+		if (r > 0 && d->inotify_fd >= 0 && (pfd[2].revents & POLLIN))
 			db_changed(d);
 	}
 	if (sig_stop)
@@ -1450,6 +1507,8 @@ out:
 	store_close(d->st);
 	if (d->inotify_fd >= 0)
 		close(d->inotify_fd);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	free(d->db_name);

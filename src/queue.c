@@ -728,6 +728,9 @@ static int check_duplicates(struct placer *p, struct store *st,
 	return bad ? -1 : 0;
 }
 
+/* Seconds around an explicit time whose queued posts are read (above). */
+#define TAKEN_MARGIN 86400
+
 int queue_place(const struct config *cfg, const struct slots *slots,
 		struct store *st, struct queue_batch *b, time_t now, int again,
 		struct err *err)
@@ -745,12 +748,38 @@ int queue_place(const struct config *cfg, const struct slots *slots,
 	for (size_t i = 0; i < b->n; i++)
 		for (size_t k = 0; k < b->items[i].ntargets; k++)
 			used[acct_index(cfg, b->items[i].targets[k].account)] = 1;
+	/* A batch with explicit times only (`ritual add` of a post with At:)
+	 * needs the neighbours of those times (same-minute warnings), not the
+	 * whole future of each account; a slot search needs it all. */
+	time_t lo = now, hi = 0;
+	int slots_needed = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct queue_item *it = &b->items[i];
+		if (!it->pf || !it->pf->has_at || !it->has_due) {
+			if (it->parsed) {
+				slots_needed = 1;
+				break;
+			}
+			continue;
+		}
+		if (hi == 0 || it->due - TAKEN_MARGIN < lo)
+			lo = it->due - TAKEN_MARGIN;
+		if (it->due + TAKEN_MARGIN > hi)
+			hi = it->due + TAKEN_MARGIN;
+	}
+	if (slots_needed || hi == 0) {
+		lo = now;
+		hi = 0;
+	} else if (lo < now) {
+		lo = now;
+	}
 	for (size_t a = 0; st && a < cfg->naccounts; a++) {
 		if (!used[a])
 			continue;
 		struct store_taken *v;
 		size_t n;
-		if (store_taken_list(st, cfg->accounts[a].name, now, &v, &n, err) < 0) {
+		if (store_taken_between(st, cfg->accounts[a].name, lo, hi, &v, &n,
+					err) < 0) {
 			rc = -2;
 			goto out;
 		}

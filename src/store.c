@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -27,6 +28,11 @@ struct store {
 	int have_id;        /* dev/ino below are known */
 	dev_t dev;
 	ino_t ino;
+	const volatile sig_atomic_t *stop;  /* store_set_interrupt's flag */
+	int interruptible;  /* inside a read that may be abandoned on *stop */
+	/* The daemon's two hot queries, prepared once: parsing sql_claim at
+	 * every claim was most of rituald's instructions per post. */
+	sqlite3_stmt *claim_stmt, *wake_stmt;
 };
 
 /* Schema version 1. Later versions append to migrations[]. */
@@ -178,9 +184,25 @@ static const char *const migration_marks =
 	" at INTEGER NOT NULL,"
 	" value INTEGER NOT NULL DEFAULT 0) STRICT;";
 
+/*
+ * Schema version 7: the queue's indexes (issue 11): partial indexes per
+ * account on the pending, in-flight and published deliveries, so that
+ * claiming and the next wake are index lookups (see sql_claim).
+ */
+static const char *const migration_queue_indexes =
+	"CREATE INDEX deliveries_pending_account ON"
+	" deliveries(account, next_attempt) WHERE state = 'pending';"
+	"CREATE INDEX deliveries_sending_account ON"
+	" deliveries(account) WHERE state = 'sending';"
+	"CREATE INDEX deliveries_published_account ON"
+	" deliveries(account, published_at) WHERE state = 'published';"
+	"CREATE INDEX posts_due ON posts(due);"
+	"CREATE INDEX deliveries_state_due ON deliveries(state, due);";
+
 static const char *const migrations[] = {migration_1, migration_2,
 					    migration_variants, migration_hash,
-					    migration_notices, migration_marks};
+					    migration_notices, migration_marks,
+					    migration_queue_indexes};
 _Static_assert(RT_ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION,
 	       "STORE_SCHEMA_VERSION (store.h) is the number of migrations");
 
@@ -606,10 +628,36 @@ fail_nodb:
 	return -1;
 }
 
+/* SQLite's progress handler, every PROGRESS_OPS virtual-machine steps:
+ * non-zero ends the running statement with SQLITE_INTERRUPT. Only the
+ * queries marked interruptible (the daemon's claim, next wake and count;
+ * never a write that records an outcome) honour the flag. */
+#define PROGRESS_OPS 1000
+
+static int on_progress(void *arg)
+{
+	const struct store *st = arg;
+	return st->interruptible && st->stop && *st->stop;
+}
+
+void store_set_interrupt(struct store *st, const volatile sig_atomic_t *flag)
+{
+	st->stop = flag;
+	sqlite3_progress_handler(st->db, flag ? PROGRESS_OPS : 0,
+				 flag ? on_progress : NULL, st);
+}
+
+int store_interrupted(const struct store *st)
+{
+	return st->stop && *st->stop;
+}
+
 void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	sqlite3_finalize(st->claim_stmt);
+	sqlite3_finalize(st->wake_stmt);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -698,13 +746,21 @@ int store_delivery_insert(struct store *st, int64_t post_id,
 int store_taken_list(struct store *st, const char *account, time_t from,
 		     struct store_taken **out, size_t *n, struct err *err)
 {
+	return store_taken_between(st, account, from, 0, out, n, err);
+}
+
+int store_taken_between(struct store *st, const char *account, time_t from,
+			time_t to, struct store_taken **out, size_t *n,
+			struct err *err)
+{
 	*out = NULL;
 	*n = 0;
 	sqlite3_stmt *s = prep(st, err,
 		"SELECT due, post_id FROM deliveries WHERE account = ? AND "
-		"due >= ? AND state IN ('pending','sending','unknown','published') "
+		"due >= ? AND (?3 IS NULL OR due <= ?3) AND "
+		"state IN ('pending','sending','unknown','published') "
 		"ORDER BY due, post_id",
-		"ti", account, (int64_t)from);
+		"tiT", account, (int64_t)from, to);
 	if (!s)
 		return -1;
 	struct store_taken *v = NULL;
@@ -939,6 +995,93 @@ int store_posts_list(struct store *st, int all, struct store_post ***out,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
+		store_posts_free(v, count);
+		return db_err(st, err, "listing posts");
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (post_load_deliveries(st, v[i], err) < 0) {
+			store_posts_free(v, count);
+			return -1;
+		}
+	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+/* The default view's test of one post p: live, or over within the last
+ * 7 days (?1 = now - 7 days). */
+#define POST_RECENT                                                          \
+	" (p.due >= ?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE"           \
+	"  d.post_id = p.id AND (d.state IN ('pending','sending','unknown') OR" \
+	"  COALESCE(d.published_at, d.claimed_at, d.due) >= ?1)))"
+
+int store_posts_page(struct store *st, int all, time_t now, int64_t after,
+		     size_t limit, struct store_post ***out, size_t *n,
+		     int *more, struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	*more = 0;
+	time_t week = now - 7 * 86400;
+	int64_t after_due = INT64_MIN, after_id = 0;
+	sqlite3_stmt *s;
+	if (after > 0) {
+		s = prep(st, err, "SELECT due FROM posts WHERE id = ?", "i", after);
+		if (!s)
+			return -1;
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			after_due = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return err_set(err, "no post %lld (the --after of a page is "
+				       "the last id of the one before)",
+				       (long long)after);
+		if (rc != SQLITE_ROW)
+			return db_err(st, err, "listing posts");
+		after_id = after;
+	}
+	/* Where the default view starts: a week ago, or the oldest delivery
+	 * still live or over within the week (one index lookup per state on
+	 * deliveries_state_due), so that years of history are not walked. */
+	int64_t start = INT64_MIN;
+	if (!all) {
+		start = (int64_t)week;
+		s = prep(st, err,
+			"SELECT MIN((SELECT MIN(due) FROM deliveries WHERE state = 'pending'),"
+			" (SELECT MIN(due) FROM deliveries WHERE state = 'sending'),"
+			" (SELECT MIN(due) FROM deliveries WHERE state = 'unknown'))", "");
+		if (!s)
+			return -1;
+		if (sqlite3_step(s) == SQLITE_ROW &&
+		    sqlite3_column_type(s, 0) != SQLITE_NULL &&
+		    sqlite3_column_int64(s, 0) < start)
+			start = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	}
+	s = prep(st, err,
+		"SELECT " POST_COLS " FROM posts p INDEXED BY posts_due"
+		" WHERE (p.due, p.id) > (?2, ?3) AND p.due >= ?4"
+		" AND (?5 OR" POST_RECENT ")"
+		" ORDER BY p.due, p.id LIMIT ?6",
+		"iiiiii", (int64_t)week, after_due, after_id, start,
+		(int64_t)(all != 0), (int64_t)limit + 1);
+	if (!s)
+		return -1;
+	struct store_post **v = NULL;
+	size_t count = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == limit) {
+			*more = 1;
+			break;
+		}
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		v[count++] = post_from_row(s);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		store_posts_free(v, count);
 		return db_err(st, err, "listing posts");
 	}
@@ -1293,11 +1436,130 @@ fail:
 
 /* ---- the daemon ---- */
 
-/* Deliveries that could be claimed at :now (bound as ?1, min_gap as ?2). */
-#define CLAIMABLE                                                            \
-	" FROM deliveries d WHERE d.state = 'pending'"                        \
-	" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = d.account"  \
-	"  AND a.paused)"
+/*
+ * The queue's two hot queries, written so that their cost grows with the
+ * number of accounts that have pending deliveries, not with the number of
+ * deliveries (issue 11): a skip-scan over the partial index
+ * deliveries_pending_account (account, next_attempt) WHERE state =
+ * 'pending' lists those accounts (one index SEARCH each), and per account
+ * the earliest pending delivery, the one in flight (partial index on
+ * state = 'sending') and the last publication (partial index on
+ * state = 'published') are one index SEARCH each. The state literals must
+ * stay literals: SQLite uses a partial index only when the query's WHERE
+ * names the same term. ?1 is now, ?2 min_gap. store_explain() shows the
+ * plans (the unit test asserts them).
+ */
+#define PENDING_ACCOUNTS                                                      \
+	"WITH RECURSIVE acc(name) AS ("                                       \
+	" SELECT (SELECT MIN(account) FROM deliveries INDEXED BY"             \
+	"  deliveries_pending_account WHERE state = 'pending')"               \
+	" UNION ALL"                                                          \
+	" SELECT (SELECT MIN(account) FROM deliveries INDEXED BY"             \
+	"  deliveries_pending_account WHERE state = 'pending'"                \
+	"  AND account > acc.name) FROM acc WHERE acc.name IS NOT NULL)"
+
+/* The most overdue claimable delivery: per account its earliest pending
+ * delivery, if the account is neither paused nor held, has nothing in
+ * flight and published nothing within min_gap. */
+static const char sql_claim[] =
+	PENDING_ACCOUNTS ","
+	" cand(id, next_attempt) AS ("
+	"  SELECT (SELECT d.id FROM deliveries d INDEXED BY"
+	"    deliveries_pending_account WHERE d.state = 'pending'"
+	"    AND d.account = acc.name ORDER BY d.next_attempt, d.id LIMIT 1),"
+	"   (SELECT MIN(d.next_attempt) FROM deliveries d INDEXED BY"
+	"    deliveries_pending_account WHERE"
+	"    d.state = 'pending' AND d.account = acc.name)"
+	"  FROM acc WHERE acc.name IS NOT NULL"
+	"  AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = acc.name"
+	"   AND (a.paused OR a.hold_until > ?1))"
+	"  AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY"
+	"   deliveries_sending_account WHERE e.state = 'sending'"
+	"   AND e.account = acc.name)"
+	"  AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY"
+	"   deliveries_published_account WHERE e.state = 'published' AND e.account = acc.name"
+	"   AND e.published_at > ?1 - ?2))"
+	" SELECT id FROM cand WHERE next_attempt <= ?1"
+	" ORDER BY next_attempt, id LIMIT 1";
+
+/* When the next claim could succeed: per account that is not paused, the
+ * latest of its earliest next attempt, its hold and its last publication
+ * plus min_gap; the earliest of those. */
+static const char sql_next_wake[] =
+	PENDING_ACCOUNTS
+	" SELECT MIN(MAX("
+	"  (SELECT MIN(d.next_attempt) FROM deliveries d INDEXED BY"
+	"   deliveries_pending_account WHERE"
+	"   d.state = 'pending' AND d.account = acc.name),"
+	"  COALESCE((SELECT a.hold_until FROM accounts a WHERE"
+	"   a.name = acc.name), 0),"
+	"  COALESCE((SELECT MAX(e.published_at) FROM deliveries e INDEXED BY"
+	"   deliveries_published_account WHERE"
+	"   e.state = 'published' AND e.account = acc.name) + ?2, 0)))"
+	" FROM acc WHERE acc.name IS NOT NULL"
+	" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = acc.name"
+	"  AND a.paused)";
+
+int store_explain(struct store *st, const char *which, char **plan,
+		  struct err *err)
+{
+	*plan = NULL;
+	const char *sql = strcmp(which, "claim") == 0 ? sql_claim
+			  : strcmp(which, "next_wake") == 0 ? sql_next_wake
+			  : NULL;
+	if (!sql)
+		return err_set(err, "no query named %s", which);
+	char *q = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *s = prep(st, err, q, "ii", (int64_t)0, (int64_t)0);
+	free(q);
+	if (!s)
+		return -1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		sqlite3_finalize(s);
+		return err_set(err, "explaining a query: out of memory");
+	}
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 3);
+		fprintf(f, "%d %d %s\n", sqlite3_column_int(s, 0),
+			sqlite3_column_int(s, 1), t ? (const char *)t : "");
+	}
+	sqlite3_finalize(s);
+	fclose(f);
+	if (rc != SQLITE_DONE) {
+		free(buf);
+		return db_err(st, err, "explaining a query");
+	}
+	*plan = buf;
+	return 0;
+}
+
+/* *slot prepared once (SQLITE_PREPARE_PERSISTENT), reset, with now and
+ * min_gap bound as ?1 and ?2. Reset it (sqlite3_reset), never finalize:
+ * store_close does. */
+static sqlite3_stmt *prep_hot(struct store *st, struct err *err,
+			      sqlite3_stmt **slot, const char *sql, time_t now,
+			      long min_gap)
+{
+	if (!*slot && sqlite3_prepare_v3(st->db, sql, -1,
+					 SQLITE_PREPARE_PERSISTENT, slot,
+					 NULL) != SQLITE_OK) {
+		db_err(st, err, "preparing a statement");
+		sqlite3_finalize(*slot);
+		*slot = NULL;
+		return NULL;
+	}
+	sqlite3_reset(*slot);
+	if (sqlite3_bind_int64(*slot, 1, (sqlite3_int64)now) != SQLITE_OK ||
+	    sqlite3_bind_int64(*slot, 2, (sqlite3_int64)min_gap) != SQLITE_OK) {
+		db_err(st, err, "preparing a statement");
+		return NULL;
+	}
+	return *slot;
+}
 
 int store_claim(struct store *st, time_t now, long min_gap,
 		struct store_delivery **out, struct err *err)
@@ -1305,31 +1567,25 @@ int store_claim(struct store *st, time_t now, long min_gap,
 	*out = NULL;
 	if (store_begin(st, err) < 0)
 		return -1;
-	sqlite3_stmt *s = prep(st, err,
-		"SELECT d.id" CLAIMABLE
-		" AND d.next_attempt <= ?1"
-		" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = d.account"
-		"  AND a.hold_until > ?1)"
-		" AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.account ="
-		"  d.account AND e.id != d.id AND (e.state = 'sending' OR"
-		"  (e.state = 'published' AND e.published_at > ?1 - ?2)))"
-		" ORDER BY d.next_attempt, d.id LIMIT 1",
-		"ii", (int64_t)now, (int64_t)min_gap);
+	sqlite3_stmt *s = prep_hot(st, err, &st->claim_stmt, sql_claim, now,
+				   min_gap);
 	if (!s)
 		goto fail;
+	st->interruptible = 1;
 	int rc = sqlite3_step(s);
+	st->interruptible = 0;
 	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		store_rollback(st);
 		return 0;
 	}
 	if (rc != SQLITE_ROW) {
 		db_err(st, err, "claiming a delivery");
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		goto fail;
 	}
 	int64_t id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	s = prep(st, err,
 		"UPDATE deliveries SET state = 'sending', "
 		"attempts = attempts + (phase = 'prepare'), claimed_at = ? "
@@ -1364,25 +1620,23 @@ int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
 		    int *any, struct err *err)
 {
 	*any = 0;
-	sqlite3_stmt *s = prep(st, err,
-		"SELECT MIN(MAX(d.next_attempt,"
-		"  COALESCE((SELECT a.hold_until FROM accounts a WHERE a.name ="
-		"   d.account), 0),"
-		"  COALESCE((SELECT MAX(e.published_at) + ?2 FROM deliveries e"
-		"   WHERE e.account = d.account AND e.state = 'published'), 0)))"
-		CLAIMABLE, "ii", (int64_t)now, (int64_t)min_gap);
+	sqlite3_stmt *s = prep_hot(st, err, &st->wake_stmt, sql_next_wake, now,
+				   min_gap);
 	if (!s)
 		return -1;
+	st->interruptible = 1;
 	int rc = sqlite3_step(s);
+	st->interruptible = 0;
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
-		return db_err(st, err, "finding the next due post");
+		db_err(st, err, "finding the next due post");
+		sqlite3_reset(s);
+		return -1;
 	}
 	if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*any = 1;
 		*when = col_time(s, 0);
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return 0;
 }
 
@@ -1686,7 +1940,10 @@ int store_pending_due_count(struct store *st, time_t from, time_t to,
 		" AND due >= ?1 AND due <= ?2", "ii", (int64_t)from, (int64_t)to);
 	if (!s)
 		return -1;
-	if (sqlite3_step(s) != SQLITE_ROW) {
+	st->interruptible = 1;
+	int rc = sqlite3_step(s);
+	st->interruptible = 0;
+	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);
 		return db_err(st, err, "counting the posts due");
 	}

@@ -25,6 +25,7 @@
 #define RITUAL_STORE_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -32,8 +33,9 @@
 
 /* 2: the daemon's heartbeat, media.pruned; 3: media_variants (issue 13);
  * 4: deliveries.content_hash (issue 9, duplicate refusal); 5: notices and
- * notice_outbox (issue 10); 6: marks, what rituald told ahead (issue 10). */
-#define STORE_SCHEMA_VERSION 6
+ * notice_outbox (issue 10); 6: marks, what rituald told ahead (issue 10);
+ * 7: the queue's per-account partial indexes (issue 11). */
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -59,6 +61,16 @@ enum store_open_flags {
  * folder or a full disk, what to do. */
 int store_open(const char *path, int flags, struct store **out, struct err *err);
 void store_close(struct store *st);
+
+/* Let the daemon's potentially long reads (store_claim's search,
+ * store_next_wake, store_pending_due_count) be abandoned when *flag becomes
+ * non-zero, e.g. from a SIGTERM handler: SQLite's progress handler checks it
+ * every 1,000 steps, and such a call then fails (-1, "interrupted"), having
+ * changed nothing. Writes that record outcomes never are. flag NULL turns
+ * it off; the flag must outlive the store. */
+void store_set_interrupt(struct store *st, const volatile sig_atomic_t *flag);
+/* Whether that flag is set (a failure was the interrupt, not the disk). */
+int store_interrupted(const struct store *st);
 const char *store_path(const struct store *st);
 
 /* The device and inode of the file store_open opened (stat of the path
@@ -171,6 +183,12 @@ struct store_taken {
 };
 int store_taken_list(struct store *st, const char *account, time_t from,
 		     struct store_taken **out, size_t *n, struct err *err);
+/* The same, due in [from, to] only (to = 0: no end): a batch with only
+ * explicit times reads the neighbourhood of its times, not the account's
+ * whole future (a million queued). */
+int store_taken_between(struct store *st, const char *account, time_t from,
+			time_t to, struct store_taken **out, size_t *n,
+			struct err *err);
 
 /* The identity of what a delivery sends: SHA-256 (hex) over the exact wire
  * text and the SHA-256 of the image bytes (image NULL: no image). Stored
@@ -201,6 +219,16 @@ int store_post_get(struct store *st, int64_t id, struct store_post **out,
  * pending, sending or unknown, or that failed/missed in the last 7 days. */
 int store_posts_list(struct store *st, int all, struct store_post ***out,
 		     size_t *n, struct err *err);
+/* One page of the list, in the order of store_posts_list (due, then id):
+ * at most limit posts after post `after` (0: from the start; a post that
+ * does not exist is an error). all = 0: posts with a delivery pending,
+ * sending or unknown, or due or over (published, failed, missed) within
+ * the 7 days before now. *more = 1 when posts follow the page. Walks the
+ * posts_due index from the oldest live delivery or a week ago, whichever
+ * is earlier: a page costs its own rows, not the history. */
+int store_posts_page(struct store *st, int all, time_t now, int64_t after,
+		     size_t limit, struct store_post ***out, size_t *n,
+		     int *more, struct err *err);
 void store_post_free(struct store_post *p);
 void store_posts_free(struct store_post **v, size_t n);
 int store_media_get(struct store *st, int64_t id, struct store_media **out,
@@ -261,6 +289,14 @@ int store_claim(struct store *st, time_t now, long min_gap,
  * next attempt, the account's hold and min_gap), *any = 0 if never. */
 int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
 		    int *any, struct err *err);
+/* Both queries above cost one index search per account with pending
+ * deliveries, whatever the number of deliveries. store_explain puts in
+ * *plan (caller frees) the EXPLAIN QUERY PLAN of which ("claim" or
+ * "next_wake"), one line per plan step, "ID PARENT DETAIL" (SQLite's
+ * columns: PARENT 0 is the top level), so that a test can check that no
+ * step loops over the deliveries. -1 for another name. */
+int store_explain(struct store *st, const char *which, char **plan,
+		  struct err *err);
 /* Phase -> commit, commit_at = now; on disk (synchronous=FULL) on return.
  * At the delivery's first mark it also records, in the same transaction,
  * the progress keys "first_commit_at" (now) and, when clock is not NULL,

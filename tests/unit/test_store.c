@@ -6,6 +6,7 @@
  * should, and a database from a newer ritual is refused.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -181,6 +182,161 @@ static void test_min_gap_spaces_an_accounts_posts(void **state)
 	assert_int_equal(store_claim(f->st, 1311, 300, &d, &err), 0);
 	assert_non_null(d);
 	store_deliveries_free(d, 1);
+}
+
+/* One delivery in flight per account, the others' go on: with three
+ * accounts, the one sending is skipped and the most overdue of the rest is
+ * claimed; its next wake ignores nothing that is pending elsewhere. */
+static void test_one_in_flight_per_account_among_many(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_delivery *d, *busy;
+	static const char *const A[] = {"a", NULL}, *const B[] = {"b", NULL},
+		*const C[] = {"c", NULL};
+	add_post(f->st, 1000, A);
+	add_post(f->st, 1001, A);
+	add_post(f->st, 1500, B);
+	int64_t c = add_post(f->st, 1200, C);
+	assert_int_equal(store_claim(f->st, 2000, 0, &busy, &err), 0);
+	assert_string_equal(busy->account, "a");
+	assert_int_equal(store_claim(f->st, 2000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_string_equal(d->account, "c");
+	assert_int_equal(d->post_id, c);
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_claim(f->st, 2000, 0, &d, &err), 0);
+	assert_string_equal(d->account, "b");
+	store_deliveries_free(d, 1);
+	assert_int_equal(store_claim(f->st, 2000, 0, &d, &err), 0);
+	assert_null(d);   /* a's second waits for its first */
+	assert_int_equal(store_finish_retry(f->st, busy->id, 2500, "x", 1, &err), 0);
+	time_t when;
+	int any;
+	assert_int_equal(store_next_wake(f->st, 2000, 0, &when, &any, &err), 0);
+	assert_true(any);
+	assert_int_equal(when, 1001);   /* a's second is due already */
+	assert_int_equal(store_claim(f->st, 2000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_int_equal(d->due, 1001);
+	store_deliveries_free(d, 1);
+	store_deliveries_free(busy, 1);
+}
+
+/*
+ * The plan loops over accounts, never over deliveries (issue 11: the old
+ * wake walked every pending delivery and, for each, every delivery of its
+ * account: quadratic, though every step was an indexed SEARCH). So: no
+ * SCAN of a table; no top-level step over deliveries or posts; and every
+ * lookup in deliveries goes through one of the per-account partial indexes
+ * (pending by next attempt, in flight, published by time), whose MIN/MAX or
+ * LIMIT 1 touches a row or two whatever the size of the queue.
+ */
+static void assert_indexed_plan(const char *plan)
+{
+	static const char *const per_account[] = {
+		"USING INDEX deliveries_pending_account",
+		"USING COVERING INDEX deliveries_pending_account",
+		"USING INDEX deliveries_sending_account",
+		"USING COVERING INDEX deliveries_sending_account",
+		"USING INDEX deliveries_published_account",
+		"USING COVERING INDEX deliveries_published_account",
+	};
+	char *copy = xstrdup(plan), *save = NULL;
+	int lookups = 0;
+	for (char *line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int id, parent, off = 0;
+		assert_int_equal(sscanf(line, "%d %d %n", &id, &parent, &off), 2);
+		const char *p = line + off;
+		int is_table = strncmp(p, "SEARCH ", 7) == 0 || strncmp(p, "SCAN ", 5) == 0;
+		if (strncmp(p, "SCAN ", 5) == 0 && strcmp(p, "SCAN acc") != 0 &&
+		    strcmp(p, "SCAN cand") != 0 && strcmp(p, "SCAN CONSTANT ROW") != 0) {
+			print_error("a table scan in the plan: %s\n%s", p, plan);
+			fail();
+		}
+		int deliveries = is_table && (strncmp(p + 7, "deliveries", 10) == 0 ||
+			strncmp(p + 7, "d ", 2) == 0 || strncmp(p + 7, "e ", 2) == 0 ||
+			strstr(p, "posts") != NULL);
+		if (!deliveries)
+			continue;
+		if (parent == 0) {
+			print_error("an outer loop over deliveries: %s\n%s", p, plan);
+			fail();
+		}
+		int ok = 0;
+		for (size_t i = 0; i < sizeof(per_account) / sizeof(*per_account); i++)
+			ok |= strstr(p, per_account[i]) != NULL;
+		if (!ok) {
+			print_error("a lookup not per account: %s\n%s", p, plan);
+			fail();
+		}
+		lookups++;
+	}
+	free(copy);
+	assert_true(lookups > 0);
+}
+
+static void test_claim_and_wake_are_index_lookups(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	char *plan;
+	add_post(f->st, 1000, BOTH);
+	assert_int_equal(store_explain(f->st, "claim", &plan, &err), 0);
+	assert_indexed_plan(plan);
+	free(plan);
+	assert_int_equal(store_explain(f->st, "next_wake", &plan, &err), 0);
+	assert_indexed_plan(plan);
+	free(plan);
+	assert_int_equal(store_explain(f->st, "nothing", &plan, &err), -1);
+}
+
+/* With the interrupt flag set (SIGTERM), the daemon's long reads give up
+ * with an error and change nothing; cleared, they work again. A queue of
+ * many accounts makes the query long enough for the progress handler to
+ * run (every 1,000 steps). */
+static void test_interrupt_flag_ends_long_reads(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	static volatile sig_atomic_t stop;
+	char kind[] = "tip", body[] = "Body", src[] = "/p/a.post";
+	char h[STORE_HASH_LEN + 1];
+	store_content_hash("text", NULL, 0, h);
+	assert_int_equal(store_begin(f->st, &err), 0);
+	for (int i = 0; i < 2000; i++) {
+		struct store_post p = {.kind = kind, .body = body, .source = src,
+				       .due = 5000 + i, .created = 1};
+		int64_t id;
+		char acct[32];
+		snprintf(acct, sizeof(acct), "acct%04d", i);
+		assert_int_equal(store_post_insert(f->st, &p, &id, &err), 0);
+		assert_int_equal(store_delivery_insert(f->st, id, acct, "facebook",
+						       "text", h, 5000 + i, NULL, &err), 0);
+	}
+	assert_int_equal(store_commit(f->st, &err), 0);
+	store_set_interrupt(f->st, &stop);
+	time_t when;
+	int any;
+	struct store_delivery *d;
+	stop = 1;
+	assert_true(store_interrupted(f->st));
+	assert_int_equal(store_next_wake(f->st, 1000, 0, &when, &any, &err), -1);
+	assert_non_null(strstr(err.msg, "interrupt"));
+	assert_int_equal(store_claim(f->st, 9000, 0, &d, &err), -1);
+	assert_null(d);
+	/* writes that record outcomes are not interrupted */
+	assert_int_equal(store_account_hold(f->st, "acct0000", 100, "x", &err), 0);
+	stop = 0;
+	assert_int_equal(store_next_wake(f->st, 1000, 0, &when, &any, &err), 0);
+	assert_true(any);
+	assert_int_equal(when, 5000);
+	assert_int_equal(store_claim(f->st, 9000, 0, &d, &err), 0);
+	assert_non_null(d);
+	assert_int_equal(d->due, 5000);   /* nothing was claimed before */
+	store_deliveries_free(d, 1);
+	store_set_interrupt(f->st, NULL);
 }
 
 static void test_owner_actions(void **state)
@@ -459,7 +615,11 @@ static void test_hash_migration_hashes_existing_rows(void **state)
 	add_post(f->st, 1000, FB);
 	store_close(f->st);
 	f->st = NULL;
-	py_sql(f->path, "DROP INDEX deliveries_account_hash; "
+	py_sql(f->path, "DROP INDEX deliveries_pending_account; "      /* schema 7 */
+	       "DROP INDEX deliveries_sending_account; "
+	       "DROP INDEX deliveries_published_account; "
+	       "DROP INDEX posts_due; DROP INDEX deliveries_state_due; "
+	       "DROP INDEX deliveries_account_hash; "
 	       "ALTER TABLE deliveries DROP COLUMN content_hash; "
 	       "DROP TABLE notice_outbox; DROP TABLE notices; "  /* schema 5 */
 	       "DROP TABLE marks; "                               /* schema 6 */
@@ -509,6 +669,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_commit_mark_and_clock_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paused_and_held_accounts_are_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_min_gap_spaces_an_accounts_posts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_in_flight_per_account_among_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_and_wake_are_index_lookups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_flag_ends_long_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_requires_the_expected_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
