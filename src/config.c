@@ -428,10 +428,10 @@ static const struct key notify_keys[] = {
 	  .off = CFG(notify.preflight_at), .check = check_hhmm,
 	  .example = "\"18:00\"" },
 	{ .name = "token_warn_days", .type = K_INT,
-	  .off = CFG(notify.token_warn_days), .dflt = 14, .min = 1, .max = 365,
+	  .off = CFG(notify.token_warn_days), .dflt = 14, .min = 0, .max = 365,
 	  .example = "14" },
 	{ .name = "dry_days", .type = K_INT, .off = CFG(notify.dry_days),
-	  .dflt = 3, .min = 1, .max = 365, .example = "3" },
+	  .dflt = 3, .min = 0, .max = 365, .example = "3" },
 	{ 0 }
 };
 

@@ -215,7 +215,7 @@ class MailedTest(E2ETest):
         with open(env.config) as f:
             text = f.read()
         with open(env.config, "w") as f:
-            f.write(text.replace("notify = { email", 'notify = { digest_at = "07:30"; email', 1))
+            f.write(text.replace("notify = { ", 'notify = { digest_at = "07:30"; ', 1))
         day = tomorrow_local()
         self.queue(env, day)
         spec, _ = fake_at(day, 7, 29, 50)

@@ -114,7 +114,8 @@ class NotifyBase(E2ETest):
         auth_keys = ('user = "ritual@studio.example"; password_file = "smtp.password";'
                      if auth else "")
         with open(env.config, "a") as f:
-            f.write('notify = { email = { smtp_url = "smtp://127.0.0.1:%d"; '
+            # dry_days = 0: these tests count the mails of other notices
+            f.write('notify = { dry_days = 0; email = { smtp_url = "smtp://127.0.0.1:%d"; '
                     'from = "ritual@studio.example"; to = [ "owner@studio.example" ]; '
                     '%s }; %s };\n' % (smtp.port, auth_keys, hook))
         return env, smtp
