@@ -301,8 +301,11 @@ accounts = ( %s );
         return folder
 
     def due_now(self, ids=None):
+        """Reschedule to now the listed posts (ids: those only) that still
+        have a pending delivery (list shows the last 7 days' published too)."""
         for p in self.ritual_json("list", "--json"):
-            if ids is None or p["id"] in ids:
+            if (ids is None or p["id"] in ids) and any(
+                    d["state"] == "pending" for d in p.get("deliveries", [])):
                 self.ritual("reschedule", str(p["id"]), "now")
 
     def write_post(self, name, text):
