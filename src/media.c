@@ -13,6 +13,8 @@
  */
 #include "ritual/media.h"
 
+#include "ritual/config.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -755,4 +757,31 @@ int media_check(const struct media_info *info, const struct media_rules *rules,
 	err_set(err, "%s", b.data);
 	buf_free(&b);
 	return -1;
+}
+
+void media_rules_for(const struct config *cfg, int net,
+		     struct media_rules *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->network = network_name(net);
+	switch (net) {
+	case NET_FACEBOOK:
+		r->types = MEDIA_BIT(MEDIA_JPEG) | MEDIA_BIT(MEDIA_PNG);
+		r->max_bytes = (size_t)cfg->limits.facebook_image_bytes;
+		break;
+	case NET_INSTAGRAM:
+		r->types = MEDIA_BIT(MEDIA_JPEG);
+		r->max_bytes = (size_t)cfg->limits.instagram_image_bytes;
+		r->min_ratio = 4.0 / 5.0;
+		r->max_ratio = 1.91;
+		break;
+	case NET_LINKEDIN:
+		r->types = MEDIA_BIT(MEDIA_JPEG) | MEDIA_BIT(MEDIA_PNG) |
+			   MEDIA_BIT(MEDIA_GIF);
+		r->max_pixels = cfg->limits.linkedin_image_pixels;
+		r->max_frames = 250;
+		break;
+	default:
+		break;
+	}
 }

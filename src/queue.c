@@ -17,33 +17,6 @@
 #define MAX_IMAGE_BYTES (64u * 1024 * 1024)
 #define PATH_MAX_MSG 4200
 
-void queue_media_rules(const struct config *cfg, enum network net,
-		       struct media_rules *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->network = network_name(net);
-	switch (net) {
-	case NET_FACEBOOK:
-		r->types = MEDIA_BIT(MEDIA_JPEG) | MEDIA_BIT(MEDIA_PNG);
-		r->max_bytes = (size_t)cfg->limits.facebook_image_bytes;
-		break;
-	case NET_INSTAGRAM:
-		r->types = MEDIA_BIT(MEDIA_JPEG);
-		r->max_bytes = (size_t)cfg->limits.instagram_image_bytes;
-		r->min_ratio = 4.0 / 5.0;
-		r->max_ratio = 1.91;
-		break;
-	case NET_LINKEDIN:
-		r->types = MEDIA_BIT(MEDIA_JPEG) | MEDIA_BIT(MEDIA_PNG) |
-			   MEDIA_BIT(MEDIA_GIF);
-		r->max_pixels = cfg->limits.linkedin_image_pixels;
-		r->max_frames = 250;
-		break;
-	default:
-		break;
-	}
-}
-
 static void item_free(struct queue_item *it)
 {
 	free(it->path);
@@ -351,7 +324,7 @@ static int prepare_item(const struct config *cfg, struct queue_item *it,
 				variant_copy(&t->variant, &same->variant);
 		} else if (img && !image_bad) {
 			struct media_rules rules;
-			queue_media_rules(cfg, net, &rules);
+			media_rules_for(cfg, net, &rules);
 			struct image_params ip = {
 				.rules = &rules,
 				.fit = pf->has_fit ? (enum image_fit)pf->fit

@@ -9,6 +9,7 @@
 
 #include "ritual/format.h"
 #include "ritual/log.h"
+#include "ritual/media.h"
 #include "ritual/mediahost.h"
 #include "ritual/publisher.h"
 #include "ritual/schedule.h"
@@ -646,6 +647,36 @@ static void account_check(struct tell_env *e, const struct account *a,
 	c->ok = c->res.ok;
 }
 
+/* The image this delivery sends (its network's variant, else the
+ * original) against today's limits: the limits group may have changed,
+ * or the image been queued by an older ritual. */
+static void image_problem(struct tell_env *e, const struct store_post *p,
+			  const struct store_delivery *dl, const struct account *a,
+			  struct problems *ps)
+{
+	struct err err = {{0}};
+	struct store_media *m = NULL;
+	struct media_info info;
+	struct media_rules rules;
+	if (store_media_for(e->st, p->media_id, dl->network, &m, &err) < 0 || !m) {
+		problem_add(ps, p, dl, a->name, dl->network,
+			    err.msg[0] ? err.msg : "its image is not in the database",
+			    "queue the post again with its image (`ritual cancel`, "
+			    "then `ritual add`)");
+	} else if (media_probe(m->data, m->len, &info, &err) < 0) {
+		problem_add(ps, p, dl, a->name, dl->network, err.msg,
+			    "queue the post again with a JPEG or PNG image");
+	} else {
+		media_rules_for(e->cfg, a->network, &rules);
+		if (media_check(&info, &rules, &err) < 0)
+			problem_add(ps, p, dl, a->name, dl->network, err.msg,
+				    "replace the image in the post's folder and queue "
+				    "the post again (`ritual cancel`, then `ritual add`), "
+				    "or change the limits group");
+	}
+	store_media_free(m);
+}
+
 static void preflight(struct tell_env *e, time_t now)
 {
 	struct err err = {{0}};
@@ -705,6 +736,8 @@ static void preflight(struct tell_env *e, time_t now)
 				problem_add(&ps, p, dl, a->name, dl->network, m, fix);
 				free(m);
 			}
+			if (p->media_id)
+				image_problem(e, p, dl, a, &ps);
 			struct format_output fo;
 			format_output_from_wire(a->network, dl->text, &fo);
 			if (format_check_limits(e->cfg, a->network, &fo, &err) < 0)

@@ -62,6 +62,11 @@ struct media_rules {
 int media_check(const struct media_info *info, const struct media_rules *rules,
 		struct err *err);
 
+/* The image rules of network net (enum network, config.h) under cfg's
+ * limits group: what ritual add and the pre-flight check an image with. */
+struct config;
+void media_rules_for(const struct config *cfg, int net, struct media_rules *out);
+
 /* A width:height ratio as owners read it: "4:5", "1:1", "1.91:1", "16:9"
  * ... for the common ones, else "%.2f:1". Writes at most outlen bytes. */
 void media_ratio_name(double r, char *out, size_t outlen);

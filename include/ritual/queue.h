@@ -110,10 +110,6 @@ int queue_insert(struct store *st, const struct queue_batch *b, time_t now,
 void queue_problems(const struct queue_batch *b, struct diag *out);
 void queue_batch_free(struct queue_batch *b);
 
-/* The image rules of a network under cfg's limits. */
-void queue_media_rules(const struct config *cfg, enum network net,
-		       struct media_rules *out);
-
 /* The *.post files in dir, sorted by name (caller frees with strv_free). */
 int queue_list_dir(const char *dir, char ***files, size_t *n, struct err *err);
 

@@ -100,6 +100,28 @@ class DigestTest(E2ETest):
         self.assertIn("pre-flight|    fix: get a new Page access token", log)
         env.stop_daemon()
 
+    def test_preflight_finds_an_image_over_todays_limit(self):
+        # Queued when the limit allowed it; the limits group lowered since.
+        env = self.make_env(extra='notify = { preflight_at = "18:00"; };')
+        day = tomorrow_local()
+        src = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))), "posts", "sample-week", "01-why-legs-tighten.jpg")
+        with open(src, "rb") as a, open(os.path.join(env.dir, "photo.jpg"), "wb") as b:
+            b.write(a.read())
+        env.ritual("add", env.write_post("p.post", "Kind: tip\nTitle: Photo day\nImage: photo.jpg\n"
+                                         "Alt: a photo\nAt: %s 09:00\n\nA photo.\n"
+                                         % day.strftime("%Y-%m-%d")))
+        with open(env.config, "a") as f:
+            f.write("limits = { facebook_image_bytes = 10000; };\n")
+        spec, _ = fake_at(day - datetime.timedelta(days=1), 17, 59, 50)
+        self.start(env, spec)
+        env.wait_for(lambda: "event=preflight" in env.log(), 30, "the pre-flight")
+        log = env.log()
+        self.assertIn('pre-flight| 1. post 1 "Photo day" on facebook', log)
+        self.assertIn("pre-flight|    problem: facebook accepts images up to", log)
+        self.assertIn("pre-flight|    fix: replace the image", log)
+        env.stop_daemon()
+
     def test_preflight_silent_when_all_is_well(self):
         env = self.make_env(extra='notify = { preflight_at = "18:00"; };')
         day = tomorrow_local()

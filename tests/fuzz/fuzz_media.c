@@ -1,6 +1,6 @@
 /*
  * fuzz_media.c - media_probe on arbitrary bytes, then media_check with
- * each network's rules (queue_media_rules) and with rules taken from the
+ * each network's rules (media_rules_for) and with rules taken from the
  * input's last bytes.
  *
  * Invariants: a probed image has a known type, positive dimensions, its
@@ -59,7 +59,7 @@ static void check_render(const uint8_t *data, size_t size)
 		 "opened %ldx%ld", src.width, src.height);
 	for (int n = 0; n < NET__COUNT; n++) {
 		struct media_rules r;
-		queue_media_rules(&fz_cfg, (enum network)n, &r);
+		media_rules_for(&fz_cfg, (enum network)n, &r);
 		for (int fit = 0; fit < 2; fit++) {
 			struct image_params p = {.rules = &r, .fit = (enum image_fit)fit,
 						 .background = {255, 255, 255}};
@@ -142,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (int n = 0; n < NET__COUNT; n++) {
 		struct media_rules r;
-		queue_media_rules(&fz_cfg, (enum network)n, &r);
+		media_rules_for(&fz_cfg, (enum network)n, &r);
 		check_rules(&mi, &r);
 	}
 	if (size >= 16) {
