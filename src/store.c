@@ -131,7 +131,9 @@ static const char *const migration_hash =
  * state 'open' (a problem that lasts), 'resolved', or 'told' (a notice that
  * is never coalesced: digest, preflight, test, a restart after a crash).
  * notice_outbox: what the notifier still has to send (mail and command),
- * with its attempts and last error.
+ * with its attempts and last error; mail_sent_at and command_run_at say
+ * which channel already delivered it, so that a retry sends only what
+ * failed (never a second mail because the command failed).
  */
 static const char *const migration_notices =
 	"CREATE TABLE notices("
@@ -163,6 +165,8 @@ static const char *const migration_notices =
 	" attempts INTEGER NOT NULL DEFAULT 0,"
 	" next_try INTEGER,"
 	" sent_at INTEGER,"
+	" mail_sent_at INTEGER,"
+	" command_run_at INTEGER,"
 	" last_error TEXT) STRICT;"
 	"CREATE INDEX notice_outbox_due ON notice_outbox(next_try)"
 	" WHERE sent_at IS NULL;";
@@ -1907,7 +1911,8 @@ int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
 	*next = 0;
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = prep(st, err,
-		"SELECT id, event, subject, body, json, attempts, next_try "
+		"SELECT id, event, subject, body, json, attempts, next_try, "
+		"mail_sent_at IS NOT NULL, command_run_at IS NOT NULL "
 		"FROM notice_outbox WHERE sent_at IS NULL AND next_try IS NOT NULL "
 		"ORDER BY next_try, id LIMIT 1", "");
 	if (!s)
@@ -1922,6 +1927,8 @@ int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
 			out->body = col_text(s, 3);
 			out->json = col_text(s, 4);
 			out->attempts = (long)sqlite3_column_int64(s, 5);
+			out->mail_sent = sqlite3_column_int(s, 7);
+			out->command_run = sqlite3_column_int(s, 8);
 			*found = 1;
 		} else {
 			*next = due;
@@ -1946,16 +1953,28 @@ void store_outbox_clear(struct store_outbox *o)
 }
 
 int store_outbox_done(struct store *st, int64_t id, time_t now,
-		      const char *error, time_t next_try, struct err *err)
+		      int mail_sent, int command_run, const char *error,
+		      time_t next_try, struct err *err)
 {
 	if (!error)
 		return run(st, err, prep(st, err,
 			"UPDATE notice_outbox SET sent_at = ?2, attempts = attempts + 1, "
-			"next_try = NULL, last_error = NULL WHERE id = ?1",
-			"ii", id, (int64_t)now), "recording a notice sent");
+			"next_try = NULL, last_error = NULL, "
+			"mail_sent_at = CASE WHEN ?3 THEN COALESCE(mail_sent_at, ?2) "
+			"ELSE mail_sent_at END, "
+			"command_run_at = CASE WHEN ?4 THEN COALESCE(command_run_at, ?2) "
+			"ELSE command_run_at END WHERE id = ?1",
+			"iiii", id, (int64_t)now, (int64_t)(mail_sent != 0),
+			(int64_t)(command_run != 0)), "recording a notice sent");
 	return run(st, err, prep(st, err,
 		"UPDATE notice_outbox SET attempts = attempts + 1, next_try = ?2, "
-		"last_error = ?3 WHERE id = ?1", "iTt", id, next_try, error),
+		"last_error = ?3, "
+		"mail_sent_at = CASE WHEN ?5 THEN COALESCE(mail_sent_at, ?4) "
+		"ELSE mail_sent_at END, "
+		"command_run_at = CASE WHEN ?6 THEN COALESCE(command_run_at, ?4) "
+		"ELSE command_run_at END WHERE id = ?1",
+		"iTtiii", id, next_try, error, (int64_t)now,
+		(int64_t)(mail_sent != 0), (int64_t)(command_run != 0)),
 		"recording a notice not sent");
 }
 

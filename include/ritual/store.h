@@ -399,6 +399,8 @@ struct store_outbox {
 	int64_t id;
 	char *event, *subject, *body, *json;
 	long attempts;
+	int mail_sent;          /* the mail went out on an earlier attempt */
+	int command_run;        /* the command ran (exit 0) on an earlier one */
 };
 void store_outbox_clear(struct store_outbox *o);
 /* Queue a message (due now) for notice_id (0: none). */
@@ -411,9 +413,12 @@ int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
 		      int *found, time_t *next, struct err *err);
 /* An attempt's outcome: error NULL = sent at now; else attempts + 1, the
  * error kept (scrubbed by the caller) and the next try at next_try (0:
- * given up). */
+ * given up). mail_sent / command_run: that channel delivered it in this
+ * attempt (kept: a later attempt never clears it), so that the next try
+ * skips it. */
 int store_outbox_done(struct store *st, int64_t id, time_t now,
-		      const char *error, time_t next_try, struct err *err);
+		      int mail_sent, int command_run, const char *error,
+		      time_t next_try, struct err *err);
 
 /* --- marks: what rituald told the owner (tell.h) --- */
 
