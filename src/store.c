@@ -24,6 +24,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	int old_schema_ok;  /* STORE_OLD_SCHEMA_OK: an older schema as it is */
 	int have_id;        /* dev/ino below are known */
 	dev_t dev;
 	ino_t ino;
@@ -463,6 +464,8 @@ static int migrate(struct store *st, struct err *err)
 			       st->path, (long long)version, (long long)target);
 	if (version == target)
 		return 0;
+	if (st->readonly && st->old_schema_ok)
+		return 0;  /* read as it is; the caller checks what it has */
 	if (st->readonly)
 		return err_set(err,
 			       "%s: the database needs an upgrade (schema %lld -> "
@@ -550,6 +553,7 @@ int store_open(const char *path, int flags, struct store **out,
 	struct store *st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
 	st->readonly = (flags & STORE_READONLY) != 0;
+	st->old_schema_ok = st->readonly && (flags & STORE_OLD_SCHEMA_OK);
 
 	struct stat sb;
 	if (stat(path, &sb) < 0) {
@@ -1863,6 +1867,23 @@ int store_notice_resolve(struct store *st, int64_t id, time_t now,
 		"UPDATE notices SET state = 'resolved', resolved_at = ?2 "
 		"WHERE id = ?1", "ii", id, (int64_t)now),
 		"resolving a notice");
+}
+
+int store_notices_recorded(struct store *st, int *recorded, struct err *err)
+{
+	*recorded = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+		"name = 'notices'", "");
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*recorded = sqlite3_column_int(s, 0) > 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return db_err(st, err, "reading the schema");
+	return 0;
 }
 
 int store_notices_list(struct store *st, time_t since,

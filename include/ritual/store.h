@@ -39,7 +39,11 @@ struct store;
 
 enum store_open_flags {
 	STORE_CREATE = 1,   /* create the file (and run migrations) if missing */
-	STORE_READONLY = 2  /* open read-only (list/show/preview/status/backup) */
+	STORE_READONLY = 2, /* open read-only (list/show/preview/status/backup) */
+	/* with STORE_READONLY: a database at an older schema is opened as it
+	 * is (not migrated, not refused); the caller reads only what that
+	 * schema has (`ritual events`: store_notices_recorded) */
+	STORE_OLD_SCHEMA_OK = 4
 };
 
 /*
@@ -389,6 +393,10 @@ int store_notice_repeat(struct store *st, int64_t id, time_t now, int told,
 			const char *message, const char *fix, struct err *err);
 int store_notice_resolve(struct store *st, int64_t id, time_t now,
 			 struct err *err);
+/* *recorded 1 when the database has the notices table (schema 5); 0 when
+ * no rituald of this version has opened (and migrated) it yet: a read-only
+ * open with STORE_OLD_SCHEMA_OK. */
+int store_notices_recorded(struct store *st, int *recorded, struct err *err);
 /* Notices raised or resolved at or after since, and every open one,
  * oldest first. */
 int store_notices_list(struct store *st, time_t since,

@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -413,6 +414,33 @@ if sys.argv[1:] == ["failed"] and not os.path.exists(os.path.join(folder, "faile
         env.wait_for(lambda: "notice not sent (attempt 1)" in env.log(), 10, "the retry")
         self.assertEqual(env.stop_daemon(), 0)
         self.assertEqual(len(smtp.mails()), 1)   # the mail went out before
+
+
+class EventsOldSchema(E2ETest):
+    """`ritual events` on a database no rituald of this version has opened
+    yet: at schema 4, read-only, so neither migrated nor refused."""
+
+    def test_events_on_a_schema_4_database_lists_nothing(self):
+        env = self.make_env()
+        env.ritual("add", env.write_post("a.post", post(1, "Old")))
+        db = sqlite3.connect(env.db)
+        # what a ritual before issue 10 left: no notices, outbox or marks
+        db.executescript("DROP TABLE notice_outbox; DROP TABLE notices; "
+                         "DROP TABLE marks; PRAGMA user_version=4;")
+        db.close()
+        p = env.ritual("events")
+        self.assertIn("rituald has not recorded notices in %s yet" % env.db,
+                      p.stdout)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(env.ritual_json("events", "--json"), [])
+        self.assertEqual(env.ritual_json("events", "--since", "2020-01-01 00:00",
+                                         "--json"), [])
+        # read only: still at schema 4, nothing created
+        db = sqlite3.connect(env.db)
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
+        self.assertEqual(db.execute("SELECT count(*) FROM sqlite_master WHERE "
+                                    "name = 'notices'").fetchone()[0], 0)
+        db.close()
 
 
 class NotifyFullDisk(SmallDisk, NotifyBase):
