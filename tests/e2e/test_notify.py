@@ -96,10 +96,10 @@ class NotifyBase(E2ETest):
     def setUp(self):
         need(have_aiosmtpd(), "aiosmtpd (Debian package python3-aiosmtpd)")
 
-    def env_with_mail(self, command=False, auth=True):
+    def env_with_mail(self, command=False, auth=True, **kw):
         password = "smtp-pw-" + secrets.token_hex(12)
         # the env is made first (its folder), then the config gets notify
-        env = self.make_env()
+        env = self.make_env(**kw)
         env.tokens["smtp"] = password
         smtp = Smtp(env, user="ritual@studio.example" if auth else None,
                     password=password)
@@ -328,6 +328,66 @@ if sys.argv[1:] == ["failed"] and not os.path.exists(os.path.join(folder, "faile
         self.assertIn("notice sent attempt=2", env.log())
         self.assertEqual(len(smtp.mails()), 1, env.log())
         self.assertEqual(len(self.hooks(env)), 1, env.log())   # not run twice
+
+    def test_missed_post_is_mailed_with_the_retry_to_run(self):
+        env, smtp = self.env_with_mail(command=True,
+                                       schedule_extra='missed_after = "1h";')
+        env.ritual("add", env.write_post("late.post", post(1, "Late tip")))
+        pid = env.ritual_json("list", "--json")[0]["id"]
+        # the server was off: the post is two hours overdue
+        two_hours_ago = int(time.time()) - 7200
+        with sqlite3.connect(env.db) as db:
+            db.execute("UPDATE posts SET due = ?", (two_hours_ago,))
+            db.execute("UPDATE deliveries SET due = ?, next_attempt = ?",
+                       (two_hours_ago, two_hours_ago))
+        env.run_once()
+        self.assertEqual(env.deliveries(pid)["facebook"]["state"], "missed", env.log())
+        mails = smtp.mails()
+        self.assertEqual(len(mails), 1, env.log())
+        msg = mails[0][0]
+        self.assertEqual(str(msg["Subject"]),
+                         'ritual: a post was missed on facebook: post %d "Late tip"' % pid)
+        body = msg.get_content().replace("\r\n", "\n")
+        self.assertIn("schedule.missed_after", body)
+        self.assertIn("What to do: Run `ritual retry %d` to publish it now" % pid, body)
+        self.assertIn('Post: %d "Late tip" (%s)\n' % (pid, os.path.join(env.dir, "late.post")),
+                      body)
+        self.assertIn("Event: missed\n", body)
+        hooks = self.hooks(env)
+        self.assertEqual([h["argv"] for h in hooks], [["missed"]])
+        self.assertEqual(json.loads(hooks[0]["stdin"])["post"]["id"], pid)
+        self.assertEqual([(e["event"], e["post"]["id"]) for e in self.events(env, "--json")],
+                         [("missed", pid)])
+        self.assertEqual(env.fake.posts(), [])
+        self.assert_clean(env, smtp)
+
+    def test_unknown_outcome_is_mailed_for_a_human_to_look(self):
+        env, smtp = self.env_with_mail()
+        env.ritual("add", env.write_post("a.post", post(1, "Lost answer")))
+        pid = env.ritual_json("list", "--json")[0]["id"]
+        # the post is made but its answer lost; the page cannot be read back
+        env.fake.fault({"network": "facebook", "path_regex": "/feed$|/photos$"},
+                       {"type": "drop_after"}, times=1)
+        env.fake.fault({"network": "facebook", "method": "GET", "path_regex": "/posts$"},
+                       {"type": "error", "status": 500, "body": {}}, times=-1)
+        env.due_now()
+        env.run_once()
+        self.assertEqual(env.deliveries(pid)["facebook"]["state"], "unknown", env.log())
+        self.assertEqual(len(env.fake.posts("facebook")), 1)
+        mails = smtp.mails()
+        self.assertEqual(len(mails), 1, env.log())
+        msg = mails[0][0]
+        self.assertEqual(str(msg["Subject"]),
+                         "ritual: a post's outcome is unknown, please look on facebook: "
+                         'post %d "Lost answer"' % pid)
+        body = msg.get_content().replace("\r\n", "\n")
+        self.assertIn("could not confirm", body)
+        self.assertIn("What to do: Check the account", body)
+        self.assertIn("ritual retry", body)
+        self.assertIn("Event: unknown\n", body)
+        self.assertEqual([(e["event"], e["state"]) for e in self.events(env, "--json")],
+                         [("unknown", "open")])
+        self.assert_clean(env, smtp)
 
     def test_check_notify_reports_each_channel(self):
         env, smtp = self.env_with_mail(command=True)
