@@ -623,14 +623,24 @@ static void mem_clear(struct mem_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static int reap(struct notifier *n, int status, time_t now, struct err *err);
+
 void notifier_free(struct notifier *n)
 {
 	if (!n)
 		return;
 	if (n->pid > 0) {
-		kill(-n->pid, SIGKILL);  /* its group: the command too */
-		kill(n->pid, SIGKILL);
-		waitpid(n->pid, NULL, 0);
+		int status = 0;
+		if (waitpid(n->pid, &status, WNOHANG) != n->pid) {
+			kill(-n->pid, SIGKILL);  /* its group: the command too */
+			kill(n->pid, SIGKILL);
+			waitpid(n->pid, &status, 0);
+		}
+		/* what it delivered is recorded: the next rituald sends only
+		 * the rest (a mail gone out is not sent again) */
+		struct err e;
+		if (n->errfd >= 0 && reap(n, status, time(NULL), &e) < 0)
+			log_warnx("notifier: %s", e.msg);
 	}
 	if (n->pidfd >= 0)
 		close(n->pidfd);
@@ -866,6 +876,8 @@ out:
 #define CHILD_PARTIAL 0x10
 #define CHILD_MAIL_SENT 0x01
 #define CHILD_CMD_RAN 0x02
+/* the first byte on the error pipe when the mail went out */
+#define CHILD_MAIL_MARK "\001"
 
 /* The child: send one message, report on errfd, leave. */
 static void child_run(const struct config *cfg, int skip_mail, int skip_cmd,
@@ -878,8 +890,17 @@ static void child_run(const struct config *cfg, int skip_mail, int skip_cmd,
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGUSR1, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	int rc = notify_send_some(cfg, skip_mail, skip_cmd, event, subject,
-				  body, json, &mail, &cmd);
+	/* the mail first, and said at once: killed while the command runs
+	 * (rituald stopping), the mail is still known to have gone out */
+	int rc = notify_send_some(cfg, skip_mail, 1, event, subject, body, json,
+				  &mail, &cmd);
+	if (mail.tried && mail.ok) {
+		ssize_t m = write(errfd, CHILD_MAIL_MARK, 1);
+		(void)m;
+	}
+	struct notify_outcome none;
+	rc |= notify_send_some(cfg, 1, skip_cmd, event, subject, body, json,
+			       &none, &cmd);
 	char msg[1100];
 	snprintf(msg, sizeof(msg), "%s%s%s",
 		 mail.tried && !mail.ok ? mail.error : "",
@@ -946,6 +967,9 @@ static int reap(struct notifier *n, int status, time_t now, struct err *err)
 		close(n->pidfd);
 	n->errfd = n->pidfd = -1;
 	n->pid = -1;
+	int marked = msg[0] == CHILD_MAIL_MARK[0];
+	if (marked)
+		memmove(msg, msg + 1, strlen(msg));
 	secret_scrub(msg, sizeof(msg));
 	int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
@@ -953,7 +977,7 @@ static int reap(struct notifier *n, int status, time_t now, struct err *err)
 		CHILD_PARTIAL;
 	/* delivered in this attempt (a skipped channel stays as it was) */
 	int mail_sent = !n->skip_mail && n->cfg->notify.smtp_url &&
-		(ok || (partial && (code & CHILD_MAIL_SENT)));
+		(ok || marked || (partial && (code & CHILD_MAIL_SENT)));
 	int cmd_ran = !n->skip_cmd && n->cfg->notify.command &&
 		(ok || (partial && (code & CHILD_CMD_RAN)));
 	if (!ok && !msg[0])
