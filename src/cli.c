@@ -1406,11 +1406,22 @@ static int cmd_events(struct cli *c)
 		return 0;
 	}
 	struct store *st;
-	if ((rc = open_store(c, STORE_READONLY, &st)))
+	if ((rc = open_store(c, STORE_READONLY | STORE_OLD_SCHEMA_OK, &st)))
 		return rc;
 	struct store_notice *v = NULL;
 	size_t n = 0;
 	struct err err;
+	int recorded = 0;
+	if (store_notices_recorded(st, &recorded, &err) == 0 && !recorded) {
+		/* an older schema: no rituald of this version opened it yet */
+		store_close(st);
+		if (json)
+			return print_json(json_array());
+		printf("no notices: rituald has not recorded notices in %s yet "
+		       "(it starts when this version of rituald opens it)\n",
+		       c->cfg->database);
+		return 0;
+	}
 	if (store_notices_list(st, since, &v, &n, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		store_close(st);

@@ -540,17 +540,26 @@ static void run_command(const struct config *cfg, const char *event,
 			    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+int notify_send_some(const struct config *cfg, int skip_mail, int skip_cmd,
+		     const char *event, const char *subject, const char *body,
+		     const char *json, struct notify_outcome *mail,
+		     struct notify_outcome *cmd)
+{
+	memset(mail, 0, sizeof(*mail));
+	memset(cmd, 0, sizeof(*cmd));
+	if (cfg->notify.smtp_url && !skip_mail)
+		send_mail(cfg, subject, body, mail);
+	if (cfg->notify.command && !skip_cmd)
+		run_command(cfg, event, json, cmd);
+	return (mail->tried && !mail->ok) || (cmd->tried && !cmd->ok) ? -1 : 0;
+}
+
 int notify_send(const struct config *cfg, const char *event,
 		const char *subject, const char *body, const char *json,
 		struct notify_outcome *mail, struct notify_outcome *cmd)
 {
-	memset(mail, 0, sizeof(*mail));
-	memset(cmd, 0, sizeof(*cmd));
-	if (cfg->notify.smtp_url)
-		send_mail(cfg, subject, body, mail);
-	if (cfg->notify.command)
-		run_command(cfg, event, json, cmd);
-	return (mail->tried && !mail->ok) || (cmd->tried && !cmd->ok) ? -1 : 0;
+	return notify_send_some(cfg, 0, 0, event, subject, body, json, mail,
+				cmd);
 }
 
 /* ------------------------------------------------------------------ */
@@ -564,6 +573,7 @@ struct mem_msg {
 	char *event, *subject, *body, *json;
 	long attempts;
 	time_t next_try;
+	int mail_sent, command_run;  /* delivered on an earlier attempt */
 };
 
 struct notifier {
@@ -575,6 +585,7 @@ struct notifier {
 	int64_t out_id;           /* its outbox row, or 0 */
 	int mem_slot;             /* or its memory slot, or -1 */
 	long attempts;            /* attempts before this one */
+	int skip_mail, skip_cmd;  /* delivered before: not sent again */
 	struct mem_msg mem[MEM_SLOTS];
 	int daemon_unrecorded;    /* a NOTICE_DAEMON lives in memory only */
 };
@@ -612,14 +623,24 @@ static void mem_clear(struct mem_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static int reap(struct notifier *n, int status, time_t now, struct err *err);
+
 void notifier_free(struct notifier *n)
 {
 	if (!n)
 		return;
 	if (n->pid > 0) {
-		kill(-n->pid, SIGKILL);  /* its group: the command too */
-		kill(n->pid, SIGKILL);
-		waitpid(n->pid, NULL, 0);
+		int status = 0;
+		if (waitpid(n->pid, &status, WNOHANG) != n->pid) {
+			kill(-n->pid, SIGKILL);  /* its group: the command too */
+			kill(n->pid, SIGKILL);
+			waitpid(n->pid, &status, 0);
+		}
+		/* what it delivered is recorded: the next rituald sends only
+		 * the rest (a mail gone out is not sent again) */
+		struct err e;
+		if (n->errfd >= 0 && reap(n, status, time(NULL), &e) < 0)
+			log_warnx("notifier: %s", e.msg);
 	}
 	if (n->pidfd >= 0)
 		close(n->pidfd);
@@ -846,9 +867,22 @@ out:
 	return rc;
 }
 
+/*
+ * The child's exit status: 0 when every channel it tried worked; else
+ * CHILD_PARTIAL with CHILD_MAIL_SENT / CHILD_CMD_RAN for the channels that
+ * did deliver, so that the retry sends only the others. Any other status
+ * (a crash, a signal) says nothing was delivered.
+ */
+#define CHILD_PARTIAL 0x10
+#define CHILD_MAIL_SENT 0x01
+#define CHILD_CMD_RAN 0x02
+/* the first byte on the error pipe when the mail went out */
+#define CHILD_MAIL_MARK "\001"
+
 /* The child: send one message, report on errfd, leave. */
-static void child_run(const struct config *cfg, int errfd, const char *event,
-		      const char *subject, const char *body, const char *json)
+static void child_run(const struct config *cfg, int skip_mail, int skip_cmd,
+		      int errfd, const char *event, const char *subject,
+		      const char *body, const char *json)
 {
 	struct notify_outcome mail, cmd;
 	signal(SIGTERM, SIG_DFL);
@@ -856,7 +890,17 @@ static void child_run(const struct config *cfg, int errfd, const char *event,
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGUSR1, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	int rc = notify_send(cfg, event, subject, body, json, &mail, &cmd);
+	/* the mail first, and said at once: killed while the command runs
+	 * (rituald stopping), the mail is still known to have gone out */
+	int rc = notify_send_some(cfg, skip_mail, 1, event, subject, body, json,
+				  &mail, &cmd);
+	if (mail.tried && mail.ok) {
+		ssize_t m = write(errfd, CHILD_MAIL_MARK, 1);
+		(void)m;
+	}
+	struct notify_outcome none;
+	rc |= notify_send_some(cfg, 1, skip_cmd, event, subject, body, json,
+			       &none, &cmd);
 	char msg[1100];
 	snprintf(msg, sizeof(msg), "%s%s%s",
 		 mail.tried && !mail.ok ? mail.error : "",
@@ -864,7 +908,10 @@ static void child_run(const struct config *cfg, int errfd, const char *event,
 		 cmd.tried && !cmd.ok ? cmd.error : "");
 	ssize_t w = write(errfd, msg, strlen(msg));
 	(void)w;
-	_exit(rc == 0 ? 0 : 1);
+	if (rc == 0)
+		_exit(0);
+	_exit(CHILD_PARTIAL | (mail.tried && mail.ok ? CHILD_MAIL_SENT : 0) |
+	      (cmd.tried && cmd.ok ? CHILD_CMD_RAN : 0));
 }
 
 static int start_child(struct notifier *n, const char *event,
@@ -891,7 +938,8 @@ static int start_child(struct notifier *n, const char *event,
 		if (ep[1] > 3)
 			close_range(3, (unsigned)ep[1] - 1, 0);
 		close_range((unsigned)ep[1] + 1, ~0U, 0);
-		child_run(n->cfg, ep[1], event, subject, body, json);
+		child_run(n->cfg, n->skip_mail, n->skip_cmd, ep[1], event,
+			  subject, body, json);
 		_exit(1);
 	}
 	close(ep[1]);
@@ -919,8 +967,19 @@ static int reap(struct notifier *n, int status, time_t now, struct err *err)
 		close(n->pidfd);
 	n->errfd = n->pidfd = -1;
 	n->pid = -1;
+	int marked = msg[0] == CHILD_MAIL_MARK[0];
+	if (marked)
+		memmove(msg, msg + 1, strlen(msg));
 	secret_scrub(msg, sizeof(msg));
 	int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	int partial = !ok && (code & ~(CHILD_MAIL_SENT | CHILD_CMD_RAN)) ==
+		CHILD_PARTIAL;
+	/* delivered in this attempt (a skipped channel stays as it was) */
+	int mail_sent = !n->skip_mail && n->cfg->notify.smtp_url &&
+		(ok || marked || (partial && (code & CHILD_MAIL_SENT)));
+	int cmd_ran = !n->skip_cmd && n->cfg->notify.command &&
+		(ok || (partial && (code & CHILD_CMD_RAN)));
 	if (!ok && !msg[0])
 		snprintf(msg, sizeof(msg), "the sender stopped (status %d)", status);
 	long attempts = n->attempts + 1;
@@ -944,12 +1003,15 @@ static int reap(struct notifier *n, int status, time_t now, struct err *err)
 		} else {
 			m->attempts = attempts;
 			m->next_try = next;
+			m->mail_sent |= mail_sent;
+			m->command_run |= cmd_ran;
 		}
 		return 0;
 	}
 	int64_t id = n->out_id;
 	n->out_id = 0;
-	return store_outbox_done(n->st, id, now, ok ? NULL : msg, next, err);
+	return store_outbox_done(n->st, id, now, mail_sent, cmd_ran,
+				 ok ? NULL : msg, next, err);
 }
 
 int notifier_work(struct notifier *n, time_t now, time_t *next,
@@ -979,6 +1041,8 @@ int notifier_work(struct notifier *n, time_t now, time_t *next,
 		if (m->next_try <= now) {
 			n->mem_slot = i;
 			n->attempts = m->attempts;
+			n->skip_mail = m->mail_sent;
+			n->skip_cmd = m->command_run;
 			if (start_child(n, m->event, m->subject, m->body, m->json,
 					err) < 0) {
 				n->mem_slot = -1;
@@ -1000,10 +1064,12 @@ int notifier_work(struct notifier *n, time_t now, time_t *next,
 	if (found) {
 		n->out_id = o.id;
 		n->attempts = o.attempts;
+		n->skip_mail = o.mail_sent;
+		n->skip_cmd = o.command_run;
 		int rc = start_child(n, o.event, o.subject, o.body, o.json, err);
 		if (rc < 0) {
 			struct err e2;
-			store_outbox_done(n->st, o.id, now, err->msg,
+			store_outbox_done(n->st, o.id, now, 0, 0, err->msg,
 					  now + notice_backoff(o.attempts + 1), &e2);
 			n->out_id = 0;
 		}

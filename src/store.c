@@ -25,6 +25,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	int old_schema_ok;  /* STORE_OLD_SCHEMA_OK: an older schema as it is */
 	int have_id;        /* dev/ino below are known */
 	dev_t dev;
 	ino_t ino;
@@ -137,7 +138,9 @@ static const char *const migration_hash =
  * state 'open' (a problem that lasts), 'resolved', or 'told' (a notice that
  * is never coalesced: digest, preflight, test, a restart after a crash).
  * notice_outbox: what the notifier still has to send (mail and command),
- * with its attempts and last error.
+ * with its attempts and last error; mail_sent_at and command_run_at say
+ * which channel already delivered it, so that a retry sends only what
+ * failed (never a second mail because the command failed).
  */
 static const char *const migration_notices =
 	"CREATE TABLE notices("
@@ -169,6 +172,8 @@ static const char *const migration_notices =
 	" attempts INTEGER NOT NULL DEFAULT 0,"
 	" next_try INTEGER,"
 	" sent_at INTEGER,"
+	" mail_sent_at INTEGER,"
+	" command_run_at INTEGER,"
 	" last_error TEXT) STRICT;"
 	"CREATE INDEX notice_outbox_due ON notice_outbox(next_try)"
 	" WHERE sent_at IS NULL;";
@@ -481,6 +486,8 @@ static int migrate(struct store *st, struct err *err)
 			       st->path, (long long)version, (long long)target);
 	if (version == target)
 		return 0;
+	if (st->readonly && st->old_schema_ok)
+		return 0;  /* read as it is; the caller checks what it has */
 	if (st->readonly)
 		return err_set(err,
 			       "%s: the database needs an upgrade (schema %lld -> "
@@ -568,6 +575,7 @@ int store_open(const char *path, int flags, struct store **out,
 	struct store *st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
 	st->readonly = (flags & STORE_READONLY) != 0;
+	st->old_schema_ok = st->readonly && (flags & STORE_OLD_SCHEMA_OK);
 
 	struct stat sb;
 	if (stat(path, &sb) < 0) {
@@ -2118,6 +2126,23 @@ int store_notice_resolve(struct store *st, int64_t id, time_t now,
 		"resolving a notice");
 }
 
+int store_notices_recorded(struct store *st, int *recorded, struct err *err)
+{
+	*recorded = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+		"name = 'notices'", "");
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*recorded = sqlite3_column_int(s, 0) > 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return db_err(st, err, "reading the schema");
+	return 0;
+}
+
 int store_notices_list(struct store *st, time_t since,
 		       struct store_notice **out, size_t *n, struct err *err)
 {
@@ -2164,7 +2189,8 @@ int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
 	*next = 0;
 	memset(out, 0, sizeof(*out));
 	sqlite3_stmt *s = prep(st, err,
-		"SELECT id, event, subject, body, json, attempts, next_try "
+		"SELECT id, event, subject, body, json, attempts, next_try, "
+		"mail_sent_at IS NOT NULL, command_run_at IS NOT NULL "
 		"FROM notice_outbox WHERE sent_at IS NULL AND next_try IS NOT NULL "
 		"ORDER BY next_try, id LIMIT 1", "");
 	if (!s)
@@ -2179,6 +2205,8 @@ int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
 			out->body = col_text(s, 3);
 			out->json = col_text(s, 4);
 			out->attempts = (long)sqlite3_column_int64(s, 5);
+			out->mail_sent = sqlite3_column_int(s, 7);
+			out->command_run = sqlite3_column_int(s, 8);
 			*found = 1;
 		} else {
 			*next = due;
@@ -2203,16 +2231,28 @@ void store_outbox_clear(struct store_outbox *o)
 }
 
 int store_outbox_done(struct store *st, int64_t id, time_t now,
-		      const char *error, time_t next_try, struct err *err)
+		      int mail_sent, int command_run, const char *error,
+		      time_t next_try, struct err *err)
 {
 	if (!error)
 		return run(st, err, prep(st, err,
 			"UPDATE notice_outbox SET sent_at = ?2, attempts = attempts + 1, "
-			"next_try = NULL, last_error = NULL WHERE id = ?1",
-			"ii", id, (int64_t)now), "recording a notice sent");
+			"next_try = NULL, last_error = NULL, "
+			"mail_sent_at = CASE WHEN ?3 THEN COALESCE(mail_sent_at, ?2) "
+			"ELSE mail_sent_at END, "
+			"command_run_at = CASE WHEN ?4 THEN COALESCE(command_run_at, ?2) "
+			"ELSE command_run_at END WHERE id = ?1",
+			"iiii", id, (int64_t)now, (int64_t)(mail_sent != 0),
+			(int64_t)(command_run != 0)), "recording a notice sent");
 	return run(st, err, prep(st, err,
 		"UPDATE notice_outbox SET attempts = attempts + 1, next_try = ?2, "
-		"last_error = ?3 WHERE id = ?1", "iTt", id, next_try, error),
+		"last_error = ?3, "
+		"mail_sent_at = CASE WHEN ?5 THEN COALESCE(mail_sent_at, ?4) "
+		"ELSE mail_sent_at END, "
+		"command_run_at = CASE WHEN ?6 THEN COALESCE(command_run_at, ?4) "
+		"ELSE command_run_at END WHERE id = ?1",
+		"iTtiii", id, next_try, error, (int64_t)now,
+		(int64_t)(mail_sent != 0), (int64_t)(command_run != 0)),
 		"recording a notice not sent");
 }
 

@@ -185,5 +185,12 @@ struct notify_outcome {
 int notify_send(const struct config *cfg, const char *event,
 		const char *subject, const char *body, const char *json,
 		struct notify_outcome *mail, struct notify_outcome *cmd);
+/* notify_send without the channels skip_mail / skip_cmd (delivered on an
+ * earlier attempt: the retry of a message sends only what failed); a
+ * skipped channel's outcome is left untried. */
+int notify_send_some(const struct config *cfg, int skip_mail, int skip_cmd,
+		     const char *event, const char *subject, const char *body,
+		     const char *json, struct notify_outcome *mail,
+		     struct notify_outcome *cmd);
 
 #endif

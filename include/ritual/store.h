@@ -41,7 +41,11 @@ struct store;
 
 enum store_open_flags {
 	STORE_CREATE = 1,   /* create the file (and run migrations) if missing */
-	STORE_READONLY = 2  /* open read-only (list/show/preview/status/backup) */
+	STORE_READONLY = 2, /* open read-only (list/show/preview/status/backup) */
+	/* with STORE_READONLY: a database at an older schema is opened as it
+	 * is (not migrated, not refused); the caller reads only what that
+	 * schema has (`ritual events`: store_notices_recorded) */
+	STORE_OLD_SCHEMA_OK = 4
 };
 
 /*
@@ -425,6 +429,10 @@ int store_notice_repeat(struct store *st, int64_t id, time_t now, int told,
 			const char *message, const char *fix, struct err *err);
 int store_notice_resolve(struct store *st, int64_t id, time_t now,
 			 struct err *err);
+/* *recorded 1 when the database has the notices table (schema 5); 0 when
+ * no rituald of this version has opened (and migrated) it yet: a read-only
+ * open with STORE_OLD_SCHEMA_OK. */
+int store_notices_recorded(struct store *st, int *recorded, struct err *err);
 /* Notices raised or resolved at or after since, and every open one,
  * oldest first. */
 int store_notices_list(struct store *st, time_t since,
@@ -435,6 +443,8 @@ struct store_outbox {
 	int64_t id;
 	char *event, *subject, *body, *json;
 	long attempts;
+	int mail_sent;          /* the mail went out on an earlier attempt */
+	int command_run;        /* the command ran (exit 0) on an earlier one */
 };
 void store_outbox_clear(struct store_outbox *o);
 /* Queue a message (due now) for notice_id (0: none). */
@@ -447,9 +457,12 @@ int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
 		      int *found, time_t *next, struct err *err);
 /* An attempt's outcome: error NULL = sent at now; else attempts + 1, the
  * error kept (scrubbed by the caller) and the next try at next_try (0:
- * given up). */
+ * given up). mail_sent / command_run: that channel delivered it in this
+ * attempt (kept: a later attempt never clears it), so that the next try
+ * skips it. */
 int store_outbox_done(struct store *st, int64_t id, time_t now,
-		      const char *error, time_t next_try, struct err *err);
+		      int mail_sent, int command_run, const char *error,
+		      time_t next_try, struct err *err);
 
 /* --- marks: what rituald told the owner (tell.h) --- */
 

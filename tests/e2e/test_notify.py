@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -50,7 +51,10 @@ class Smtp:
         with open(os.path.join(self.dir, "mode"), "w") as f:
             f.write(m)
 
-    def mails(self):
+    def mails(self, dry=False):
+        """The mails received, oldest first; the queue-dry warnings (an
+        account whose queue ran dry, as a test's account's does once its
+        posts are out) left out unless dry."""
         out = []
         for p in sorted(glob.glob(os.path.join(self.dir, "*.eml")),
                         key=lambda p: int(os.path.basename(p).split(".")[0])):
@@ -58,8 +62,10 @@ class Smtp:
                 raw = f.read()
             with open(p[:-4] + ".json") as f:
                 env = json.load(f)
-            out.append((email.message_from_bytes(raw, policy=email.policy.default),
-                        env, raw))
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            if not dry and "nothing queued" in str(msg["Subject"]):
+                continue
+            out.append((msg, env, raw))
         return out
 
     def stop(self):
@@ -90,10 +96,10 @@ class NotifyBase(E2ETest):
     def setUp(self):
         need(have_aiosmtpd(), "aiosmtpd (Debian package python3-aiosmtpd)")
 
-    def env_with_mail(self, command=False, auth=True):
+    def env_with_mail(self, command=False, auth=True, **kw):
         password = "smtp-pw-" + secrets.token_hex(12)
         # the env is made first (its folder), then the config gets notify
-        env = self.make_env()
+        env = self.make_env(**kw)
         env.tokens["smtp"] = password
         smtp = Smtp(env, user="ritual@studio.example" if auth else None,
                     password=password)
@@ -126,18 +132,26 @@ class NotifyBase(E2ETest):
         env.start_daemon()
         env.wait_for(lambda: env.log().count(" started: ") > n, 10, "rituald start")
 
-    def hooks(self, env):
+    def hooks(self, env, dry=False):
+        """The hook's runs, oldest first; queue-dry left out unless dry."""
         out = []
         for i in range(100):
             p = os.path.join(env.hook_dir, "hook-%d.json" % i)
             if not os.path.exists(p):
                 break
             with open(p) as f:
-                out.append(json.load(f))
+                h = json.load(f)
+            if dry or h["argv"] != ["queue-dry"]:
+                out.append(h)
         return out
 
+    def events(self, env, *args):
+        """`ritual events ARGS`' JSON without the queue-dry notices."""
+        return [e for e in env.ritual_json("events", *args)
+                if e["event"] != "queue-dry"]
+
     def assert_clean(self, env, smtp):
-        for msg, envl, raw in smtp.mails():
+        for msg, envl, raw in smtp.mails(dry=True):
             for name, tok in env.tokens.items():
                 self.assertNotIn(tok.encode(), raw, "%s in a mail" % name)
                 self.assertNotIn(tok, msg.get_content(), "%s in a mail" % name)
@@ -194,7 +208,7 @@ class Notify(NotifyBase):
         self.assertEqual(j["count"], 1)
         self.assertRegex(j["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
         # `ritual events`, text and JSON
-        ev = env.ritual_json("events", "--json")
+        ev = self.events(env, "--json")
         self.assertEqual(len(ev), 1)
         self.assertEqual(ev[0]["event"], "failed")
         self.assertEqual(ev[0]["post"]["id"], pid)
@@ -205,8 +219,8 @@ class Notify(NotifyBase):
         self.assertIn("Invalid parameter", text)
         # --since: older notices are left out, open problems always shown
         env.ritual("check", "--notify")      # a test notice: told, not open
-        self.assertEqual(len(env.ritual_json("events", "--json")), 2)
-        later = env.ritual_json("events", "--since", "2031-01-01 00:00", "--json")
+        self.assertEqual(len(self.events(env, "--json")), 2)
+        later = self.events(env, "--since", "2031-01-01 00:00", "--json")
         self.assertEqual([(e["event"], e["state"]) for e in later], [("failed", "open")])
         self.assert_clean(env, smtp)
         self.assertNotIn(env.tokens["smtp"], env.log())
@@ -243,7 +257,7 @@ class Notify(NotifyBase):
         self.assertTrue(str(mails[1][0]["Subject"]).startswith("ritual: resolved: "),
                         mails[1][0]["Subject"])
         self.assertEqual(len(env.fake.posts()), 10)
-        ev = env.ritual_json("events", "--json")
+        ev = self.events(env, "--json")
         self.assertEqual([e["event"] for e in ev], ["paused"])
         self.assertEqual(ev[0]["state"], "resolved")
         self.assert_clean(env, smtp)
@@ -266,6 +280,114 @@ class Notify(NotifyBase):
         mails = smtp.mails()
         self.assertEqual(len(mails), 1, env.log())
         self.assertIn("Bad", mails[0][0].get_content())
+        self.assert_clean(env, smtp)
+
+    def test_retry_after_a_failed_hook_does_not_mail_again(self):
+        # the mail goes out, the hook fails: the retry runs only the hook
+        env, smtp = self.env_with_mail(command=True)
+        with open(os.path.join(env.hook_dir, "on-event"), "w") as f:
+            f.write(HOOK + r'''
+if sys.argv[1:] == ["failed"] and not os.path.exists(os.path.join(folder, "failed-once")):
+    open(os.path.join(folder, "failed-once"), "w").close()
+    sys.exit(3)
+''')
+        env.ritual("add", env.write_post("a.post", post(1, "Once only")))
+        env.fake.fault({"network": "facebook"},
+                       {"type": "meta_error", "code": 100, "message": "Bad"}, times=5)
+        env.due_now()
+        env.run_once()
+        self.assertIn("notice not sent (attempt 1)", env.log())
+        self.assertIn("exit status 3", env.log())
+        self.assertEqual(len(smtp.mails()), 1, env.log())
+        self.assertEqual(len(self.hooks(env)), 1)
+        env.run_once(faketime="+61s")
+        self.assertIn("notice sent attempt=2", env.log())
+        self.assertEqual(len(smtp.mails()), 1, env.log())   # not mailed twice
+        hooks = self.hooks(env)
+        self.assertEqual(len(hooks), 2, env.log())
+        self.assertEqual([h["argv"] for h in hooks], [["failed"], ["failed"]])
+        self.assertEqual(hooks[0]["stdin"], hooks[1]["stdin"])
+        # sent: a later run sends nothing more
+        env.run_once(faketime="+3700s")
+        self.assertEqual(len(smtp.mails()), 1, env.log())
+        self.assertEqual(len(self.hooks(env)), 2, env.log())
+
+    def test_retry_after_a_refused_mail_does_not_run_the_hook_again(self):
+        # the reverse: the hook ran, the mail was refused; the retry mails
+        env, smtp = self.env_with_mail(command=True)
+        env.ritual("add", env.write_post("a.post", post(1, "Hook once")))
+        env.fake.fault({"network": "facebook"},
+                       {"type": "meta_error", "code": 100, "message": "Bad"}, times=5)
+        smtp.mode("451")
+        env.due_now()
+        env.run_once()
+        self.assertIn("notice not sent (attempt 1)", env.log())
+        self.assertEqual(smtp.mails(), [])
+        self.assertEqual(len(self.hooks(env)), 1)
+        smtp.mode("ok")
+        env.run_once(faketime="+61s")
+        self.assertIn("notice sent attempt=2", env.log())
+        self.assertEqual(len(smtp.mails()), 1, env.log())
+        self.assertEqual(len(self.hooks(env)), 1, env.log())   # not run twice
+
+    def test_missed_post_is_mailed_with_the_retry_to_run(self):
+        env, smtp = self.env_with_mail(command=True,
+                                       schedule_extra='missed_after = "1h";')
+        env.ritual("add", env.write_post("late.post", post(1, "Late tip")))
+        pid = env.ritual_json("list", "--json")[0]["id"]
+        # the server was off: the post is two hours overdue
+        two_hours_ago = int(time.time()) - 7200
+        with sqlite3.connect(env.db) as db:
+            db.execute("UPDATE posts SET due = ?", (two_hours_ago,))
+            db.execute("UPDATE deliveries SET due = ?, next_attempt = ?",
+                       (two_hours_ago, two_hours_ago))
+        env.run_once()
+        self.assertEqual(env.deliveries(pid)["facebook"]["state"], "missed", env.log())
+        mails = smtp.mails()
+        self.assertEqual(len(mails), 1, env.log())
+        msg = mails[0][0]
+        self.assertEqual(str(msg["Subject"]),
+                         'ritual: a post was missed on facebook: post %d "Late tip"' % pid)
+        body = msg.get_content().replace("\r\n", "\n")
+        self.assertIn("schedule.missed_after", body)
+        self.assertIn("What to do: Run `ritual retry %d` to publish it now" % pid, body)
+        self.assertIn('Post: %d "Late tip" (%s)\n' % (pid, os.path.join(env.dir, "late.post")),
+                      body)
+        self.assertIn("Event: missed\n", body)
+        hooks = self.hooks(env)
+        self.assertEqual([h["argv"] for h in hooks], [["missed"]])
+        self.assertEqual(json.loads(hooks[0]["stdin"])["post"]["id"], pid)
+        self.assertEqual([(e["event"], e["post"]["id"]) for e in self.events(env, "--json")],
+                         [("missed", pid)])
+        self.assertEqual(env.fake.posts(), [])
+        self.assert_clean(env, smtp)
+
+    def test_unknown_outcome_is_mailed_for_a_human_to_look(self):
+        env, smtp = self.env_with_mail()
+        env.ritual("add", env.write_post("a.post", post(1, "Lost answer")))
+        pid = env.ritual_json("list", "--json")[0]["id"]
+        # the post is made but its answer lost; the page cannot be read back
+        env.fake.fault({"network": "facebook", "path_regex": "/feed$|/photos$"},
+                       {"type": "drop_after"}, times=1)
+        env.fake.fault({"network": "facebook", "method": "GET", "path_regex": "/posts$"},
+                       {"type": "error", "status": 500, "body": {}}, times=-1)
+        env.due_now()
+        env.run_once()
+        self.assertEqual(env.deliveries(pid)["facebook"]["state"], "unknown", env.log())
+        self.assertEqual(len(env.fake.posts("facebook")), 1)
+        mails = smtp.mails()
+        self.assertEqual(len(mails), 1, env.log())
+        msg = mails[0][0]
+        self.assertEqual(str(msg["Subject"]),
+                         "ritual: a post's outcome is unknown, please look on facebook: "
+                         'post %d "Lost answer"' % pid)
+        body = msg.get_content().replace("\r\n", "\n")
+        self.assertIn("could not confirm", body)
+        self.assertIn("What to do: Check the account", body)
+        self.assertIn("ritual retry", body)
+        self.assertIn("Event: unknown\n", body)
+        self.assertEqual([(e["event"], e["state"]) for e in self.events(env, "--json")],
+                         [("unknown", "open")])
         self.assert_clean(env, smtp)
 
     def test_check_notify_reports_each_channel(self):
@@ -334,7 +456,7 @@ class Notify(NotifyBase):
         self.start_again(env)
         self.assertEqual(env.stop_daemon(), 0)
         self.assertEqual(len(smtp.mails()), 1, env.log())
-        ev = env.ritual_json("events", "--json")
+        ev = self.events(env, "--json")
         self.assertEqual([(e["event"], e["state"]) for e in ev], [("daemon", "told")])
 
     def test_a_hook_that_hangs_is_killed_without_delaying_posts(self):
@@ -353,6 +475,33 @@ class Notify(NotifyBase):
         env.wait_for(lambda: "notice not sent (attempt 1)" in env.log(), 10, "the retry")
         self.assertEqual(env.stop_daemon(), 0)
         self.assertEqual(len(smtp.mails()), 1)   # the mail went out before
+
+
+class EventsOldSchema(E2ETest):
+    """`ritual events` on a database no rituald of this version has opened
+    yet: at schema 4, read-only, so neither migrated nor refused."""
+
+    def test_events_on_a_schema_4_database_lists_nothing(self):
+        env = self.make_env()
+        env.ritual("add", env.write_post("a.post", post(1, "Old")))
+        db = sqlite3.connect(env.db)
+        # what a ritual before issue 10 left: no notices, outbox or marks
+        db.executescript("DROP TABLE notice_outbox; DROP TABLE notices; "
+                         "DROP TABLE marks; PRAGMA user_version=4;")
+        db.close()
+        p = env.ritual("events")
+        self.assertIn("rituald has not recorded notices in %s yet" % env.db,
+                      p.stdout)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(env.ritual_json("events", "--json"), [])
+        self.assertEqual(env.ritual_json("events", "--since", "2020-01-01 00:00",
+                                         "--json"), [])
+        # read only: still at schema 4, nothing created
+        db = sqlite3.connect(env.db)
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
+        self.assertEqual(db.execute("SELECT count(*) FROM sqlite_master WHERE "
+                                    "name = 'notices'").fetchone()[0], 0)
+        db.close()
 
 
 class NotifyFullDisk(SmallDisk, NotifyBase):
@@ -383,7 +532,7 @@ class NotifyFullDisk(SmallDisk, NotifyBase):
         env.wait_for(lambda: set(env.states()) == {"published"}, 150, "all published")
         self.assertEqual(env.stop_daemon(), 0)
         self.assertEqual(len(smtp.mails()), 2, env.log())
-        ev = env.ritual_json("events", "--json")
+        ev = self.events(env, "--json")
         self.assertIn(("daemon", "resolved"), [(e["event"], e["state"]) for e in ev])
 
 
