@@ -26,7 +26,8 @@ Environment:
   BENCH_AGENCY_DELAY=0.2  the fake's answer delay for the agency and capacity figures
   BENCH_MILLION=1000000   posts queued for the queue operations
   BENCH_SKIP="cron million"  phases to skip (idle punct startup agency million cron aps)
-  BENCH_ONLY=wake|import     only the queue's own figures (bench/scale.py)
+  BENCH_ONLY=wake|import|memory  only the queue's figures, or rituald's idle
+                       memory alone (bench/scale.py)
 """
 import json
 import os
@@ -673,7 +674,7 @@ def render(path):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--render":
         return render(sys.argv[2])
-    if os.environ.get("BENCH_ONLY") in ("wake", "import"):
+    if os.environ.get("BENCH_ONLY") in ("wake", "import", "memory"):
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import scale
         return scale.main()

@@ -9,6 +9,7 @@
     (start-up, one claim, one next-wake query), of `ritual add` of one more
     post, of the default `ritual list`, the database's bytes per post, and
     (build/wake_bench) the in-process cost of store_next_wake/store_claim.
+  - BENCH_ONLY=memory: rituald's idle USS/PSS alone (a post 30 days away).
 Numbers are printed, never asserted: this is a measurement, not a test.
 """
 import os
@@ -139,10 +140,40 @@ def bench_wake():
             env.close()
 
 
+def bench_memory():
+    """rituald's idle memory alone, a post 30 days away: USS (private clean
+    + dirty) and PSS from /proc/PID/smaps_rollup, 3 s after start."""
+    env = Env()
+    try:
+        far = env.write_post("far.post", "Kind: tip\nTitle: Later\nAt: %s\n\nLater.\n"
+                             % iso(time.time() + 30 * 86400))
+        env.ritual("add", far)
+        d = env.start_daemon()
+        time.sleep(3)
+        kb = {}
+        with open("/proc/%d/smaps_rollup" % d.pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if v.strip().endswith("kB"):
+                    kb[k] = int(v.split()[0])
+        uss = kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)
+        # USS counts a library's pages as private while no other process
+        # maps it; private dirty (heap, data) does not depend on that.
+        print("rituald idle: USS %.1f MB (private dirty %.1f MB), PSS %.1f MB, RSS %.1f MB"
+              % (uss / 1024.0, kb.get("Private_Dirty", 0) / 1024.0, kb["Pss"] / 1024.0,
+                 kb["Rss"] / 1024.0), flush=True)
+        env.stop_daemon()
+    finally:
+        env.close()
+
+
 def main():
     os.environ.setdefault("TZ", "America/New_York")
-    if os.environ.get("BENCH_ONLY") == "wake":
+    only = os.environ.get("BENCH_ONLY")
+    if only == "wake":
         bench_wake()
+    elif only == "memory":
+        bench_memory()
     else:
         bench_import()
 
