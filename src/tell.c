@@ -618,6 +618,7 @@ static void problem_add(struct problems *ps, const struct store_post *p,
 struct acheck {
 	int done, ok;
 	struct pub_check res;
+	long due24;           /* its deliveries due within the quota's 24 hours */
 };
 
 static void account_check(struct tell_env *e, const struct account *a,
@@ -727,6 +728,23 @@ static void preflight(struct tell_env *e, time_t now)
 			if (!checks[j].ok)
 				problem_add(&ps, p, dl, a->name, dl->network,
 					    checks[j].res.detail, checks[j].res.fix);
+			/* Instagram's 24-hour quota: the first post it would
+			 * not take is named (the daemon would hold it). */
+			if (checks[j].ok && checks[j].res.quota_left >= 0 &&
+			    (long long)dl->due <= (long long)now + 86400 &&
+			    ++checks[j].due24 == checks[j].res.quota_left + 1) {
+				char *m = xasprintf("Instagram's 24-hour publishing quota "
+						    "allows %ld more post%s, and this is "
+						    "post %ld due within 24 hours",
+						    checks[j].res.quota_left,
+						    checks[j].res.quota_left == 1 ? "" : "s",
+						    checks[j].due24);
+				problem_add(&ps, p, dl, a->name, dl->network, m,
+					    "move some posts to the day after "
+					    "(`ritual reschedule ID TIME`); rituald "
+					    "otherwise holds them until the quota allows");
+				free(m);
+			}
 			time_t exp;
 			if (token_expiry_read(a->token_file, &exp) && exp <= dl->due) {
 				char msg[512], fix[768];

@@ -138,6 +138,8 @@ struct pub_check {
 	char fix[512];        /* what to do; empty when ok */
 	long days_left;       /* token expiry in days; -1 = unknown */
 	int never_expires;    /* the token has no expiry date (Page tokens) */
+	long quota_left;      /* posts the 24-hour publishing quota still
+			       * allows (Instagram); -1 = no such quota */
 };
 
 /* Scrub every registered secret from out->detail and out->fix (both may

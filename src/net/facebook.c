@@ -170,6 +170,7 @@ static int fb_check_run(struct pub_ctx *ctx, struct pub_check *out)
 	json_t *root;
 	memset(out, 0, sizeof(*out));
 	out->days_left = -1;
+	out->quota_left = -1;
 	if (!meta_response(ctx, rc, &resp, 0, "Facebook", "checking the token",
 			   &res, &root)) {
 		snprintf(out->detail, sizeof(out->detail), "%s", res.message);

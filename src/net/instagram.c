@@ -1055,6 +1055,7 @@ static int ig_check_run(struct pub_ctx *ctx, struct pub_check *out)
 
 	memset(out, 0, sizeof(*out));
 	out->days_left = -1;
+	out->quota_left = -1;
 	if (ig_login) {
 		ok = ig_get(ctx, 0, "checking the token", &r, &e, &root,
 			    "me?fields=user_id,username");
@@ -1114,9 +1115,11 @@ static int ig_check_run(struct pub_ctx *ctx, struct pub_check *out)
 		meta_check_expiry(ctx, "Instagram", out);
 
 	long used, total;
-	if (read_quota(ctx, &used, &total) == 0 && total > 0)
+	if (read_quota(ctx, &used, &total) == 0 && total > 0) {
 		append(out->detail, sizeof(out->detail), "; quota: %ld of %ld used",
 		       used, total);
+		out->quota_left = used < total ? total - used : 0;
+	}
 	if (ig_login && out->days_left >= 0 && out->days_left < 7)
 		append(out->detail, sizeof(out->detail), "; the token expires in %ld "
 		       "days unless rituald refreshes it", out->days_left);

@@ -1218,6 +1218,7 @@ static int li_check_run(struct pub_ctx *ctx, struct pub_check *out)
 	memset(out, 0, sizeof(*out));
 	/* What `ritual connect` recorded (TOKEN_FILE.expires); else -1. */
 	out->days_left = token_days_left(a->token_file, ctx->now);
+	out->quota_left = -1;
 
 	if (!li_is_member(a->author)) {
 		rc = check_finder(ctx, &resp);

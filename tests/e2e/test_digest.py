@@ -16,7 +16,7 @@ import time
 import unittest
 from zoneinfo import ZoneInfo
 
-from harness import E2ETest
+from harness import E2ETest, IG_USER
 
 ZONE = ZoneInfo("America/New_York")   # the harness config's time zone
 
@@ -120,6 +120,30 @@ class DigestTest(E2ETest):
         self.assertIn('pre-flight| 1. post 1 "Photo day" on facebook', log)
         self.assertIn("pre-flight|    problem: facebook accepts images up to", log)
         self.assertIn("pre-flight|    fix: replace the image", log)
+        env.stop_daemon()
+
+    def test_preflight_finds_posts_beyond_the_instagram_quota(self):
+        env = self.make_env(networks=("instagram",), media="dir",
+                            extra='notify = { preflight_at = "18:00"; dry_days = 0; };')
+        env.fake.call("POST", "/_fake/config", {"instagram": {"users": {
+            IG_USER: {"quota_total": 2}}}})
+        day = tomorrow_local()
+        src = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))), "posts", "sample-week", "01-why-legs-tighten.jpg")
+        with open(src, "rb") as a, open(os.path.join(env.dir, "photo.jpg"), "wb") as b:
+            b.write(a.read())
+        for i, hh in enumerate(("08:00", "09:00", "10:00")):
+            env.ritual("add", env.write_post("p%d.post" % i, "Kind: tip\nTitle: Photo %d\n"
+                                             "Image: photo.jpg\nAlt: a photo\nAt: %s %s\n\n"
+                                             "Photo number %d.\n" % (i, day.strftime("%Y-%m-%d"),
+                                                                     hh, i)))
+        spec, _ = fake_at(day - datetime.timedelta(days=1), 17, 59, 50)
+        self.start(env, spec)
+        env.wait_for(lambda: "event=preflight" in env.log(), 30, "the pre-flight")
+        log = env.log()
+        self.assertIn('pre-flight| 1. post 3 "Photo 2" on instagram', log)
+        self.assertIn("quota allows 2 more posts, and this is post 3 due within 24 hours", log)
+        self.assertNotIn('post 2 "Photo 1" on instagram', log.split("pre-flight| 1.")[1])
         env.stop_daemon()
 
     def test_preflight_silent_when_all_is_well(self):
