@@ -2256,6 +2256,24 @@ int store_outbox_done(struct store *st, int64_t id, time_t now,
 		"recording a notice not sent");
 }
 
+int store_account_horizon(struct store *st, const char *account, time_t *due,
+			  struct err *err)
+{
+	*due = 0;
+	sqlite3_stmt *s = prep(st, err,
+		"SELECT MAX(due) FROM deliveries WHERE account = ? AND "
+		"state IN ('pending','sending')", "t", account);
+	if (!s)
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*due = col_time(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return db_err(st, err, "reading the queue's horizon");
+	return 0;
+}
+
 /* ---- marks (what rituald told) ---- */
 
 int store_mark_get(struct store *st, const char *name, time_t *at,

@@ -472,13 +472,16 @@ static time_t *horizons(struct tell_env *e, struct store_post **posts,
 static void queue_check(struct tell_env *e, time_t now)
 {
 	struct err err = {{0}};
-	struct store_post **posts = NULL;
-	size_t np = 0;
-	if (store_posts_list(e->st, 0, &posts, &np, &err) < 0) {
-		log_error("%s", err.msg);
-		return;
+	/* One indexed read per account, not the whole queue (issue 11). */
+	time_t *h = xcalloc(e->cfg->naccounts ? e->cfg->naccounts : 1, sizeof(*h));
+	for (size_t j = 0; j < e->cfg->naccounts; j++) {
+		if (store_account_horizon(e->st, e->cfg->accounts[j].name, &h[j],
+					  &err) < 0) {
+			log_error("%s", err.msg);
+			free(h);
+			return;
+		}
 	}
-	time_t *h = horizons(e, posts, np);
 	for (size_t j = 0; j < e->cfg->naccounts; j++) {
 		const struct account *a = &e->cfg->accounts[j];
 		char *mark = xasprintf("dry:%s", a->name);
@@ -519,7 +522,6 @@ static void queue_check(struct tell_env *e, time_t now)
 		free(mark);
 	}
 	free(h);
-	store_posts_free(posts, np);
 }
 
 static void digest(struct tell_env *e, time_t now)

@@ -464,6 +464,11 @@ int store_outbox_done(struct store *st, int64_t id, time_t now,
 		      int mail_sent, int command_run, const char *error,
 		      time_t next_try, struct err *err);
 
+/* The due time of the account's last pending or sending delivery (its
+ * queue's horizon), or *due 0 when it has none. */
+int store_account_horizon(struct store *st, const char *account, time_t *due,
+			  struct err *err);
+
 /* --- marks: what rituald told the owner (tell.h) --- */
 
 /* The mark name (*found 0, and *at and *value 0, when there is none). */
