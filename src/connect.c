@@ -708,7 +708,7 @@ static int call(struct session *s, const struct http_request *req, const char *s
 		r.url = proofed;
 	}
 	int rc = http_perform(s->http, &r, &resp);
-	free(proofed);
+	wipe_free(proofed);                 /* debug_token's holds a token */
 	*root = NULL;
 	if (rc < 0) {
 		char *host = http_url_host(req->url);

@@ -72,6 +72,7 @@ int meta_perform(struct pub_ctx *ctx, const struct http_request *req,
 	struct http_request r = *req;
 	r.url = url;
 	int rc = http_perform(ctx->http, &r, resp);
+	explicit_bzero(url, strlen(url));   /* debug_token's holds a token */
 	free(url);
 	return rc;
 }

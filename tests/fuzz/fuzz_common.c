@@ -637,9 +637,12 @@ static void check_request(const struct http_request *req)
 				 req->method, req->url);
 		}
 	}
-	/* The token goes in the Authorization header only; the one exception
-	 * is Instagram's refresh_access_token, which takes it in the query. */
-	if (!strstr(req->url, "/refresh_access_token?"))
+	/* The token goes in the Authorization header only; the exceptions
+	 * are the two calls whose subject is the token itself and which take
+	 * it in the query only: Instagram's refresh_access_token and Graph's
+	 * debug_token (input_token). Neither URL is ever logged. */
+	if (!strstr(req->url, "/refresh_access_token?") &&
+	    !strstr(req->url, "/debug_token?input_token="))
 		no_token_str("a request URL", req->url);
 	for (const char *const *h = req->headers; h && *h; h++)
 		no_token_str("a request header", *h);
