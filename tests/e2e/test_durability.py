@@ -49,6 +49,9 @@ class Durability(SmallDisk, E2ETest):
         env.wait_for(lambda: env.log().count("disk is full") >= 2, 30, "the full disk")
         os.unlink(filler)
         env.wait_for(lambda: len(env.fake.posts()) >= 7, 60, "all posts after space is back")
+        # ... and each outcome written down before rituald is stopped (a
+        # stop in between is the crash tests' business).
+        env.wait_for(lambda: set(env.states()) == {"published"}, 30, "every outcome recorded")
         env.stop_daemon()
         posts = env.fake.posts()
         self.assertEqual(len(posts), 7, env.log())
