@@ -450,21 +450,16 @@ out:
 	free(mark);
 }
 
-/* The due time of each account's last queued delivery (0: none), in the
- * order of cfg->accounts; caller frees. */
-static time_t *horizons(struct tell_env *e, struct store_post **posts,
-			size_t np)
+/* Each account's horizon (store_account_horizon), in the order of
+ * cfg->accounts; NULL (err set) when the store refused; caller frees. */
+static time_t *horizons(struct tell_env *e, struct err *err)
 {
 	time_t *h = xcalloc(e->cfg->naccounts ? e->cfg->naccounts : 1, sizeof(*h));
-	for (size_t i = 0; i < np; i++)
-		for (size_t k = 0; k < posts[i]->ndeliveries; k++) {
-			const struct store_delivery *dl = &posts[i]->deliveries[k];
-			if (dl->state != DL_PENDING && dl->state != DL_SENDING)
-				continue;
-			for (size_t j = 0; j < e->cfg->naccounts; j++)
-				if (strcmp(e->cfg->accounts[j].name, dl->account) == 0 &&
-				    dl->due > h[j])
-					h[j] = dl->due;
+	for (size_t j = 0; j < e->cfg->naccounts; j++)
+		if (store_account_horizon(e->st, e->cfg->accounts[j].name, &h[j],
+					  err) < 0) {
+			free(h);
+			return NULL;
 		}
 	return h;
 }
@@ -473,14 +468,10 @@ static void queue_check(struct tell_env *e, time_t now)
 {
 	struct err err = {{0}};
 	/* One indexed read per account, not the whole queue (issue 11). */
-	time_t *h = xcalloc(e->cfg->naccounts ? e->cfg->naccounts : 1, sizeof(*h));
-	for (size_t j = 0; j < e->cfg->naccounts; j++) {
-		if (store_account_horizon(e->st, e->cfg->accounts[j].name, &h[j],
-					  &err) < 0) {
-			log_error("%s", err.msg);
-			free(h);
-			return;
-		}
+	time_t *h = horizons(e, &err);
+	if (!h) {
+		log_error("%s", err.msg);
+		return;
 	}
 	for (size_t j = 0; j < e->cfg->naccounts; j++) {
 		const struct account *a = &e->cfg->accounts[j];
@@ -562,7 +553,11 @@ static void digest(struct tell_env *e, time_t now)
 				.error = dl->error};
 		}
 	}
-	time_t *h = horizons(e, posts, np);
+	time_t *h = horizons(e, &err);
+	if (!h) {
+		log_error("digest: %s", err.msg);
+		h = xcalloc(e->cfg->naccounts ? e->cfg->naccounts : 1, sizeof(*h));
+	}
 	struct tell_account *ta = xcalloc(e->cfg->naccounts ? e->cfg->naccounts : 1,
 					  sizeof(*ta));
 	for (size_t j = 0; j < e->cfg->naccounts; j++) {
