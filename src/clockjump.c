@@ -46,14 +46,19 @@ size_t clock_jump_add(struct clock_window *w, size_t n, size_t cap,
 
 void clock_jump_format(long s, char *buf, size_t size)
 {
+	/* Rounded to the last unit shown, not cut: two clocks read a few
+	 * microseconds apart make an exact 2-day jump 172799.999 s, which is
+	 * "2 days 0 h", not "1 day 23 h". */
 	if (s < 0)
 		s = -s;
-	if (s >= 86400)
-		snprintf(buf, size, "%ld day%s %ld h", s / 86400,
-			 s / 86400 == 1 ? "" : "s", s % 86400 / 3600);
-	else if (s >= 3600)
-		snprintf(buf, size, "%ld h %ld min", s / 3600, s % 3600 / 60);
-	else if (s >= 60)
+	if (s >= 86400 - 1800) {
+		long h = (s + 1800) / 3600;
+		snprintf(buf, size, "%ld day%s %ld h", h / 24,
+			 h / 24 == 1 ? "" : "s", h % 24);
+	} else if (s >= 3600 - 30) {
+		long m = (s + 30) / 60;
+		snprintf(buf, size, "%ld h %ld min", m / 60, m % 60);
+	} else if (s >= 60)
 		snprintf(buf, size, "%ld min %ld s", s / 60, s % 60);
 	else
 		snprintf(buf, size, "%ld s", s);

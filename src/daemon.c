@@ -1152,8 +1152,8 @@ static void clock_watch(struct daemon *d)
 		char size[48];
 		long n = 0;
 		struct err err;
-		long jump = (long)((cur.real_ms - d->clk.real_ms) -
-				   (cur.boot_ms - d->clk.boot_ms)) / 1000;
+		long jump = (long)(((cur.real_ms - d->clk.real_ms) -
+				    (cur.boot_ms - d->clk.boot_ms) + 500) / 1000);
 		d->njumps = clock_jump_add(d->jumps, d->njumps, MAX_JUMPS, &w);
 		if (store_pending_due_count(d->st, w.from, w.to, &n, &err) < 0)
 			log_warnx("%s", err.msg);

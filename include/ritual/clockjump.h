@@ -49,8 +49,8 @@ int clock_jump_covers(const struct clock_window *w, size_t n, time_t t);
 size_t clock_jump_add(struct clock_window *w, size_t n, size_t cap,
 		      const struct clock_window *win);
 
-/* "2 days 0 h", "3 h 5 min", "90 s": the size of a jump for a log line.
- * Writes at most size bytes, always NUL-terminated. */
+/* "2 days 0 h", "3 h 5 min", "90 s": the size of a jump for a log line,
+ * rounded to the last unit shown (172799 s is "2 days 0 h"). Writes at most size bytes, always NUL-terminated. */
 void clock_jump_format(long seconds, char *buf, size_t size);
 
 #endif

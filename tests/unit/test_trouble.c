@@ -93,6 +93,16 @@ static void test_format(void **state)
 	assert_string_equal(buf, "3 h 5 min");
 	clock_jump_format(90, buf, sizeof(buf));
 	assert_string_equal(buf, "1 min 30 s");
+	/* The two clocks are read apart: a 2-day jump may measure a
+	 * millisecond short of it, and must still read as 2 days. */
+	clock_jump_format(2 * 86400 - 1, buf, sizeof(buf));
+	assert_string_equal(buf, "2 days 0 h");
+	clock_jump_format(86400 - 20, buf, sizeof(buf));
+	assert_string_equal(buf, "1 day 0 h");
+	clock_jump_format(3600 - 10, buf, sizeof(buf));
+	assert_string_equal(buf, "1 h 0 min");
+	clock_jump_format(2 * 3600 + 59 * 60 + 45, buf, sizeof(buf));
+	assert_string_equal(buf, "3 h 0 min");
 }
 
 static void test_limit_once_then_once_a_minute(void **state)
