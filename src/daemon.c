@@ -859,16 +859,21 @@ static void flight_start(struct daemon *d, struct store_delivery *dl)
 	flight_step(d, d->nflights - 1);
 }
 
-/* After poll: drive curl, then resume every flight whose answer came. */
-static void flights_run(struct daemon *d, const struct pollfd *curl_fds,
-			size_t n)
+/* After poll: drive curl, then resume every flight whose answer came.
+ * Returns how many flights ended. */
+static size_t flights_run(struct daemon *d, const struct pollfd *curl_fds,
+			  size_t n)
 {
+	size_t ended = 0;
 	http_multi_run(d->http, curl_fds, n);
 	for (size_t i = 0; i < d->nflights;) {
-		if (task_woken(d->flights[i]->task) && flight_step(d, i))
+		if (task_woken(d->flights[i]->task) && flight_step(d, i)) {
+			ended++;
 			continue;   /* i now holds the last flight */
+		}
 		i++;
 	}
+	return ended;
 }
 
 /* The poll set: our four descriptors, then curl's sockets. */
@@ -1460,6 +1465,14 @@ int daemon_main(const struct daemon_options *opt)
 	svc_start(&d->svc, d->st);
 
 	time_t last_logged = -1;
+	/* Whether the queue may have changed since the last claim round came
+	 * back short: a flight ended, the timer or a signal fired, the file
+	 * changed. Only then are the claim and next-wake queries asked again,
+	 * not at every answer of a request in flight. */
+	int recheck = 1;
+	int woke = 1;   /* ... for a reason other than a flight that ended */
+	time_t q_when = 0;
+	int q_any = 0;
 	clock_read(&d->clk);
 	for (;;) {
 		/* A stop (a signal, the database gone) claims nothing more and
@@ -1482,7 +1495,8 @@ int daemon_main(const struct daemon_options *opt)
 				sig_hup = 0;
 				reload(d);
 			}
-			check_paused(d);
+			if (woke)
+				check_paused(d);
 			maintain(d);
 			if (d->unrecorded) {
 				/* The delivery is still `sending` on disk: move it
@@ -1498,11 +1512,13 @@ int daemon_main(const struct daemon_options *opt)
 		 * delivery of an account with nothing in flight. */
 		size_t room = (size_t)d->cfg->http.max_in_flight;
 		int claiming = !stopping && !sig_hup && !d->unrecorded;
-		while (claiming && !sig_stop && d->nflights < room) {
-			struct store_delivery *dl = NULL;
+		while (claiming && recheck && !sig_stop && d->nflights < room) {
+			struct store_delivery *v = NULL;
+			size_t want = room - d->nflights, got = 0;
 			clock_watch(d);
 			svc_watchdog();
-			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {
+			if (store_claim_many(d->st, time(NULL), d->cfg->min_gap, want,
+					     &v, &got, &err) < 0) {
 				if (!store_interrupted(d->st)) {
 					log_limited(&d->lim_claim, LOG_LVL_ERROR, err.msg);
 					trouble = 1;
@@ -1510,10 +1526,17 @@ int daemon_main(const struct daemon_options *opt)
 				break;
 			}
 			log_limited_clear(&d->lim_claim);
-			if (!dl)
-				break;
-			crash_point("claimed");
-			flight_start(d, dl);
+			if (got)
+				crash_point("claimed");
+			for (size_t i = 0; i < got; i++) {
+				/* Each flight owns its delivery. */
+				struct store_delivery *dl = xmalloc(sizeof(*dl));
+				*dl = v[i];
+				flight_start(d, dl);
+			}
+			free(v);   /* its rows moved into the flights */
+			if (got < want)
+				break;   /* nothing else can be claimed now */
 		}
 		stopping = sig_stop || status == EX_NOINPUT;
 		idle = d->nflights == 0;
@@ -1527,14 +1550,20 @@ int daemon_main(const struct daemon_options *opt)
 				sweep_hosted(d);
 				sweep_media(d, time(NULL));
 			}
-			if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any,
-					    &err) < 0) {
+			if (!recheck) {
+				when = q_when;
+				any = q_any;
+			} else if (store_next_wake(d->st, now, d->cfg->min_gap, &when,
+						   &any, &err) < 0) {
 				if (!store_interrupted(d->st)) {
 					log_limited(&d->lim_wake, LOG_LVL_ERROR, err.msg);
 					trouble = 1;
 				}
 			} else {
 				log_limited_clear(&d->lim_wake);
+				q_when = when;
+				q_any = any;
+				recheck = trouble;
 			}
 			trouble |= d->unrecorded;
 			trouble_notice(d, trouble, trouble ? err.msg : NULL);
@@ -1593,6 +1622,7 @@ int daemon_main(const struct daemon_options *opt)
 						? TROUBLE_MAX : d->trouble_sleep * 2;
 			if (trouble_wait(d))
 				status = EX_NOINPUT;
+			recheck = woke = 1;
 			continue;
 		}
 		if (!trouble)
@@ -1607,14 +1637,19 @@ int daemon_main(const struct daemon_options *opt)
 			timeout_ms = MAX_SLEEP * 1000LL;  /* the timer wakes us */
 		if (wd_ms > 0 && timeout_ms > wd_ms)
 			timeout_ms = wd_ms;
+		int curl_timed = 0;   /* the timeout is curl's, not ours */
 		if (!idle) {
 			/* curl's own timer; when stopping, a look once a second
 			 * at the grace left to the requests in flight. */
 			long ct = http_multi_timeout(d->http);
-			if (ct >= 0 && ct < timeout_ms)
+			if (ct >= 0 && ct < timeout_ms) {
 				timeout_ms = ct;
-			if (stopping && timeout_ms > 1000)
+				curl_timed = 1;
+			}
+			if (stopping && timeout_ms > 1000) {
 				timeout_ms = 1000;
+				curl_timed = 0;
+			}
 		}
 		size_t npfd = 0;
 		struct pollfd *pfd = poll_set(d, &npfd);
@@ -1633,15 +1668,24 @@ int daemon_main(const struct daemon_options *opt)
 		}
 		/* A change of the file (a `ritual add`) shows in the next
 		 * wake; the same wake is not logged twice. */
-		if (r > 0 && d->inotify_fd >= 0 && (pfd[2].revents & POLLIN))
-			db_changed(d);
+		int foreign = 0;   /* a `ritual` command changed the queue */
+		if (r > 0 && d->inotify_fd >= 0 && (pfd[2].revents & POLLIN) &&
+		    db_changed(d))
+			foreign = store_changed_elsewhere(d->st);
 		if (sig_stop && d->nflights) {
 			if (stop_requested_at == 0)
 				stop_requested_at = mono_now();
 			if (mono_now() - stop_requested_at > STOP_GRACE)
 				http_multi_abort(d->http);
 		}
-		flights_run(d, pfd + 4, r > 0 ? npfd - 4 : 0);
+		/* Our own writes touch the file too: inotify alone is no
+		 * reason to ask the queue again. */
+		int ours = r < 0 || (r == 0 && !curl_timed) || foreign;
+		for (size_t i = 0; r > 0 && i < 4; i++)
+			ours |= i != 2 && pfd[i].revents != 0;
+		woke = ours;
+		if (flights_run(d, pfd + 4, r > 0 ? npfd - 4 : 0) > 0 || ours)
+			recheck = 1;
 	}
 	if (sig_stop)
 		log_info("stopping on signal");

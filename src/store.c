@@ -34,6 +34,8 @@ struct store {
 	/* The daemon's two hot queries, prepared once: parsing sql_claim at
 	 * every claim was most of rituald's instructions per post. */
 	sqlite3_stmt *claim_stmt, *wake_stmt;
+	sqlite3_stmt *version_stmt;  /* PRAGMA data_version */
+	int64_t version;             /* its last answer; -1 before the first */
 };
 
 /* Schema version 1. Later versions append to migrations[]. */
@@ -573,6 +575,7 @@ int store_open(const char *path, int flags, struct store **out,
 {
 	*out = NULL;
 	struct store *st = xcalloc(1, sizeof(*st));
+	st->version = -1;
 	st->path = xstrdup(path);
 	st->readonly = (flags & STORE_READONLY) != 0;
 	st->old_schema_ok = st->readonly && (flags & STORE_OLD_SCHEMA_OK);
@@ -660,12 +663,35 @@ int store_interrupted(const struct store *st)
 	return st->stop && *st->stop;
 }
 
+int store_changed_elsewhere(struct store *st)
+{
+	if (!st->version_stmt &&
+	    sqlite3_prepare_v3(st->db, "PRAGMA data_version", -1,
+			       SQLITE_PREPARE_PERSISTENT, &st->version_stmt,
+			       NULL) != SQLITE_OK) {
+		sqlite3_finalize(st->version_stmt);
+		st->version_stmt = NULL;
+		return 1;
+	}
+	sqlite3_reset(st->version_stmt);
+	if (sqlite3_step(st->version_stmt) != SQLITE_ROW) {
+		sqlite3_reset(st->version_stmt);
+		return 1;
+	}
+	int64_t v = sqlite3_column_int64(st->version_stmt, 0);
+	sqlite3_reset(st->version_stmt);
+	int changed = v != st->version;
+	st->version = v;
+	return changed;
+}
+
 void store_close(struct store *st)
 {
 	if (!st)
 		return;
 	sqlite3_finalize(st->claim_stmt);
 	sqlite3_finalize(st->wake_stmt);
+	sqlite3_finalize(st->version_stmt);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -1466,9 +1492,9 @@ fail:
 	"  deliveries_pending_account WHERE state = 'pending'"                \
 	"  AND account > acc.name) FROM acc WHERE acc.name IS NOT NULL)"
 
-/* The most overdue claimable delivery: per account its earliest pending
- * delivery, if the account is neither paused nor held, has nothing in
- * flight and published nothing within min_gap. */
+/* The ?3 most overdue claimable deliveries, one per account: per account
+ * its earliest pending delivery, if the account is neither paused nor
+ * held, has nothing in flight and published nothing within min_gap. */
 static const char sql_claim[] =
 	PENDING_ACCOUNTS ","
 	" cand(id, next_attempt) AS ("
@@ -1488,7 +1514,7 @@ static const char sql_claim[] =
 	"   deliveries_published_account WHERE e.state = 'published' AND e.account = acc.name"
 	"   AND e.published_at > ?1 - ?2))"
 	" SELECT id FROM cand WHERE next_attempt <= ?1"
-	" ORDER BY next_attempt, id LIMIT 1";
+	" ORDER BY next_attempt, id LIMIT ?3";
 
 /* When the next claim could succeed: per account that is not paused and
  * has nothing in flight (the end of that delivery is rituald's next turn),
@@ -1573,59 +1599,95 @@ static sqlite3_stmt *prep_hot(struct store *st, struct err *err,
 	return *slot;
 }
 
-int store_claim(struct store *st, time_t now, long min_gap,
-		struct store_delivery **out, struct err *err)
+int store_claim_many(struct store *st, time_t now, long min_gap, size_t max,
+		     struct store_delivery **out, size_t *n, struct err *err)
 {
 	*out = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
 	if (store_begin(st, err) < 0)
 		return -1;
+	int64_t *ids = NULL;
+	size_t nids = 0;
+	struct store_delivery *v = NULL;
+	sqlite3_stmt *up = NULL, *sel = NULL;
 	sqlite3_stmt *s = prep_hot(st, err, &st->claim_stmt, sql_claim, now,
 				   min_gap);
 	if (!s)
 		goto fail;
+	if (sqlite3_bind_int64(s, 3, (sqlite3_int64)max) != SQLITE_OK) {
+		db_err(st, err, "claiming a delivery");
+		goto fail;
+	}
 	st->interruptible = 1;
-	int rc = sqlite3_step(s);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
+		ids[nids++] = sqlite3_column_int64(s, 0);
+	}
 	st->interruptible = 0;
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_err(st, err, "claiming a delivery");
+		goto fail;
+	}
+	if (nids == 0) {
 		store_rollback(st);
 		return 0;
 	}
-	if (rc != SQLITE_ROW) {
-		db_err(st, err, "claiming a delivery");
-		sqlite3_reset(s);
-		goto fail;
-	}
-	int64_t id = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	s = prep(st, err,
+	/* Each statement parsed once for the whole batch. */
+	up = prep(st, err,
 		"UPDATE deliveries SET state = 'sending', "
 		"attempts = attempts + (phase = 'prepare'), claimed_at = ? "
-		"WHERE id = ?", "ii",
-		(int64_t)now, id);
-	if (run(st, err, s, "claiming a delivery") < 0)
+		"WHERE id = ?", "ii", (int64_t)now, ids[0]);
+	sel = prep(st, err,
+		"SELECT " DELIVERY_COLS " FROM deliveries d WHERE d.id = ?", "i",
+		ids[0]);
+	if (!up || !sel)
 		goto fail;
-	s = prep(st, err,
-		"SELECT " DELIVERY_COLS " FROM deliveries d WHERE d.id = ?", "i", id);
-	if (!s)
-		goto fail;
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		db_err(st, err, "claiming a delivery");
-		sqlite3_finalize(s);
-		goto fail;
+	v = xcalloc(nids, sizeof(*v));
+	for (size_t i = 0; i < nids; i++) {
+		sqlite3_reset(up);
+		sqlite3_reset(sel);
+		if (sqlite3_bind_int64(up, 2, ids[i]) != SQLITE_OK ||
+		    sqlite3_step(up) != SQLITE_DONE ||
+		    sqlite3_bind_int64(sel, 1, ids[i]) != SQLITE_OK ||
+		    sqlite3_step(sel) != SQLITE_ROW) {
+			db_err(st, err, "claiming a delivery");
+			goto fail;
+		}
+		delivery_from_row(sel, &v[*n]);
+		(*n)++;
 	}
-	struct store_delivery *d = xcalloc(1, sizeof(*d));
-	delivery_from_row(s, d);
-	sqlite3_finalize(s);
+	sqlite3_finalize(up);
+	sqlite3_finalize(sel);
+	up = sel = NULL;
+	free(ids);
+	ids = NULL;
 	if (store_commit(st, err) < 0) {
-		store_deliveries_free(d, 1);
+		store_deliveries_free(v, *n);
+		*n = 0;
 		return -1;
 	}
-	*out = d;
+	*out = v;
 	return 0;
 fail:
+	st->interruptible = 0;
+	sqlite3_finalize(up);
+	sqlite3_finalize(sel);
+	free(ids);
+	store_deliveries_free(v, *n);
+	*n = 0;
 	store_rollback(st);
 	return -1;
+}
+
+int store_claim(struct store *st, time_t now, long min_gap,
+		struct store_delivery **out, struct err *err)
+{
+	size_t n = 0;
+	return store_claim_many(st, now, min_gap, 1, out, &n, err);
 }
 
 int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,

@@ -75,6 +75,10 @@ void store_close(struct store *st);
 void store_set_interrupt(struct store *st, const volatile sig_atomic_t *flag);
 /* Whether that flag is set (a failure was the interrupt, not the disk). */
 int store_interrupted(const struct store *st);
+/* 1 when another connection (a `ritual` command) committed a change since
+ * the last call (the first call answers 1; so does any failure to tell),
+ * 0 when only this connection wrote: SQLite's PRAGMA data_version. */
+int store_changed_elsewhere(struct store *st);
 const char *store_path(const struct store *st);
 
 /* The device and inode of the file store_open opened (stat of the path
@@ -289,6 +293,12 @@ int store_post_retry(struct store *st, int64_t id, time_t now, int *changed,
  */
 int store_claim(struct store *st, time_t now, long min_gap,
 		struct store_delivery **out, struct err *err);
+/* The same for up to max deliveries at once, each of a different account
+ * (the most overdue first), in one transaction: *out (n of them, caller
+ * frees with store_deliveries_free) is NULL with *n = 0 when nothing is
+ * due. Fewer than max means no other delivery can be claimed now. */
+int store_claim_many(struct store *st, time_t now, long min_gap, size_t max,
+		     struct store_delivery **out, size_t *n, struct err *err);
 /* When the next claim could succeed (min over pending deliveries of their
  * next attempt, the account's hold and min_gap), *any = 0 if never. */
 int store_next_wake(struct store *st, time_t now, long min_gap, time_t *when,
