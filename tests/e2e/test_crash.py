@@ -189,7 +189,7 @@ class RandomKillsManyInFlight(E2ETest):
     kills_wanted = int(os.environ.get("RITUAL_CRASH_KILLS_MANY", "25"))
 
     def test_random_kills_with_many_in_flight(self):
-        env = self.make_env()
+        env = self.make_env(retry=RandomKills.RETRY)   # kills use up attempts (see there)
         ids = add_facebook_pages(env, self.pages)
         env.import_sample()
         env.due_now()
