@@ -12,6 +12,7 @@ What must hold (config keys http.max_in_flight, http.max_per_host):
     flight), and schedule.min_gap still spaces one account's posts;
   - at most http.max_in_flight deliveries / http.max_per_host connections
     to one host at once;
+  - every commit call on a fresh connection of its own;
   - SIGTERM with many requests open: they finish and are recorded, rituald
     exits 0, the rest stays pending; a second run publishes it; nothing is
     published twice and nothing is lost.
@@ -110,6 +111,15 @@ class InFlightHelpers(E2ETest):
                 self.assertGreaterEqual(b["time"], a["answered"],
                                         "two requests of page %s in flight at once" % page)
 
+    def assert_commit_connections_own(self, env):
+        """Each commit call on a connection of its own (no request before or
+        after it on that connection), also with many in flight."""
+        reqs = env.fake.requests()
+        conns = collections.Counter(r["connection"] for r in reqs)
+        shared = [r["path"] for r in reqs if r["method"] == "POST" and r["path"].endswith("/feed")
+                  and conns[r["connection"]] != 1]
+        self.assertEqual(shared, [], "a commit call shared its connection")
+
     def publish_all(self, env, n, timeout=180):
         env.start_daemon()
         env.wait_for(lambda: len(env.fake.posts("facebook")) >= n, timeout, "%d posts" % n)
@@ -134,6 +144,7 @@ class ManyInFlight(InFlightHelpers):
         self.assert_accounts_never_overlap(recs)
         # (iii) each post once per page, sent once
         self.assert_each_once(env, ids, texts)
+        self.assert_commit_connections_own(env)
 
     def test_max_in_flight_caps_concurrency(self):
         env, ids, texts = self.many_pages_env(pages=8, posts=2, delay=1,
@@ -160,6 +171,7 @@ class ManyInFlight(InFlightHelpers):
         self.assertLessEqual(peak, 2, "more than http.max_per_host connections to one host")
         self.assertGreater(peak, 1, "max_per_host = 2 ran one at a time")
         self.assert_each_once(env, ids, texts)
+        self.assert_commit_connections_own(env)
 
     def test_min_gap_spaces_one_account_while_others_go(self):
         env, ids, texts = self.many_pages_env(pages=3, posts=2, delay=1,
