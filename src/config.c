@@ -390,6 +390,10 @@ static const struct key http_keys[] = {
 	  .dflt = 120, .example = "\"120s\"" },
 	{ .name = "max_response", .type = K_INT, .off = CFG(http.max_response),
 	  .dflt = 1048576, .min = 1024, .max = INT_MAX, .example = "1048576" },
+	{ .name = "max_in_flight", .type = K_INT, .off = CFG(http.max_in_flight),
+	  .dflt = 64, .min = 1, .max = 1024, .example = "64" },
+	{ .name = "max_per_host", .type = K_INT, .off = CFG(http.max_per_host),
+	  .dflt = 64, .min = 1, .max = 1024, .example = "64" },
 	{ 0 }
 };
 

@@ -35,6 +35,7 @@
 #include "ritual/schedule.h"
 #include "ritual/service.h"
 #include "ritual/store.h"
+#include "ritual/task.h"
 #include "ritual/tell.h"
 
 #define MAX_SLEEP 60            /* seconds: cap every sleep */
@@ -74,6 +75,20 @@ struct daemon {
 	struct notifier *notifier; /* notices to the owner (issue 10) */
 	int told_trouble;          /* a NOTICE_DAEMON for refused writes is open */
 	struct tell_env tell;      /* token/queue warnings, digest, pre-flight */
+	struct flight **flights;   /* deliveries in progress (issue 11) */
+	size_t nflights, capflights;
+	struct pollfd *pfd;        /* the poll set: ours, then curl's sockets */
+	size_t cappfd;
+};
+
+/* One delivery in progress: the task that runs process() for it, on an
+ * HTTP client of its own (its commit status) sharing the daemon's multi
+ * handle, so that other accounts' deliveries go on while it waits. */
+struct flight {
+	struct daemon *d;
+	struct store_delivery *dl;
+	struct http_client *http;
+	struct task *task;
 };
 
 static void on_signal(int sig)
@@ -179,7 +194,9 @@ static int make_http(struct daemon *d, struct err *err)
 	d->media = NULL;
 	http_client_free(d->http);
 	d->http = NULL;
-	if (http_client_new(&ho, &d->http, err) < 0)
+	if (http_client_new(&ho, &d->http, err) < 0 ||
+	    http_multi_enable(d->http, d->cfg->http.max_in_flight,
+			      d->cfg->http.max_per_host, err) < 0)
 		return -1;
 	return mediahost_new(d->cfg, d->http, &d->media, err);
 }
@@ -219,7 +236,7 @@ static int cb_committing(struct pub_ctx *ctx, struct err *err)
 	struct job_ud *u = ctx->ud;
 	time_t now = time(NULL);
 	long clock;
-	int known = http_clock_offset(u->d->http, ctx->account->api, &clock);
+	int known = http_clock_offset(ctx->http, ctx->account->api, &clock);
 	if (store_mark_commit(u->d->st, u->id, now, known ? &clock : NULL, err) < 0)
 		return -1;
 	*u->commit_at = now;
@@ -664,7 +681,10 @@ static void readback(struct daemon *d, const struct store_delivery *dl,
 	apply(d, dl, a, &in, &dec, &res);
 }
 
-static void process(struct daemon *d, struct store_delivery *dl)
+/* Publish (or read back) one claimed delivery and record what came of
+ * it; http is the delivery's own client (its commit status). */
+static void process(struct daemon *d, struct store_delivery *dl,
+		    struct http_client *http)
 {
 	struct err err = {{0}};
 	struct store_post *p = NULL;
@@ -705,7 +725,7 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	time_t commit_at = dl->commit_at;
 	struct job_ud ud = {.d = d, .id = dl->id, .commit_at = &commit_at};
 	struct pub_ctx ctx = {
-		.cfg = d->cfg, .account = a, .token = token, .http = d->http,
+		.cfg = d->cfg, .account = a, .token = token, .http = http,
 		.app_secret = app_secret, .read_token = read_token,
 		.media = d->media, .now = now, .save = cb_save, .load = cb_load,
 		.committing = cb_committing, .token_update = cb_token_update,
@@ -742,7 +762,7 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	}
 	log_debug("post %ld on %s: publishing (attempt %ld)", (long)dl->post_id,
 		  a->name, dl->attempts);
-	http_commit_reset(d->http);
+	http_commit_reset(http);
 	int rc = pub->publish(&ctx, &job, &res);
 	job.commit_at = commit_at;
 	crash_point("response");
@@ -756,7 +776,7 @@ static void process(struct daemon *d, struct store_delivery *dl)
 	struct decide_in in = {
 		.step = STEP_PUBLISH,
 		.phase = commit_at ? PHASE_COMMIT : PHASE_PREPARE,
-		.cls = res.cls, .commit_status = http_commit_status(d->http),
+		.cls = res.cls, .commit_status = http_commit_status(http),
 		.attempts = dl->attempts,
 		.max_attempts = d->cfg->retry.max_attempts,
 	};
@@ -782,6 +802,89 @@ out:
 	secret_free(read_token);
 	store_post_free(p);
 	store_media_free(m);
+}
+
+/* ---- deliveries in flight ---- */
+
+static void flight_main(void *arg)
+{
+	struct flight *f = arg;
+	process(f->d, f->dl, f->http);
+}
+
+static void flight_end(struct daemon *d, size_t i)
+{
+	struct flight *f = d->flights[i];
+	d->flights[i] = d->flights[--d->nflights];
+	task_free(f->task);
+	http_client_free(f->http);
+	store_deliveries_free(f->dl, 1);
+	free(f);
+}
+
+/* Run a flight until it waits for an answer (or is done: then end it).
+ * Returns 1 when it ended. */
+static int flight_step(struct daemon *d, size_t i)
+{
+	if (!task_resume(d->flights[i]->task))
+		return 0;
+	flight_end(d, i);
+	return 1;
+}
+
+/* Start publishing a claimed delivery (dl: the flight takes it). */
+static void flight_start(struct daemon *d, struct store_delivery *dl)
+{
+	struct flight *f = xcalloc(1, sizeof(*f));
+	struct err err;
+	f->d = d;
+	f->dl = dl;
+	if (http_client_child(d->http, &f->http, &err) < 0 ||
+	    task_new(flight_main, f, 0, &f->task, &err) < 0) {
+		/* No task (no memory for its stack): publish it the old way,
+		 * the loop waiting for its answers. */
+		log_warnx("%s; publishing post %ld without other deliveries "
+			  "meanwhile", err.msg, (long)dl->post_id);
+		process(d, dl, f->http ? f->http : d->http);
+		http_client_free(f->http);
+		store_deliveries_free(dl, 1);
+		free(f);
+		return;
+	}
+	if (d->nflights == d->capflights) {
+		d->capflights = d->capflights ? d->capflights * 2 : 8;
+		d->flights = xrealloc(d->flights, d->capflights * sizeof(*d->flights));
+	}
+	d->flights[d->nflights++] = f;
+	flight_step(d, d->nflights - 1);
+}
+
+/* After poll: drive curl, then resume every flight whose answer came. */
+static void flights_run(struct daemon *d, const struct pollfd *curl_fds,
+			size_t n)
+{
+	http_multi_run(d->http, curl_fds, n);
+	for (size_t i = 0; i < d->nflights;) {
+		if (task_woken(d->flights[i]->task) && flight_step(d, i))
+			continue;   /* i now holds the last flight */
+		i++;
+	}
+}
+
+/* The poll set: our four descriptors, then curl's sockets. */
+static struct pollfd *poll_set(struct daemon *d, size_t *n)
+{
+	size_t ncurl = http_multi_nfds(d->http);
+	if (4 + ncurl > d->cappfd) {
+		d->cappfd = 4 + ncurl + 16;
+		d->pfd = xrealloc(d->pfd, d->cappfd * sizeof(*d->pfd));
+	}
+	d->pfd[0] = (struct pollfd){.fd = sig_pipe[0], .events = POLLIN};
+	d->pfd[1] = (struct pollfd){.fd = d->timer_fd, .events = POLLIN};
+	d->pfd[2] = (struct pollfd){.fd = d->inotify_fd, .events = POLLIN};
+	d->pfd[3] = (struct pollfd){.fd = notifier_fd(d->notifier), .events = POLLIN};
+	*n = 4 + http_multi_fds(d->http, d->pfd + 4, ncurl);
+	return d->pfd;
 }
 
 /* ---- start-up and the loop ---- */
@@ -1358,79 +1461,111 @@ int daemon_main(const struct daemon_options *opt)
 
 	time_t last_logged = -1;
 	clock_read(&d->clk);
-	while (!sig_stop) {
-		if (db_gone(d)) {
+	for (;;) {
+		/* A stop (a signal, the database gone) claims nothing more and
+		 * lets the deliveries in flight finish, for STOP_GRACE at most. */
+		int stopping = sig_stop || status == EX_NOINPUT;
+		if (!stopping && db_gone(d)) {
 			status = EX_NOINPUT;
+			stopping = 1;
+		}
+		if (stopping && d->nflights == 0)
 			break;
-		}
 		clock_watch(d);
-		if (sig_hup) {
-			sig_hup = 0;
-			reload(d);
-		}
-		check_paused(d);
-		maintain(d);
-		struct store_delivery *dl = NULL;
+		svc_watchdog();
+		int idle = d->nflights == 0;
 		int trouble = 0;  /* the database refused a write: try again soon */
-		if (d->unrecorded) {
-			/* The delivery is still `sending` on disk: move it on
-			 * (reconciling what may have gone out) once the
-			 * database takes writes again. */
-			if (recover(d, "its outcome could not be recorded") == 0)
-				d->unrecorded = 0;
-			else
-				trouble = 1;
+		/* What replaces the config or the HTTP client, or walks every
+		 * delivery in `sending`, waits until nothing is in flight. */
+		if (!stopping && idle) {
+			if (sig_hup) {
+				sig_hup = 0;
+				reload(d);
+			}
+			check_paused(d);
+			maintain(d);
+			if (d->unrecorded) {
+				/* The delivery is still `sending` on disk: move it
+				 * on (reconciling what may have gone out) once
+				 * the database takes writes again. */
+				if (recover(d, "its outcome could not be recorded") == 0)
+					d->unrecorded = 0;
+				else
+					trouble = 1;
+			}
 		}
-		while (!sig_stop) {
+		/* Claim while there is room: each claim is the most overdue
+		 * delivery of an account with nothing in flight. */
+		size_t room = (size_t)d->cfg->http.max_in_flight;
+		int claiming = !stopping && !sig_hup && !d->unrecorded;
+		while (claiming && !sig_stop && d->nflights < room) {
+			struct store_delivery *dl = NULL;
 			clock_watch(d);
 			svc_watchdog();
 			if (store_claim(d->st, time(NULL), d->cfg->min_gap, &dl, &err) < 0) {
-				if (store_interrupted(d->st))
-					break;
-				log_limited(&d->lim_claim, LOG_LVL_ERROR, err.msg);
-				trouble = 1;
+				if (!store_interrupted(d->st)) {
+					log_limited(&d->lim_claim, LOG_LVL_ERROR, err.msg);
+					trouble = 1;
+				}
 				break;
 			}
 			log_limited_clear(&d->lim_claim);
 			if (!dl)
 				break;
 			crash_point("claimed");
-			process(d, dl);
-			store_deliveries_free(dl, 1);
-			dl = NULL;
+			flight_start(d, dl);
 		}
-		if (sig_stop || status == EX_NOINPUT)
-			break;
-		sweep_hosted(d);
-		sweep_media(d, time(NULL));
-		time_t now = time(NULL), when = 0;
+		stopping = sig_stop || status == EX_NOINPUT;
+		idle = d->nflights == 0;
+		/* Room for another claim: only then is the next due time a
+		 * reason to wake (else a finished flight wakes us). */
+		claiming = claiming && !stopping && d->nflights < room;
+		time_t now = time(NULL), when = 0, told_wake = 0;
 		int any = 0;
-		if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any, &err) < 0) {
-			if (store_interrupted(d->st))
+		if (!stopping) {
+			if (idle) {
+				sweep_hosted(d);
+				sweep_media(d, time(NULL));
+			}
+			if (store_next_wake(d->st, now, d->cfg->min_gap, &when, &any,
+					    &err) < 0) {
+				if (!store_interrupted(d->st)) {
+					log_limited(&d->lim_wake, LOG_LVL_ERROR, err.msg);
+					trouble = 1;
+				}
+			} else {
+				log_limited_clear(&d->lim_wake);
+			}
+			trouble |= d->unrecorded;
+			trouble_notice(d, trouble, trouble ? err.msg : NULL);
+			told_wake = trouble || !idle ? 0 : tell(d, now, when, any);
+			time_t nnext = 0;
+			if (notifier_work(d->notifier, time(NULL), &nnext, &err) < 0)
+				log_warnx("%s", err.msg);
+			if (nnext && (!any || nnext < when)) {
+				when = nnext;
+				any = 1;
+			}
+			/* While deliveries are in flight the status keeps its
+			 * next wake (no write per turn) and the monitor's URL
+			 * waits (no blocking request among theirs). */
+			if (idle)
+				svc_loop(&d->svc, d->st, d->http, d->cfg, when, any,
+					 !trouble);
+			else
+				svc_loop(&d->svc, d->st, NULL, d->cfg,
+					 d->svc.next_wake, d->svc.next_wake != 0,
+					 !trouble);
+			if (opt->once && idle && d->nwaiting == 0 && !d->unrecorded &&
+			    (!any || when > now) && notifier_fd(d->notifier) < 0)
 				break;
-			log_limited(&d->lim_wake, LOG_LVL_ERROR, err.msg);
-			trouble = 1;
-		} else {
-			log_limited_clear(&d->lim_wake);
-		}
-		trouble |= d->unrecorded;
-		trouble_notice(d, trouble, trouble ? err.msg : NULL);
-		time_t told_wake = trouble ? 0 : tell(d, now, when, any);
-		time_t nnext = 0;
-		if (notifier_work(d->notifier, time(NULL), &nnext, &err) < 0)
-			log_warnx("%s", err.msg);
-		if (nnext && (!any || nnext < when)) {
-			when = nnext;
-			any = 1;
-		}
-		svc_loop(&d->svc, d->st, d->http, d->cfg, when, any, !trouble);
-		if (opt->once && d->nwaiting == 0 && !d->unrecorded &&
-		    (!any || when > now) && notifier_fd(d->notifier) < 0)
-			break;
-		if (when != last_logged || !any) {
-			if (!opt->once && (any ? when : 0) != last_logged)
-				log_next(d, when, any);
-			last_logged = any ? when : 0;
+			if (idle && (when != last_logged || !any)) {
+				if (!opt->once && (any ? when : 0) != last_logged)
+					log_next(d, when, any);
+				last_logged = any ? when : 0;
+			}
+			if (!claiming && !idle && nnext == 0)
+				any = 0;   /* full: the next answer wakes us */
 		}
 		/* Sleep to the due second itself, not a whole second past it. */
 		long long timeout_ms = MAX_SLEEP * 1000LL;
@@ -1451,18 +1586,17 @@ int daemon_main(const struct daemon_options *opt)
 		long wd_ms = svc_watchdog_ms();  /* WATCHDOG=1 at least this often */
 		if (wd_ms > 0 && timeout_ms > wd_ms)
 			timeout_ms = wd_ms;
-		if (trouble) {
+		if (trouble && idle) {
 			/* A floor, not a ceiling: 5 s, doubling to a minute. */
 			d->trouble_sleep = d->trouble_sleep == 0 ? TROUBLE_RETRY
 					   : d->trouble_sleep * 2 > TROUBLE_MAX
 						? TROUBLE_MAX : d->trouble_sleep * 2;
-			if (trouble_wait(d)) {
+			if (trouble_wait(d))
 				status = EX_NOINPUT;
-				break;
-			}
 			continue;
 		}
-		d->trouble_sleep = 0;
+		if (!trouble)
+			d->trouble_sleep = 0;
 		/* The absolute timer: the next delivery, or the digest's or
 		 * pre-flight's minute when that comes first. */
 		time_t wake_at = any ? when : 0;
@@ -1473,13 +1607,18 @@ int daemon_main(const struct daemon_options *opt)
 			timeout_ms = MAX_SLEEP * 1000LL;  /* the timer wakes us */
 		if (wd_ms > 0 && timeout_ms > wd_ms)
 			timeout_ms = wd_ms;
-		struct pollfd pfd[4] = {
-			{.fd = sig_pipe[0], .events = POLLIN},
-			{.fd = d->timer_fd, .events = POLLIN},
-			{.fd = d->inotify_fd, .events = POLLIN},
-			{.fd = notifier_fd(d->notifier), .events = POLLIN},
-		};
-		int r = poll(pfd, 4, (int)timeout_ms);  /* fd -1 is skipped */
+		if (!idle) {
+			/* curl's own timer; when stopping, a look once a second
+			 * at the grace left to the requests in flight. */
+			long ct = http_multi_timeout(d->http);
+			if (ct >= 0 && ct < timeout_ms)
+				timeout_ms = ct;
+			if (stopping && timeout_ms > 1000)
+				timeout_ms = 1000;
+		}
+		size_t npfd = 0;
+		struct pollfd *pfd = poll_set(d, &npfd);
+		int r = poll(pfd, npfd, (int)timeout_ms);  /* fd -1 is skipped */
 		if (r < 0 && errno != EINTR)
 			log_warn("poll");
 		if (r > 0 && (pfd[1].revents & POLLIN)) {
@@ -1496,6 +1635,13 @@ int daemon_main(const struct daemon_options *opt)
 		 * wake; the same wake is not logged twice. */
 		if (r > 0 && d->inotify_fd >= 0 && (pfd[2].revents & POLLIN))
 			db_changed(d);
+		if (sig_stop && d->nflights) {
+			if (stop_requested_at == 0)
+				stop_requested_at = mono_now();
+			if (mono_now() - stop_requested_at > STOP_GRACE)
+				http_multi_abort(d->http);
+		}
+		flights_run(d, pfd + 4, r > 0 ? npfd - 4 : 0);
 	}
 	if (sig_stop)
 		log_info("stopping on signal");
@@ -1511,6 +1657,15 @@ out:
 		close(d->timer_fd);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
+	/* Only flights cut short by an exit that could not wait are left. */
+	for (size_t i = 0; i < d->nflights; i++) {
+		task_free(d->flights[i]->task);
+		http_client_free(d->flights[i]->http);
+		store_deliveries_free(d->flights[i]->dl, 1);
+		free(d->flights[i]);
+	}
+	free(d->flights);
+	free(d->pfd);
 	free(d->db_name);
 	free(d->waiting);
 	config_free(d->cfg);

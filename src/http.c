@@ -1,22 +1,27 @@
 /*
  * http.c - the only user of libcurl.
  *
- * Owns curl's global state, one reusable easy handle per client (so that
- * ordinary requests may reuse a connection), and the safety rules listed
- * in http.h. Knows no API: publishers build requests and read responses.
+ * Owns curl's global state, the multi handle of the daemon's loop, one
+ * easy handle per request, and the safety rules listed in http.h. Knows no API: publishers build requests and read responses.
  *
- * Requests are synchronous (curl_easy_perform): ritual publishes a handful
- * of posts a day, one at a time, and a publish must finish or be known
- * unfinished before the next state change is recorded. Every transfer is
- * bounded by connect and total timeouts and by the abort callback.
+ * A request is synchronous for its caller either way: curl_easy_perform
+ * outside a task; inside one, the transfer goes to the root's multi handle
+ * and the task is suspended until it is done, so that a publish still
+ * finishes, or is known unfinished, before its next state change is
+ * recorded, while other deliveries' requests are in flight meanwhile.
+ * Every transfer is bounded by connect and total timeouts and by the
+ * abort callback.
  */
 #include "ritual/http.h"
 
 #include <ctype.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <curl/curl.h>
+
+#include "ritual/task.h"
 
 /* What the Date header of a host's newest answer said of its clock. */
 struct http_clock {
@@ -24,13 +29,27 @@ struct http_clock {
 	long offset;                /* the host's clock less ours, seconds */
 };
 
+struct xfer;
+
+/* The event-driven side: one libcurl multi handle, the sockets it asked
+ * us to watch and when it wants to be called back (http_multi_enable). */
+struct http_multi {
+	CURLM *multi;
+	struct pollfd *fds;         /* curl's sockets, with the events it wants */
+	size_t nfds, capfds;
+	long long timer_at;         /* CLOCK_MONOTONIC ms; -1: no timer */
+	struct xfer *flying;        /* transfers added and not finished */
+	size_t nflying;
+};
+
 struct http_client {
-	CURL *easy;
 	struct http_options opt;
 	char *user_agent;
-	struct http_clock *clocks;
+	struct http_clock *clocks;  /* kept in the root only */
 	size_t nclocks;
 	long commit_status;         /* see http_commit_status() */
+	struct http_client *root;   /* itself, or the client a child shares */
+	struct http_multi *multi;   /* the root's; NULL: synchronous only */
 };
 
 int http_global_init(struct err *err)
@@ -52,25 +71,36 @@ void http_global_cleanup(void)
 int http_client_new(const struct http_options *opt, struct http_client **out,
 		    struct err *err)
 {
+	(void)err;
 	struct http_client *c = xcalloc(1, sizeof(*c));
-	c->easy = curl_easy_init();
-	if (!c->easy) {
-		free(c);
-		return err_set(err, "cannot create a libcurl handle");
-	}
 	c->opt = *opt;
 	c->user_agent = xstrdup(opt->user_agent ? opt->user_agent : "ritual");
 	c->opt.user_agent = c->user_agent;
 	c->commit_status = -1;
+	c->root = c;
 	*out = c;
 	return 0;
 }
+
+int http_client_child(struct http_client *parent, struct http_client **out,
+		      struct err *err)
+{
+	struct http_client *root = parent->root;
+	if (http_client_new(&root->opt, out, err) < 0)
+		return -1;
+	(*out)->root = root;
+	return 0;
+}
+
+static void multi_free(struct http_multi *m);
+static void multi_abort_all(struct http_multi *m);
 
 void http_client_free(struct http_client *c)
 {
 	if (!c)
 		return;
-	curl_easy_cleanup(c->easy);
+	if (c->root == c)
+		multi_free(c->multi);
 	free(c->user_agent);
 	for (size_t i = 0; i < c->nclocks; i++)
 		free(c->clocks[i].host);
@@ -121,6 +151,12 @@ struct xfer {
 	struct buf body;
 	int too_large;
 	int aborted;
+	/* On the multi handle: */
+	CURL *easy;
+	struct task *task;          /* suspended until done */
+	int done;
+	CURLcode cc;
+	struct xfer *next;          /* http_multi.flying */
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -292,7 +328,10 @@ static int request_not_sent(CURL *e, CURLcode cc)
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 		return 1;
+	case CURLE_FAILED_INIT:          /* the multi handle refused it */
+		return 1;
 	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_ABORTED_BY_CALLBACK:  /* maybe still waiting for a connection */
 		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connected);
 		curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
 		return connected == 0 || pretransfer == 0;
@@ -326,6 +365,7 @@ static void clock_note(struct http_client *c, const char *url,
 	if (!host)
 		return;
 	long offset = (long)(t - time(NULL));
+	c = c->root;
 	struct http_clock *k = find_clock(c, host);
 	if (k) {
 		k->offset = offset;
@@ -342,7 +382,7 @@ int http_clock_offset(const struct http_client *c, const char *url,
 	if (!c)
 		return 0;
 	char *host = http_url_host(url);
-	const struct http_clock *k = host ? find_clock(c, host) : NULL;
+	const struct http_clock *k = host ? find_clock(c->root, host) : NULL;
 	if (k)
 		*offset = k->offset;
 	free(host);
@@ -358,6 +398,195 @@ void http_commit_reset(struct http_client *c)
 long http_commit_status(const struct http_client *c)
 {
 	return c ? c->commit_status : -1;
+}
+
+/* ---- the multi handle: many requests in flight from one loop ---- */
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libcurl tells which sockets to watch for what (CURLMOPT_SOCKETFUNCTION). */
+static int on_socket(CURL *e, curl_socket_t s, int what, void *userp,
+		     void *socketp)
+{
+	(void)e, (void)socketp;
+	struct http_multi *m = userp;
+	size_t i = 0;
+	while (i < m->nfds && m->fds[i].fd != s)
+		i++;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < m->nfds)
+			m->fds[i] = m->fds[--m->nfds];
+		return 0;
+	}
+	if (i == m->nfds) {
+		if (m->nfds == m->capfds) {
+			m->capfds = m->capfds ? m->capfds * 2 : 16;
+			m->fds = xrealloc(m->fds, m->capfds * sizeof(*m->fds));
+		}
+		m->nfds++;
+	}
+	m->fds[i].fd = s;
+	m->fds[i].events = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) |
+				   ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+	m->fds[i].revents = 0;
+	return 0;
+}
+
+/* ... and when to call it back without socket activity. */
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	(void)multi;
+	struct http_multi *m = userp;
+	m->timer_at = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	return 0;
+}
+
+static void multi_free(struct http_multi *m)
+{
+	if (!m)
+		return;
+	multi_abort_all(m);
+	curl_multi_cleanup(m->multi);
+	free(m->fds);
+	free(m);
+}
+
+/* Hand e to the multi handle and suspend the task until it is done. */
+static CURLcode multi_perform(struct http_multi *m, CURL *e, struct xfer *x)
+{
+	x->easy = e;
+	x->task = task_current();
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	if (curl_multi_add_handle(m->multi, e) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	x->next = m->flying;
+	m->flying = x;
+	m->nflying++;
+	while (!x->done)
+		task_yield();
+	return x->cc;
+}
+
+/* Take x off the multi handle, finished with cc, and wake its task. */
+static void multi_done(struct http_multi *m, struct xfer *x, CURLcode cc)
+{
+	for (struct xfer **p = &m->flying; *p; p = &(*p)->next)
+		if (*p == x) {
+			*p = x->next;
+			m->nflying--;
+			break;
+		}
+	curl_multi_remove_handle(m->multi, x->easy);
+	x->cc = cc;
+	x->done = 1;
+	task_wake(x->task);
+}
+
+int http_multi_enable(struct http_client *c, long max_in_flight,
+		      long max_per_host, struct err *err)
+{
+	if (c->root != c)
+		return err_set(err, "a child client shares its root's multi handle");
+	if (c->multi)
+		return 0;
+	struct http_multi *m = xcalloc(1, sizeof(*m));
+	m->timer_at = -1;
+	if (!(m->multi = curl_multi_init())) {
+		free(m);
+		return err_set(err, "cannot create a libcurl multi handle");
+	}
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+	curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+	curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+	if (max_in_flight > 0)
+		curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+				  max_in_flight);
+	if (max_per_host > 0)
+		curl_multi_setopt(m->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+				  max_per_host);
+	c->multi = m;
+	return 0;
+}
+
+size_t http_multi_fds(const struct http_client *c, struct pollfd *fds,
+		      size_t cap)
+{
+	const struct http_multi *m = c ? c->root->multi : NULL;
+	size_t n = 0;
+	for (; m && n < m->nfds && n < cap; n++)
+		fds[n] = m->fds[n];
+	return n;
+}
+
+size_t http_multi_nfds(const struct http_client *c)
+{
+	return c && c->root->multi ? c->root->multi->nfds : 0;
+}
+
+long http_multi_timeout(const struct http_client *c)
+{
+	const struct http_multi *m = c ? c->root->multi : NULL;
+	if (!m || m->timer_at < 0)
+		return -1;
+	long long left = m->timer_at - mono_ms();
+	return left < 0 ? 0 : left > 60000 ? 60000 : (long)left;
+}
+
+size_t http_multi_in_flight(const struct http_client *c)
+{
+	return c && c->root->multi ? c->root->multi->nflying : 0;
+}
+
+void http_multi_run(struct http_client *c, const struct pollfd *fds, size_t n)
+{
+	struct http_multi *m = c ? c->root->multi : NULL;
+	int running = 0;
+	if (!m)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (!fds[i].revents)
+			continue;
+		int ev = ((fds[i].revents & POLLIN) ? CURL_CSELECT_IN : 0) |
+			 ((fds[i].revents & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+			 ((fds[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+				  ? CURL_CSELECT_ERR : 0);
+		curl_multi_socket_action(m->multi, fds[i].fd, ev, &running);
+	}
+	if (m->timer_at >= 0 && mono_ms() >= m->timer_at) {
+		m->timer_at = -1;
+		curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(m->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct xfer *x = NULL;
+		CURLcode cc = msg->data.result;   /* msg dies with the removal */
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		if (x)
+			multi_done(m, x, cc);
+	}
+}
+
+void http_multi_abort(struct http_client *c)
+{
+	if (c && c->root->multi)
+		multi_abort_all(c->root->multi);
+}
+
+static void multi_abort_all(struct http_multi *m)
+{
+	while (m->flying) {
+		m->flying->aborted = 1;
+		multi_done(m, m->flying, CURLE_ABORTED_BY_CALLBACK);
+	}
 }
 
 int http_perform(struct http_client *c, const struct http_request *req,
@@ -383,8 +612,18 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		return -1;
 	}
 
-	CURL *e = c->easy;
-	curl_easy_reset(e);
+	/* Every request gets a handle of its own, cleaned up after it: a
+	 * handle kept for the next request kept this one's URL (a token in
+	 * its query) and its buffers in memory until then, which may be
+	 * days. Inside a task, connections are still reused through the
+	 * multi handle's cache (never for a commit call, see below). */
+	struct http_multi *m = task_current() ? c->root->multi : NULL;
+	CURL *e = curl_easy_init();
+	if (!e) {
+		fail_with(resp, HTTP_NOT_SENT, "cannot create a libcurl handle");
+		resp->body = xstrdup("");
+		return -1;
+	}
 	curl_easy_setopt(e, CURLOPT_URL, req->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -488,7 +727,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
 
-	CURLcode cc = curl_easy_perform(e);
+	CURLcode cc = m ? multi_perform(m, e, &x) : curl_easy_perform(e);
 	long status = 0;
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &resp->seconds);
@@ -530,6 +769,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 	if (form)
 		explicit_bzero(form, strlen(form));
 	free(form);
+	curl_easy_cleanup(e);  /* its copies freed through free_wiped */
 	return rc;
 }
 

@@ -1490,9 +1490,10 @@ static const char sql_claim[] =
 	" SELECT id FROM cand WHERE next_attempt <= ?1"
 	" ORDER BY next_attempt, id LIMIT 1";
 
-/* When the next claim could succeed: per account that is not paused, the
- * latest of its earliest next attempt, its hold and its last publication
- * plus min_gap; the earliest of those. */
+/* When the next claim could succeed: per account that is not paused and
+ * has nothing in flight (the end of that delivery is rituald's next turn),
+ * the latest of its earliest next attempt, its hold and its last
+ * publication plus min_gap; the earliest of those. */
 static const char sql_next_wake[] =
 	PENDING_ACCOUNTS
 	" SELECT MIN(MAX("
@@ -1506,7 +1507,10 @@ static const char sql_next_wake[] =
 	"   e.state = 'published' AND e.account = acc.name) + ?2, 0)))"
 	" FROM acc WHERE acc.name IS NOT NULL"
 	" AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.name = acc.name"
-	"  AND a.paused)";
+	"  AND a.paused)"
+	" AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY"
+	"  deliveries_sending_account WHERE e.state = 'sending'"
+	"  AND e.account = acc.name)";
 
 int store_explain(struct store *st, const char *which, char **plan,
 		  struct err *err)

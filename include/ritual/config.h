@@ -160,6 +160,10 @@ struct config {
 		long timeout;         /* http.timeout s, default 60 */
 		long upload_timeout;  /* http.upload_timeout s, default 120 */
 		long max_response;    /* http.max_response bytes, default 1048576 */
+		long max_in_flight;   /* http.max_in_flight deliveries at once
+				       * (rituald), default 64 */
+		long max_per_host;    /* http.max_per_host connections to one
+				       * host, default 64 */
 	} http;
 
 	/* notify = { ... }: telling the owner (issue 10). */

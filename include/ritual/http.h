@@ -8,11 +8,22 @@
  * logged through http_redact_url. Every request that changes something
  * (anything but GET and HEAD, and any "commit" request: the one that makes
  * a post visible) uses a fresh connection that is closed afterwards, so
- * libcurl never replays it on a dead reused connection.
+ * libcurl never replays it on a dead reused connection. Each request has
+ * a libcurl handle of its own, cleaned up (and so wiped, see
+ * http_global_init) when the call returns, so that no copy of a URL or
+ * header outlives it; connections are reused only among requests made
+ * inside tasks, through the multi handle's cache.
  *
- * Requests are synchronous and bounded by the timeouts; an abort callback
- * (checked at least once a second) lets the daemon cut a transfer short on
- * shutdown. Only this part includes curl/curl.h. No knowledge of any API.
+ * Requests are bounded by the timeouts; an abort callback (checked at
+ * least once a second) lets the daemon cut a transfer short on shutdown.
+ * Outside a task (task.h) a request is synchronous (curl_easy_perform).
+ * Inside a task, on a client whose root has a multi handle
+ * (http_multi_enable), http_perform hands the request to that one libcurl
+ * multi handle and suspends the task until the answer is in: the caller
+ * still sees a plain synchronous call, while the daemon's loop polls
+ * curl's sockets (http_multi_fds) and timer (http_multi_timeout) next to
+ * its own and drives every transfer in flight (http_multi_run). Only this
+ * part includes curl/curl.h. No knowledge of any API.
  */
 #ifndef RITUAL_HTTP_H
 #define RITUAL_HTTP_H
@@ -37,7 +48,43 @@ struct http_options {
 struct http_client;
 int http_client_new(const struct http_options *opt, struct http_client **out,
 		    struct err *err);
+/* A client for one task (one delivery) that shares parent's options, its
+ * multi handle and its knowledge of the hosts' clocks, and keeps its own
+ * commit status (http_commit_status). Free it (http_client_free) before
+ * its root. */
+int http_client_child(struct http_client *parent, struct http_client **out,
+		      struct err *err);
+/* Free c; a root with a multi handle first ends every transfer still in
+ * flight as aborted (their tasks are woken, not resumed). NULL ignored. */
 void http_client_free(struct http_client *c);
+
+/*
+ * The event-driven side, used by rituald's loop. http_multi_enable gives
+ * root c a libcurl multi handle: at most max_in_flight connections in all
+ * and max_per_host to one host (0: libcurl's default, no limit); a request
+ * over either limit waits inside libcurl for a connection. Returns -1 with
+ * err set when libcurl cannot make the handle.
+ */
+int http_multi_enable(struct http_client *c, long max_in_flight,
+		      long max_per_host, struct err *err);
+struct pollfd;
+/* curl's sockets with the events it waits for: copies at most cap into
+ * fds and returns how many; http_multi_nfds tells how many there are. */
+size_t http_multi_fds(const struct http_client *c, struct pollfd *fds,
+		      size_t cap);
+size_t http_multi_nfds(const struct http_client *c);
+/* Milliseconds until curl wants to be called without socket activity
+ * (0: now; -1: never), at most 60,000. */
+long http_multi_timeout(const struct http_client *c);
+/* After poll(): act on the ready ones of fds (a copy of what
+ * http_multi_fds gave, with revents set) and on curl's timer; every
+ * transfer that finished wakes its task (task_wake). */
+void http_multi_run(struct http_client *c, const struct pollfd *fds, size_t n);
+/* Transfers in flight on the multi handle. */
+size_t http_multi_in_flight(const struct http_client *c);
+/* End every transfer in flight at once, as aborted ("aborted (shutting
+ * down)", HTTP_NO_RESPONSE), waking their tasks. */
+void http_multi_abort(struct http_client *c);
 
 /* A form field (urlencoded or multipart). For a multipart file part set
  * filename and content_type; value may hold binary data with value_len. */

@@ -90,17 +90,43 @@ class SecretsInMemory(E2ETest):
         with open(tok) as f:
             env.tokens["instagram_new"] = f.read().strip()
 
-        hits = []
-        for name, blob in read_memory(pid):
-            for which, token in env.tokens.items():
-                n = blob.count(token.encode())
-                if n:
-                    hits.append("%s token %d time(s) in %s" % (which, n, name))
-        self.assertEqual(hits, [])
+        self.assertEqual(token_hits(env, pid), [])
 
         self.assertEqual(core_limit(pid), ["0", "0"])
         self.assertEqual(prctl_dumpable(pid), 0)
         self.assertEqual(env.stop_daemon(), 0, env.log()[-2000:])
+
+
+    def test_no_token_in_memory_after_a_refresh_and_nothing_else(self):
+        """The last request rituald made carried a token in its URL (the
+        Instagram refresh takes it in the query) and nothing came after:
+        libcurl's handle once kept that URL until the next request, which
+        for an idle daemon may be days away."""
+        env = self.make_env(ig_login="instagram")
+        tok = os.path.join(env.dir, "instagram.token")
+        old = time.time() - 8 * 86400
+        os.utime(tok, (old, old))
+        daemon = env.start_daemon(env={"ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "")
+                                       + ":quarantine_size_mb=0"})
+        env.wait_for(lambda: "token refreshed" in env.log(), 60, "the refresh")
+        env.wait_for(lambda: "next delivery due" in env.log()
+                     or "nothing queued" in env.log(), 30, "rituald idle")
+        time.sleep(1)
+        with open(tok) as f:
+            env.tokens["instagram_new"] = f.read().strip()
+        self.assertEqual(token_hits(env, daemon.pid), [])
+        self.assertEqual(env.stop_daemon(), 0, env.log()[-2000:])
+
+
+def token_hits(env, pid):
+    """Where any of env's tokens lies in pid's memory."""
+    hits = []
+    for name, blob in read_memory(pid):
+        for which, token in env.tokens.items():
+            n = blob.count(token.encode())
+            if n:
+                hits.append("%s token %d time(s) in %s" % (which, n, name))
+    return hits
 
 
 @unittest.skipIf(os.geteuid() != 0, "attaches gdb to another process: needs root")
