@@ -42,6 +42,7 @@ import time
 
 import test_fault_matrix as fm
 from harness import E2ETest, PAGE_ID, SAMPLE, add_facebook_pages
+from test_inflight import max_overlap
 
 KINDS = ("published", "retried", "failed", "unknown", "capped", "paused")
 ROWS = [r for r in fm.facebook_rows()
@@ -83,6 +84,11 @@ class FacebookRowsInFlight(E2ETest):
         paused = self.paused_lines(env)
         posts = env.fake.posts("facebook")
         commits = env.fake.requests(network="facebook", method="POST", path_regex="/photos$")
+        peak = max_overlap(commits)
+        print("\nfault matrix in flight: %d rows, at most %d commit calls open at once"
+              % (len(ROWS), peak))
+        # The premise: the rows' deliveries really were in flight together.
+        self.assertGreater(peak, 1, "the rows' commit calls never overlapped")
         for row, page, name in zip(ROWS, pages, names):
             with self.subTest(row=row.name, account=name):
                 self.check_row(row, name, ds[name], paused.get(name),
