@@ -472,3 +472,37 @@ class SmallDisk:
             pass
         os.close(fd)
         return path
+
+
+def add_facebook_pages(env, n):
+    """Give env n Facebook Page accounts in all: its own "facebook" account
+    (PAGE_ID) plus n - 1 more, "fb02".."fbNN", each with its own page id
+    (fb_page(i)), token (in env.tokens, so the leak check covers it) and
+    token file, known to the fake. Returns the page ids, PAGE_ID first.
+    Call before anything is queued (posts without To: go to every account)."""
+    pages = {}
+    entries = []
+    for i in range(2, n + 1):
+        name, page = "fb%02d" % i, fb_page(i)
+        tok = "EAAfb%02d" % i + secrets.token_hex(16)
+        env.tokens[name] = tok
+        pages[page] = {"token": tok, "name": "Wellness Rituals %d" % i}
+        path = os.path.join(env.dir, name + ".token")
+        with open(path, "w") as f:
+            f.write(tok + "\n")
+        os.chmod(path, 0o600)
+        entries.append('{ name = "%s"; network = "facebook"; page_id = "%s"; '
+                       'token_file = "%s.token"; api = "%s"; },\n             '
+                       % (name, page, name, env.api_for("facebook")))
+    env.fake.call("POST", "/_fake/config", {"facebook": {"pages": pages}})
+    with open(env.config) as f:
+        text = f.read()
+    text = text.replace("accounts = ( ", "accounts = ( " + "".join(entries), 1)
+    with open(env.config, "w") as f:
+        f.write(text)
+    return [PAGE_ID] + list(pages)
+
+
+def fb_page(i):
+    """The page id add_facebook_pages gives account number i (2..99)."""
+    return "9900000000000%02d" % i

@@ -586,6 +586,7 @@ class State:
                           if req.files is not None else None),
                 "json": req.json, "body_len": len(req.body), "body_sha256": sha256_hex(req.body),
                 "status": None, "fault": None, "connection": req.conn_id,
+                "answered": None,
             }
             self.requests.append(rec)
             return rec
@@ -595,6 +596,7 @@ class State:
         with self.lock:
             rec["status"] = status
             rec["fault"] = fault_type
+            rec["answered"] = time.time()
             line = json.dumps(rec, ensure_ascii=False)
         with self.log_lock:
             if self.log_file:

@@ -216,7 +216,9 @@ def test_core(tmp):
     check("connection reused", recs[0]["connection"] == recs[1]["connection"])
     check("record fields", all(k in recs[0] for k in (
         "seq", "time", "network", "method", "path", "query", "headers", "form", "files", "json",
-        "body_len", "body_sha256", "status", "fault", "connection")))
+        "body_len", "body_sha256", "status", "fault", "connection", "answered")))
+    check("record answered after arrival", all(
+        r["answered"] is not None and r["answered"] >= r["time"] for r in recs), recs)
     check("record query/headers", recs[0]["query"] == {"fields": "id,name"}
           and recs[0]["headers"]["authorization"] == "Bearer " + FB_TOKEN and recs[0]["status"] == 200)
     r3 = call("GET", "/v25.0/me")
@@ -463,6 +465,20 @@ def test_faults(tmp):
     t0 = time.time()
     r = feed("delayed")
     check("delay", r.status == 200 and time.time() - t0 >= 0.35 and posts()[-1]["text"] == "delayed")
+    rec = requests_log()[-1]
+    check("delay: answered - time spans the delay", rec["answered"] - rec["time"] >= 0.35, rec)
+    # delayed requests on two connections are served at once (rituald's
+    # concurrency tests measure overlap from these two times)
+    fault(m_feed, {"type": "delay", "seconds": 0.6}, times=2)
+    since = requests_log()[-1]["seq"]
+    ts = [threading.Thread(target=feed, args=("overlap %d" % i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(10)
+    a, b = requests_log(since_seq=since)[-2:]
+    check("delay: two connections overlap", a["connection"] != b["connection"]
+          and max(a["time"], b["time"]) < min(a["answered"], b["answered"]), (a, b))
     # drop: not processed
     n = len(posts())
     fault(m_feed, {"type": "drop"})
@@ -503,6 +519,8 @@ def test_faults(tmp):
             time.sleep(0.05)
         check("hold %s: held" % mode, ctl("GET", "held")["held"] == 1)
         check("hold %s: processed while held" % mode, posts()[-1]["text"] == "held " + mode)
+        check("hold %s: answered null while held" % mode,
+              requests_log()[-1]["answered"] is None, requests_log()[-1])
         check("release", ctl("POST", "release", {"action": mode} if mode == "drop" else {})["released"] == 1)
         t.join(5)
         if mode == "send":
