@@ -512,11 +512,8 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 	}
 	case ACT_READBACK_NOW:   /* handled by process(); never applied */
 	case ACT_READBACK_LATER: {
-		/* One second more than the pause: the clock is read in whole
-		 * seconds, and "now + 1" may come a millisecond later, when
-		 * the post the lost answer made is not in the list yet. */
-		time_t next = res->retry_at > now ? res->retry_at
-						  : now + reconcile_delay(d) + 1;
+		time_t next = decide_readback_at(now, res->retry_at,
+						 reconcile_delay(d));
 		rc = store_finish_reconcile_later(d->st, dl->id, next, res->message,
 						  &err);
 		if (dec->mark_absent)

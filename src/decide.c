@@ -161,3 +161,10 @@ void decide(const struct decide_in *in, struct decision *out)
 	}
 	out->act = ACT_UNKNOWN;
 }
+
+time_t decide_readback_at(time_t now, time_t retry_at, long pause)
+{
+	if (retry_at > now)
+		return retry_at;
+	return now + (pause > 0 ? pause : 0) + 1;
+}

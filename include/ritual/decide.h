@@ -100,4 +100,10 @@ int decide_refused(enum pub_class cls, long commit_status);
 
 const char *decide_act_name(enum decide_act a);
 
+/* When to read an account back again after a look that did not settle
+ * it: at retry_at when the platform named a later instant, else a full
+ * pause seconds after now. Instants are whole seconds, so now + pause may
+ * be almost a second too soon: the answer is now + pause + 1. */
+time_t decide_readback_at(time_t now, time_t retry_at, long pause);
+
 #endif

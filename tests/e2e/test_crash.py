@@ -189,13 +189,13 @@ class RandomKillsManyInFlight(E2ETest):
     kills_wanted = int(os.environ.get("RITUAL_CRASH_KILLS_MANY", "40"))
 
     # max_attempts 100: kills use up attempts (see RandomKills.RETRY).
-    # reconcile_delay 2 s, not 1 s: instants are whole seconds, so "check
-    # again in 1s" can read back twice within a few ms; a commit call left
-    # by a killed rituald, still inside the fake's 0.3 s delay, is then
-    # read back as absent twice and sent again (seen: a duplicate). 2 s
-    # keeps the two read-backs at least 1 s apart, longer than the delay.
+    # reconcile_delay 1 s, as elsewhere: instants are whole seconds, and
+    # "check again in 1s" once came a few ms later, so that a commit call
+    # left by a killed rituald, still inside the fake's 0.3 s delay, read
+    # back absent twice and went out again (a duplicate with seeds 2 and 4
+    # on 20fc4db). The second look now comes at least the full pause later.
     RETRY = ('base_delay = "1s"; max_delay = "2s"; max_attempts = 100; '
-             'reconcile_delay = "2s";')
+             'reconcile_delay = "1s";')
 
     def test_random_kills_with_many_in_flight(self):
         env = self.make_env(retry=self.RETRY)

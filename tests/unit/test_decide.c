@@ -180,12 +180,30 @@ static void test_names_round_trip(void **state)
 	assert_string_equal(dl_state_name((enum dl_state)99), "?");
 }
 
+/* The second look must come a full pause after the first: "now + 1" on a
+ * whole-second clock was a few ms away (a duplicate in the kill tests). */
+static void test_readback_at(void **state)
+{
+	(void)state;
+	static const struct { time_t now, retry_at; long pause; time_t want; } t[] = {
+		{10, 0, 1, 12},     /* read at 10.999: at 12.000, >= 1 s later */
+		{10, 0, 60, 71},
+		{10, 30, 1, 30},    /* the platform's own instant */
+		{10, 10, 5, 16},    /* not later than now: the pause */
+		{10, 0, 0, 11},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(decide_readback_at(t[i].now, t[i].retry_at,
+						    t[i].pause), t[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_commit_rule_exhaustive),
 		cmocka_unit_test(test_names_round_trip),
+		cmocka_unit_test(test_readback_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
