@@ -1138,7 +1138,10 @@ static int watch_db(struct daemon *d)
 	return 0;
 }
 
-/* Drain inotify; 1 if the database (or its WAL) changed. */
+#define CHANGED_DB 1      /* the database or its WAL */
+#define CHANGED_OTHER 2   /* another file of its folder (a token file) */
+
+/* Drain inotify; which of the CHANGED_* kinds of file changed. */
 static int db_changed(struct daemon *d)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -1152,7 +1155,9 @@ static int db_changed(struct daemon *d)
 			struct inotify_event *ev = (struct inotify_event *)(void *)p;
 			if (ev->len && strncmp(ev->name, d->db_name, nl) == 0 &&
 			    (ev->name[nl] == '\0' || strcmp(ev->name + nl, "-wal") == 0))
-				changed = 1;
+				changed |= CHANGED_DB;
+			else if (ev->len && strncmp(ev->name, d->db_name, nl) != 0)
+				changed |= CHANGED_OTHER;
 			p += sizeof(*ev) + ev->len;
 		}
 	}
@@ -1306,7 +1311,7 @@ static int trouble_wait(struct daemon *d)
 			return 0;  /* SIGUSR1 too: "look at the queue now" */
 		}
 		if (r > 0 && d->inotify_fd >= 0 && (pfd[1].revents & POLLIN) &&
-		    db_changed(d) && db_gone(d))
+		    (db_changed(d) & CHANGED_DB) && db_gone(d))
 			return 1;
 	}
 }
@@ -1668,10 +1673,15 @@ int daemon_main(const struct daemon_options *opt)
 		}
 		/* A change of the file (a `ritual add`) shows in the next
 		 * wake; the same wake is not logged twice. */
-		int foreign = 0;   /* a `ritual` command changed the queue */
-		if (r > 0 && d->inotify_fd >= 0 && (pfd[2].revents & POLLIN) &&
-		    db_changed(d))
-			foreign = store_changed_elsewhere(d->st);
+		int foreign = 0;   /* a `ritual` command changed the queue, or
+				    * another file here (a token file) changed */
+		if (r > 0 && d->inotify_fd >= 0 && (pfd[2].revents & POLLIN)) {
+			int what = db_changed(d);
+			if (what & CHANGED_DB)
+				foreign = store_changed_elsewhere(d->st);
+			if (what & CHANGED_OTHER)
+				foreign = 1;
+		}
 		if (sig_stop && d->nflights) {
 			if (stop_requested_at == 0)
 				stop_requested_at = mono_now();
