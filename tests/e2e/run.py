@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -26,9 +27,14 @@ def run_parallel(files, jobs):
     while files or running:
         while files and len(running) < jobs:
             f = files.pop(0)
+            # Output to a file, not a pipe: a child that writes more than
+            # a pipe holds (64 KiB: a failing test that prints a log)
+            # would block until read, and it is read only once it exits.
+            out_file = tempfile.TemporaryFile()
             proc = subprocess.Popen([sys.executable, __file__, os.path.basename(f)],
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    stdout=out_file, stderr=subprocess.STDOUT,
                                     env=dict(os.environ, RITUAL_E2E_JOBS="1"))
+            proc.out_file = out_file
             running.append((f, proc, time.time()))
         time.sleep(0.2)
         for item in list(running):
@@ -36,8 +42,9 @@ def run_parallel(files, jobs):
             if proc.poll() is None:
                 continue
             running.remove(item)
-            out = proc.stdout.read().decode("utf-8", "replace")
-            proc.stdout.close()
+            proc.out_file.seek(0)
+            out = proc.out_file.read().decode("utf-8", "replace")
+            proc.out_file.close()
             m = re.findall(r"^e2e: (\d+) passed, (\d+) failed$", out, re.M)
             p, fl = (int(m[-1][0]), int(m[-1][1])) if m else (0, 1)
             if proc.returncode != 0 and fl == 0:
