@@ -24,6 +24,7 @@ Environment:
   BENCH_AGENCY="100 5" accounts and posts per account, all due at once
                        (the full size: BENCH_AGENCY="1000 10", ~35 min for ritual today)
   BENCH_AGENCY_DELAY=0.2  the fake's answer delay for the agency and capacity figures
+  BENCH_INFLIGHT=N     rituald's http.max_in_flight and max_per_host (default: 64)
   BENCH_MILLION=1000000   posts queued for the queue operations
   BENCH_SKIP="cron million"  phases to skip (idle punct startup agency million cron aps)
   BENCH_ONLY=wake|import|memory  only the queue's figures, or rituald's idle
@@ -58,6 +59,8 @@ CRON_POSTS = int(os.environ.get("BENCH_CRON_POSTS", "1" if QUICK else "2"))
 AG_ACC, AG_PER = [int(x) for x in os.environ.get("BENCH_AGENCY",
                                                    "20 5" if QUICK else "100 5").split()]
 AG_DELAY = float(os.environ.get("BENCH_AGENCY_DELAY", "0.2"))
+# rituald's http.max_in_flight for the whole run (empty: its default, 64)
+INFLIGHT = os.environ.get("BENCH_INFLIGHT", "")
 MILLION = int(os.environ.get("BENCH_MILLION", "100000" if QUICK else "1000000"))
 SKIP = os.environ.get("BENCH_SKIP", "").split()
 PAGE0 = 102030405060000
@@ -200,7 +203,11 @@ class Ritual:
             f.write('timezone = "America/New_York";\ndatabase = "queue.db";\n'
                     'business = { name = "Bench Studio"; website = "https://example.com"; };\n'
                     'schedule = { slots = [ "0 9 * * MON,WED,FRI" ]; min_gap = 0; };\n'
-                    'accounts = ( %s );\n' % ",\n  ".join(accs))
+                    '%s'
+                    'accounts = ( %s );\n'
+                    % ("http = { max_in_flight = %d; max_per_host = %d; };\n"
+                       % (int(INFLIGHT), int(INFLIGHT)) if INFLIGHT else "",
+                       ",\n  ".join(accs)))
         self.db = os.path.join(self.dir, "queue.db")
 
     def cli(self, *args, check=True, stdout=subprocess.PIPE):
