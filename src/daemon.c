@@ -812,14 +812,19 @@ static void flight_main(void *arg)
 	process(f->d, f->dl, f->http);
 }
 
-static void flight_end(struct daemon *d, size_t i)
+static void flight_free(struct flight *f)
 {
-	struct flight *f = d->flights[i];
-	d->flights[i] = d->flights[--d->nflights];
 	task_free(f->task);
 	http_client_free(f->http);
 	store_deliveries_free(f->dl, 1);
 	free(f);
+}
+
+static void flight_end(struct daemon *d, size_t i)
+{
+	struct flight *f = d->flights[i];
+	d->flights[i] = d->flights[--d->nflights];
+	flight_free(f);
 }
 
 /* Run a flight until it waits for an answer (or is done: then end it).
@@ -846,9 +851,7 @@ static void flight_start(struct daemon *d, struct store_delivery *dl)
 		log_warnx("%s; publishing post %ld without other deliveries "
 			  "meanwhile", err.msg, (long)dl->post_id);
 		process(d, dl, f->http ? f->http : d->http);
-		http_client_free(f->http);
-		store_deliveries_free(dl, 1);
-		free(f);
+		flight_free(f);
 		return;
 	}
 	if (d->nflights == d->capflights) {
@@ -1712,12 +1715,8 @@ out:
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	/* Only flights cut short by an exit that could not wait are left. */
-	for (size_t i = 0; i < d->nflights; i++) {
-		task_free(d->flights[i]->task);
-		http_client_free(d->flights[i]->http);
-		store_deliveries_free(d->flights[i]->dl, 1);
-		free(d->flights[i]);
-	}
+	for (size_t i = 0; i < d->nflights; i++)
+		flight_free(d->flights[i]);
 	free(d->flights);
 	free(d->pfd);
 	free(d->db_name);
