@@ -79,6 +79,14 @@ struct daemon {
 	size_t nflights, capflights;
 	struct pollfd *pfd;        /* the poll set: ours, then curl's sockets */
 	size_t cappfd;
+	/* Whether the queue may have changed since the last claim round came
+	 * back short (a flight ended, the timer or a signal fired, another
+	 * connection committed): only then are the claim and next-wake
+	 * queries asked again, not at every answer of a request in flight. */
+	int recheck;
+	int woke;                  /* ... for a reason other than a flight */
+	time_t q_when;             /* the last next-wake answer */
+	int q_any;
 };
 
 /* One delivery in progress: the task that runs process() for it, on an
@@ -879,19 +887,25 @@ static size_t flights_run(struct daemon *d, const struct pollfd *curl_fds,
 	return ended;
 }
 
-/* The poll set: our four descriptors, then curl's sockets. */
+/* The poll set: our descriptors in these slots, then curl's sockets. */
+enum { PFD_SIGNAL, PFD_TIMER, PFD_INOTIFY, PFD_NOTIFIER, PFD_CURL };
+
 static struct pollfd *poll_set(struct daemon *d, size_t *n)
 {
-	size_t ncurl = http_multi_nfds(d->http);
-	if (4 + ncurl > d->cappfd) {
-		d->cappfd = 4 + ncurl + 16;
+	size_t ncurl = 0;
+	const struct pollfd *curl = http_multi_fds(d->http, &ncurl);
+	if (PFD_CURL + ncurl > d->cappfd) {
+		d->cappfd = PFD_CURL + ncurl + 16;
 		d->pfd = xrealloc(d->pfd, d->cappfd * sizeof(*d->pfd));
 	}
-	d->pfd[0] = (struct pollfd){.fd = sig_pipe[0], .events = POLLIN};
-	d->pfd[1] = (struct pollfd){.fd = d->timer_fd, .events = POLLIN};
-	d->pfd[2] = (struct pollfd){.fd = d->inotify_fd, .events = POLLIN};
-	d->pfd[3] = (struct pollfd){.fd = notifier_fd(d->notifier), .events = POLLIN};
-	*n = 4 + http_multi_fds(d->http, d->pfd + 4, ncurl);
+	d->pfd[PFD_SIGNAL] = (struct pollfd){.fd = sig_pipe[0], .events = POLLIN};
+	d->pfd[PFD_TIMER] = (struct pollfd){.fd = d->timer_fd, .events = POLLIN};
+	d->pfd[PFD_INOTIFY] = (struct pollfd){.fd = d->inotify_fd, .events = POLLIN};
+	d->pfd[PFD_NOTIFIER] = (struct pollfd){.fd = notifier_fd(d->notifier),
+					       .events = POLLIN};
+	if (ncurl)
+		memcpy(d->pfd + PFD_CURL, curl, ncurl * sizeof(*curl));
+	*n = PFD_CURL + ncurl;
 	return d->pfd;
 }
 
@@ -1401,6 +1415,64 @@ static int arm_timer(struct daemon *d, int any, time_t when)
 	return any;
 }
 
+/* Claim deliveries until room are in flight or none is claimable now,
+ * starting each as a flight. Returns -1 with err set when the database
+ * refused (not when a stop interrupted the query). */
+static int claim_round(struct daemon *d, size_t room, struct err *err)
+{
+	while (!sig_stop && d->nflights < room) {
+		struct store_delivery *v = NULL;
+		size_t want = room - d->nflights, got = 0;
+		clock_watch(d);
+		svc_watchdog();
+		if (store_claim_many(d->st, time(NULL), d->cfg->min_gap, want, &v,
+				     &got, err) < 0) {
+			if (store_interrupted(d->st))
+				return 0;
+			log_limited(&d->lim_claim, LOG_LVL_ERROR, err->msg);
+			return -1;
+		}
+		log_limited_clear(&d->lim_claim);
+		if (got)
+			crash_point("claimed");
+		for (size_t i = 0; i < got; i++) {
+			/* Each flight owns its delivery. */
+			struct store_delivery *dl = xmalloc(sizeof(*dl));
+			*dl = v[i];
+			flight_start(d, dl);
+		}
+		free(v);   /* its rows moved into the flights */
+		if (got < want)
+			break;     /* nothing else can be claimed now */
+	}
+	return 0;
+}
+
+/* When the next claim could succeed: asked of the queue only when it may
+ * have changed (d->recheck), else the last answer. trouble: this turn
+ * already failed to write, so ask again next turn. Returns -1 with err
+ * set when the database refused. */
+static int queue_wake(struct daemon *d, time_t now, int trouble, time_t *when,
+		      int *any, struct err *err)
+{
+	if (!d->recheck) {
+		*when = d->q_when;
+		*any = d->q_any;
+		return 0;
+	}
+	if (store_next_wake(d->st, now, d->cfg->min_gap, when, any, err) < 0) {
+		if (store_interrupted(d->st))
+			return 0;
+		log_limited(&d->lim_wake, LOG_LVL_ERROR, err->msg);
+		return -1;
+	}
+	log_limited_clear(&d->lim_wake);
+	d->q_when = *when;
+	d->q_any = *any;
+	d->recheck = trouble;
+	return 0;
+}
+
 int daemon_main(const struct daemon_options *opt)
 {
 	struct daemon dd;
@@ -1473,14 +1545,7 @@ int daemon_main(const struct daemon_options *opt)
 	svc_start(&d->svc, d->st);
 
 	time_t last_logged = -1;
-	/* Whether the queue may have changed since the last claim round came
-	 * back short: a flight ended, the timer or a signal fired, the file
-	 * changed. Only then are the claim and next-wake queries asked again,
-	 * not at every answer of a request in flight. */
-	int recheck = 1;
-	int woke = 1;   /* ... for a reason other than a flight that ended */
-	time_t q_when = 0;
-	int q_any = 0;
+	d->recheck = d->woke = 1;
 	clock_read(&d->clk);
 	for (;;) {
 		/* A stop (a signal, the database gone) claims nothing more and
@@ -1503,7 +1568,7 @@ int daemon_main(const struct daemon_options *opt)
 				sig_hup = 0;
 				reload(d);
 			}
-			if (woke)
+			if (d->woke)
 				check_paused(d);
 			maintain(d);
 			if (d->unrecorded) {
@@ -1520,32 +1585,8 @@ int daemon_main(const struct daemon_options *opt)
 		 * delivery of an account with nothing in flight. */
 		size_t room = (size_t)d->cfg->http.max_in_flight;
 		int claiming = !stopping && !sig_hup && !d->unrecorded;
-		while (claiming && recheck && !sig_stop && d->nflights < room) {
-			struct store_delivery *v = NULL;
-			size_t want = room - d->nflights, got = 0;
-			clock_watch(d);
-			svc_watchdog();
-			if (store_claim_many(d->st, time(NULL), d->cfg->min_gap, want,
-					     &v, &got, &err) < 0) {
-				if (!store_interrupted(d->st)) {
-					log_limited(&d->lim_claim, LOG_LVL_ERROR, err.msg);
-					trouble = 1;
-				}
-				break;
-			}
-			log_limited_clear(&d->lim_claim);
-			if (got)
-				crash_point("claimed");
-			for (size_t i = 0; i < got; i++) {
-				/* Each flight owns its delivery. */
-				struct store_delivery *dl = xmalloc(sizeof(*dl));
-				*dl = v[i];
-				flight_start(d, dl);
-			}
-			free(v);   /* its rows moved into the flights */
-			if (got < want)
-				break;   /* nothing else can be claimed now */
-		}
+		if (claiming && d->recheck && claim_round(d, room, &err) < 0)
+			trouble = 1;
 		stopping = sig_stop || status == EX_NOINPUT;
 		idle = d->nflights == 0;
 		/* Room for another claim: only then is the next due time a
@@ -1558,21 +1599,8 @@ int daemon_main(const struct daemon_options *opt)
 				sweep_hosted(d);
 				sweep_media(d, time(NULL));
 			}
-			if (!recheck) {
-				when = q_when;
-				any = q_any;
-			} else if (store_next_wake(d->st, now, d->cfg->min_gap, &when,
-						   &any, &err) < 0) {
-				if (!store_interrupted(d->st)) {
-					log_limited(&d->lim_wake, LOG_LVL_ERROR, err.msg);
-					trouble = 1;
-				}
-			} else {
-				log_limited_clear(&d->lim_wake);
-				q_when = when;
-				q_any = any;
-				recheck = trouble;
-			}
+			if (queue_wake(d, now, trouble, &when, &any, &err) < 0)
+				trouble = 1;
 			trouble |= d->unrecorded;
 			trouble_notice(d, trouble, trouble ? err.msg : NULL);
 			told_wake = trouble || !idle ? 0 : tell(d, now, when, any);
@@ -1630,7 +1658,7 @@ int daemon_main(const struct daemon_options *opt)
 						? TROUBLE_MAX : d->trouble_sleep * 2;
 			if (trouble_wait(d))
 				status = EX_NOINPUT;
-			recheck = woke = 1;
+			d->recheck = d->woke = 1;
 			continue;
 		}
 		if (!trouble)
@@ -1664,12 +1692,12 @@ int daemon_main(const struct daemon_options *opt)
 		int r = poll(pfd, npfd, (int)timeout_ms);  /* fd -1 is skipped */
 		if (r < 0 && errno != EINTR)
 			log_warn("poll");
-		if (r > 0 && (pfd[1].revents & POLLIN)) {
+		if (r > 0 && (pfd[PFD_TIMER].revents & POLLIN)) {
 			uint64_t ticks;   /* ECANCELED: the clock was set */
 			while (read(d->timer_fd, &ticks, sizeof(ticks)) > 0)
 				;
 		}
-		if (r > 0 && (pfd[0].revents & POLLIN)) {
+		if (r > 0 && (pfd[PFD_SIGNAL].revents & POLLIN)) {
 			char drain[64];
 			while (read(sig_pipe[0], drain, sizeof(drain)) > 0)
 				;
@@ -1678,7 +1706,7 @@ int daemon_main(const struct daemon_options *opt)
 		 * wake; the same wake is not logged twice. */
 		int foreign = 0;   /* a `ritual` command changed the queue, or
 				    * another file here (a token file) changed */
-		if (r > 0 && d->inotify_fd >= 0 && (pfd[2].revents & POLLIN)) {
+		if (r > 0 && d->inotify_fd >= 0 && (pfd[PFD_INOTIFY].revents & POLLIN)) {
 			int what = db_changed(d);
 			if (what & CHANGED_DB)
 				foreign = store_changed_elsewhere(d->st);
@@ -1694,11 +1722,11 @@ int daemon_main(const struct daemon_options *opt)
 		/* Our own writes touch the file too: inotify alone is no
 		 * reason to ask the queue again. */
 		int ours = r < 0 || (r == 0 && !curl_timed) || foreign;
-		for (size_t i = 0; r > 0 && i < 4; i++)
-			ours |= i != 2 && pfd[i].revents != 0;
-		woke = ours;
-		if (flights_run(d, pfd + 4, r > 0 ? npfd - 4 : 0) > 0 || ours)
-			recheck = 1;
+		ours |= r > 0 && (pfd[PFD_SIGNAL].revents || pfd[PFD_TIMER].revents ||
+				  pfd[PFD_NOTIFIER].revents);
+		d->woke = ours;
+		if (flights_run(d, pfd + PFD_CURL, r > 0 ? npfd - PFD_CURL : 0) > 0 || ours)
+			d->recheck = 1;
 	}
 	if (sig_stop)
 		log_info("stopping on signal");

@@ -2,7 +2,8 @@
  * http.c - the only user of libcurl.
  *
  * Owns curl's global state, the multi handle of the daemon's loop, one
- * easy handle per request, and the safety rules listed in http.h. Knows no API: publishers build requests and read responses.
+ * easy handle per request, and the safety rules listed in http.h. Knows
+ * no API: publishers build requests and read responses.
  *
  * A request is synchronous for its caller either way: curl_easy_perform
  * outside a task; inside one, the transfer goes to the root's multi handle
@@ -39,7 +40,6 @@ struct http_multi {
 	size_t nfds, capfds;
 	long long timer_at;         /* CLOCK_MONOTONIC ms; -1: no timer */
 	struct xfer *flying;        /* transfers added and not finished */
-	size_t nflying;
 };
 
 struct http_client {
@@ -466,7 +466,6 @@ static CURLcode multi_perform(struct http_multi *m, CURL *e, struct xfer *x)
 		return CURLE_FAILED_INIT;
 	x->next = m->flying;
 	m->flying = x;
-	m->nflying++;
 	while (!x->done)
 		task_yield();
 	return x->cc;
@@ -478,7 +477,6 @@ static void multi_done(struct http_multi *m, struct xfer *x, CURLcode cc)
 	for (struct xfer **p = &m->flying; *p; p = &(*p)->next)
 		if (*p == x) {
 			*p = x->next;
-			m->nflying--;
 			break;
 		}
 	curl_multi_remove_handle(m->multi, x->easy);
@@ -514,19 +512,11 @@ int http_multi_enable(struct http_client *c, long max_in_flight,
 	return 0;
 }
 
-size_t http_multi_fds(const struct http_client *c, struct pollfd *fds,
-		      size_t cap)
+const struct pollfd *http_multi_fds(const struct http_client *c, size_t *n)
 {
 	const struct http_multi *m = c ? c->root->multi : NULL;
-	size_t n = 0;
-	for (; m && n < m->nfds && n < cap; n++)
-		fds[n] = m->fds[n];
-	return n;
-}
-
-size_t http_multi_nfds(const struct http_client *c)
-{
-	return c && c->root->multi ? c->root->multi->nfds : 0;
+	*n = m ? m->nfds : 0;
+	return m ? m->fds : NULL;
 }
 
 long http_multi_timeout(const struct http_client *c)
@@ -536,11 +526,6 @@ long http_multi_timeout(const struct http_client *c)
 		return -1;
 	long long left = m->timer_at - mono_ms();
 	return left < 0 ? 0 : left > 60000 ? 60000 : (long)left;
-}
-
-size_t http_multi_in_flight(const struct http_client *c)
-{
-	return c && c->root->multi ? c->root->multi->nflying : 0;
 }
 
 void http_multi_run(struct http_client *c, const struct pollfd *fds, size_t n)

@@ -42,7 +42,7 @@ struct task {
 	size_t map_len;
 	void *stack;             /* usable stack: just above the guard page */
 	size_t stack_len;
-	int started, done, woken;
+	int done, woken;
 #ifdef TASK_ASAN
 	void *fake_stack;        /* ASan's fake stack of the suspended side */
 	const void *caller_bottom;
@@ -128,7 +128,6 @@ int task_resume(struct task *t)
 	if (current)
 		return 0;   /* tasks do not resume tasks */
 	t->woken = 0;
-	t->started = 1;
 	current = t;
 #ifdef TASK_ASAN
 	void *fake = NULL;
@@ -167,11 +166,6 @@ void task_wake(struct task *t)
 int task_woken(const struct task *t)
 {
 	return t && t->woken;
-}
-
-int task_done(const struct task *t)
-{
-	return !t || t->done;
 }
 
 void task_free(struct task *t)

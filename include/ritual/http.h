@@ -68,11 +68,9 @@ void http_client_free(struct http_client *c);
 int http_multi_enable(struct http_client *c, long max_in_flight,
 		      long max_per_host, struct err *err);
 struct pollfd;
-/* curl's sockets with the events it waits for: copies at most cap into
- * fds and returns how many; http_multi_nfds tells how many there are. */
-size_t http_multi_fds(const struct http_client *c, struct pollfd *fds,
-		      size_t cap);
-size_t http_multi_nfds(const struct http_client *c);
+/* curl's sockets with the events it waits for, *n of them (borrowed:
+ * valid until the next call into libcurl; copy them into the poll set). */
+const struct pollfd *http_multi_fds(const struct http_client *c, size_t *n);
 /* Milliseconds until curl wants to be called without socket activity
  * (0: now; -1: never), at most 60,000. */
 long http_multi_timeout(const struct http_client *c);
@@ -80,8 +78,6 @@ long http_multi_timeout(const struct http_client *c);
  * http_multi_fds gave, with revents set) and on curl's timer; every
  * transfer that finished wakes its task (task_wake). */
 void http_multi_run(struct http_client *c, const struct pollfd *fds, size_t n);
-/* Transfers in flight on the multi handle. */
-size_t http_multi_in_flight(const struct http_client *c);
 /* End every transfer in flight at once, as aborted ("aborted (shutting
  * down)", HTTP_NO_RESPONSE), waking their tasks. */
 void http_multi_abort(struct http_client *c);

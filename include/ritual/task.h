@@ -54,7 +54,6 @@ struct task *task_current(void);
  * resumes the tasks that task_woken() says are ready. NULL is ignored. */
 void task_wake(struct task *t);
 int task_woken(const struct task *t);
-int task_done(const struct task *t);
 
 /* Free t and its stack. A task still suspended is dropped as it stands:
  * what its function had allocated is not freed (rituald does that only
