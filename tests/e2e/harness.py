@@ -506,3 +506,11 @@ def add_facebook_pages(env, n):
 def fb_page(i):
     """The page id add_facebook_pages gives account number i (2..99)."""
     return "9900000000000%02d" % i
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[0] is the state (field 3); utime and stime are fields 14, 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

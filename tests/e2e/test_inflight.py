@@ -21,9 +21,10 @@ No speed criterion: the waits are generous timeouts only.
 import collections
 import re
 import signal
+import sqlite3
 import time
 
-from harness import E2ETest, add_facebook_pages
+from harness import E2ETest, add_facebook_pages, cpu_seconds
 
 FEED = "/feed$"
 PAGE_IN_PATH = re.compile(r"^/v[0-9.]+/([0-9]+)/feed$")
@@ -75,19 +76,23 @@ def by_page(recs):
 
 class InFlightHelpers(E2ETest):
 
-    def many_pages_env(self, pages, posts, delay, http_extra="", schedule_extra=""):
+    def many_pages_env(self, pages, posts, delay, http_extra="", schedule_extra="",
+                       timeout=None):
+        """pages Pages, posts text posts each due now, every feed POST held
+        delay s; http_extra: more keys of the http group; timeout: its
+        http.timeout instead of the harness's 4 s."""
         env = self.make_env(schedule_extra=schedule_extra)
-        if http_extra:
-            with open(env.config) as f:
-                text = f.read()
-            old = 'upload_timeout = "6s"; };'
-            self.assertIn(old, text)
-            with open(env.config, "w") as f:
-                f.write(text.replace(old, 'upload_timeout = "6s"; %s };' % http_extra, 1))
+        with open(env.config) as f:
+            text = f.read()
+        old = 'timeout = "4s"; upload_timeout = "6s"; };'
+        self.assertIn(old, text)
+        new = 'timeout = "%s"; upload_timeout = "6s"; %s };' % (timeout or "4s", http_extra)
+        with open(env.config, "w") as f:
+            f.write(text.replace(old, new, 1))
         ids = add_facebook_pages(env, pages)
         env.fake.fault({"network": "facebook", "method": "POST", "path_regex": FEED},
                        {"type": "delay", "seconds": delay}, times=-1)
-        texts = queue_text_posts(env, posts)
+        texts = queue_text_posts(env, posts) if posts else []
         return env, ids, texts
 
     def assert_each_once(self, env, ids, texts):
@@ -121,11 +126,21 @@ class InFlightHelpers(E2ETest):
         self.assertEqual(shared, [], "a commit call shared its connection")
 
     def publish_all(self, env, n, timeout=180):
+        """Run rituald until n posts are out. While its requests wait on
+        the fake it must sleep in poll(), not spin: its CPU time over the
+        run stays well under the wall time (a loop that polls with a zero
+        timeout, e.g. on a due delivery it has no room for, burns all of
+        it)."""
+        t0 = time.time()
         env.start_daemon()
+        cpu0 = cpu_seconds(env.daemon.pid)
         env.wait_for(lambda: len(env.fake.posts("facebook")) >= n, timeout, "%d posts" % n)
         # The last answers are recorded before rituald stops.
         env.wait_for(lambda: all(r["answered"] is not None for r in feed_calls(env)), 10,
                      "every request answered")
+        cpu, wall = cpu_seconds(env.daemon.pid) - cpu0, time.time() - t0
+        print("\nrituald: %.2f s of CPU in %.1f s" % (cpu, wall))
+        self.assertLess(cpu, wall / 2, "rituald busy while its requests were in flight")
         self.assertEqual(env.stop_daemon(), 0, env.log()[-3000:])
 
 
@@ -146,32 +161,29 @@ class ManyInFlight(InFlightHelpers):
         self.assert_each_once(env, ids, texts)
         self.assert_commit_connections_own(env)
 
-    def test_max_in_flight_caps_concurrency(self):
-        env, ids, texts = self.many_pages_env(pages=8, posts=2, delay=1,
-                                              http_extra="max_in_flight = 3;")
-        self.publish_all(env, 8 * 2)
+    def assert_capped(self, key, cap, pages):
+        """http.KEY = cap: never more than cap requests open at once, yet
+        more than one; every post once."""
+        env, ids, texts = self.many_pages_env(pages=pages, posts=2, delay=1,
+                                              http_extra="%s = %d;" % (key, cap))
+        self.publish_all(env, pages * 2)
         recs = feed_calls(env)
         peak = max_overlap(recs)
-        print("\nmax_in_flight = 3: at most %d requests open at once" % peak)
-        self.assertLessEqual(peak, 3, "more than http.max_in_flight deliveries in flight")
-        self.assertGreater(peak, 1, "max_in_flight = 3 ran one at a time")
+        print("\n%s = %d: at most %d requests open at once" % (key, cap, peak))
+        self.assertLessEqual(peak, cap, "more than http.%s at once" % key)
+        self.assertGreater(peak, 1, "%s = %d ran one at a time" % (key, cap))
         self.assert_accounts_never_overlap(recs)
         self.assert_each_once(env, ids, texts)
+        self.assert_commit_connections_own(env)
+
+    def test_max_in_flight_caps_concurrency(self):
+        self.assert_capped("max_in_flight", 3, pages=8)
 
     def test_max_per_host_caps_connections(self):
         # Every account's api is the one fake host, 127.0.0.1. Four pages:
         # a request queued behind max_per_host may count against
         # http.timeout (4 s here; two waves of 1 s stay well inside it).
-        env, ids, texts = self.many_pages_env(pages=4, posts=2, delay=1,
-                                              http_extra="max_per_host = 2;")
-        self.publish_all(env, 4 * 2)
-        recs = feed_calls(env)
-        peak = max_overlap(recs)
-        print("\nmax_per_host = 2: at most %d requests open at once" % peak)
-        self.assertLessEqual(peak, 2, "more than http.max_per_host connections to one host")
-        self.assertGreater(peak, 1, "max_per_host = 2 ran one at a time")
-        self.assert_each_once(env, ids, texts)
-        self.assert_commit_connections_own(env)
+        self.assert_capped("max_per_host", 2, pages=4)
 
     def test_min_gap_spaces_one_account_while_others_go(self):
         env, ids, texts = self.many_pages_env(pages=3, posts=2, delay=1,
@@ -195,7 +207,69 @@ class ManyInFlight(InFlightHelpers):
         self.assert_each_once(env, ids, texts)
 
 
+class NoticedWhileBusy(InFlightHelpers):
+
+    def test_a_post_added_while_others_are_in_flight_goes_at_once(self):
+        """`ritual` changes the queue while three Pages' requests are held
+        open: the fourth Page's new post goes before any of them is
+        answered, not when one of them ends (rituald's own writes to the
+        database are no reason to look again; another connection's are)."""
+        env, ids, _ = self.many_pages_env(pages=4, posts=0, delay=4)
+        names = ["facebook", "fb02", "fb03", "fb04"]
+        for i, name in enumerate(names[:3]):
+            env.ritual("add", env.write_post("busy%d.post" % i,
+                       "Kind: tip\nAt: 2031-01-01 09:%02d\nTo: %s\n\nHeld post %d.\n"
+                       % (i * 10, name, i)))
+        env.due_now()
+        env.start_daemon()
+        env.wait_for(lambda: sum(r["answered"] is None for r in feed_calls(env)) == 3, 30,
+                     "three requests held open")
+        env.ritual("add", env.write_post(
+            "late.post", "Kind: tip\nAt: 2031-01-02 09:00\nTo: fb04\n\nAdded meanwhile.\n"))
+        env.due_now()   # the held three are `sending`, not moved
+        env.wait_for(lambda: len(feed_calls(env)) == 4, 30, "the added post's request")
+        recs = feed_calls(env)
+        late = [r for r in recs if "/%s/feed" % ids[3] in r["path"]]
+        held = [r for r in recs if r not in late]
+        self.assertEqual(len(late), 1, recs)
+        first_answer = min(r["answered"] or time.time() for r in held)
+        self.assertLess(late[0]["time"], first_answer,
+                        "the added post waited for a request in flight to end")
+        env.wait_for(lambda: len(env.fake.posts("facebook")) == 4, 30, "4 posts")
+        self.assertEqual(env.stop_daemon(), 0, env.log()[-3000:])
+
+
 class SigtermInFlight(InFlightHelpers):
+
+    def test_sigterm_cuts_requests_held_past_the_grace_and_reads_them_back(self):
+        """Four Pages' commit calls held 12 s (http.timeout 40 s) at
+        SIGTERM: rituald cuts them after its 8 s grace and exits 0; the
+        four deliveries wait for a read-back, and the next run finds the
+        posts the fake made meanwhile: each published once, none resent."""
+        env, ids, texts = self.many_pages_env(pages=4, posts=1, delay=12, timeout="40s")
+        env.start_daemon()
+        env.wait_for(lambda: sum(r["answered"] is None for r in feed_calls(env)) == 4, 30,
+                     "four requests held open")
+        t0 = time.time()
+        env.daemon.send_signal(signal.SIGTERM)
+        try:
+            rc = env.daemon.wait(30)
+        except Exception:
+            env.daemon.kill()
+            env.daemon.wait()
+            raise AssertionError("rituald did not exit within 30 s of SIGTERM")
+        env.daemon = None
+        print("\nSIGTERM with 4 requests held 12 s: exit after %.1f s" % (time.time() - t0))
+        self.assertEqual(rc, 0, env.log()[-3000:])
+        self.assertEqual(len(feed_calls(env)), 4)
+        with sqlite3.connect(env.db) as db:
+            rows = db.execute("SELECT state, phase FROM deliveries").fetchall()
+        self.assertEqual(rows, [("pending", "commit")] * 4, env.log()[-3000:])
+        # The fake goes on with the held calls and makes the posts.
+        env.wait_for(lambda: len(env.fake.posts("facebook")) == 4, 30, "the fake's 4 posts")
+        self.assertEqual(env.run_once(timeout=120), 0, env.log()[-3000:])
+        self.assertEqual(len(feed_calls(env)), 4, "a held commit call was sent again")
+        self.assert_each_once(env, ids, texts)
 
     def test_sigterm_with_many_in_flight_loses_and_duplicates_nothing(self):
         env, ids, texts = self.many_pages_env(pages=12, posts=2, delay=2)

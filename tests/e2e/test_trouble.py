@@ -21,18 +21,10 @@ import time
 import unittest
 import zoneinfo
 
-from harness import E2ETest, SmallDisk, can_mount, faketime_env, need
+from harness import E2ETest, SmallDisk, can_mount, cpu_seconds, faketime_env, need
 
 EX_NOINPUT = 66
 TZ = zoneinfo.ZoneInfo("America/New_York")
-
-
-def cpu_seconds(pid):
-    """utime + stime of a process, in seconds (/proc/PID/stat)."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    # fields[0] is the state (field 3); utime and stime are fields 14, 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class FullDisk(SmallDisk, E2ETest):
