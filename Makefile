@@ -25,7 +25,10 @@ CC       ?= cc
 PKG_CONFIG ?= pkg-config
 # Debian's python3, whose python3-* packages the tests use
 PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
-LIBS_PC  := libcurl libconfig sqlite3 jansson libsystemd libcrypto vips zlib
+LIBS_PC  := libcurl libconfig sqlite3 jansson libsystemd libcrypto zlib
+# libvips: its headers at build time; the programs open it with dlopen on
+# the first image (src/image.c), by the name its library records.
+VIPS_SONAME := $(shell objdump -p "$$($(PKG_CONFIG) --variable=libdir vips 2>/dev/null)/libvips.so" 2>/dev/null | awk '/SONAME/ { print $$2 }')
 
 WARN     := -Wall -Wextra -Wno-format-truncation -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
             -Wmissing-prototypes -Wmissing-declarations -Wformat=2 -Wno-unused-parameter
@@ -63,17 +66,18 @@ HARDEN_CFLAGS  := -fstack-protector-strong -fPIE
 HARDEN_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now
 endif
 
-PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lunistring
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) vips 2>/dev/null) \
+            $(if $(VIPS_SONAME),-DRITUAL_VIPS_SONAME=\"$(VIPS_SONAME)\")
+PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lunistring -ldl
+# the unit tests make their own images with libvips
+VIPS_LIBS = $(shell $(PKG_CONFIG) --libs vips 2>/dev/null)
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 VERSION  := 0.1.0
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DRITUAL_VERSION=\"$(VERSION)\" $(WARN) $(SANFLAGS) -Iinclude $(PC_CFLAGS) \
               $(HARDEN_CPPFLAGS) $(HARDEN_CFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP
-# --as-needed: each program records only the libraries it calls (rituald
-# never decodes an image, so it does not load libvips and its ~100
-# dependencies).
+# --as-needed: each program records only the libraries it calls.
 ALL_LDFLAGS = $(SANFLAGS) $(HARDEN_LDFLAGS) -Wl,--as-needed $(LDFLAGS)
 
 CORE_SRC := $(filter-out src/ritual.c src/rituald.c,$(wildcard src/*.c src/net/*.c))
@@ -109,7 +113,7 @@ $(BUILD)/rituald: $(BUILD)/src/rituald.o $(LIB)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PC_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PC_LIBS) $(VIPS_LIBS) -lm
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)

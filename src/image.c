@@ -10,11 +10,188 @@
  */
 #include "ritual/image.h"
 
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
+
+#ifndef RITUAL_VIPS_SONAME
+#define RITUAL_VIPS_SONAME "libvips.so.42"
+#endif
+
+/*
+ * libvips is opened with dlopen when the first image is, not linked: it
+ * and its hundred dependencies (codecs, fonts, X11, ICU, HDF5) cost about
+ * 45 ms of loading and page faults at every start of `ritual`, and most
+ * commands (list, show, status, cancel, add of a text post) never touch an
+ * image. Every function this file calls is listed here once; each is
+ * called through a pointer of its own declared type (so the compiler still
+ * checks every call against libvips' headers), resolved by lib_open.
+ */
+#define VIPS_FUNCS(X) \
+	X(g_free) \
+	X(g_log) \
+	X(g_log_set_handler) \
+	X(g_object_ref) \
+	X(g_object_unref) \
+	X(vips_area_unref) \
+	X(vips_array_double_newv) \
+	X(vips_autorot) \
+	X(vips_block_untrusted_set) \
+	X(vips_cache_set_max) \
+	X(vips_cache_set_max_mem) \
+	X(vips_cast_uchar) \
+	X(vips_colourspace) \
+	X(vips_concurrency_set) \
+	X(vips_embed) \
+	X(vips_error) \
+	X(vips_error_buffer) \
+	X(vips_error_clear) \
+	X(vips_extract_area) \
+	X(vips_extract_band) \
+	X(vips_flatten) \
+	X(vips_foreign_find_load_buffer) \
+	X(vips_format_sizeof_unsafe) \
+	X(vips_gifsave_buffer) \
+	X(vips_icc_transform) \
+	X(vips_image_copy_memory) \
+	X(vips_image_get_bands) \
+	X(vips_image_get_format) \
+	X(vips_image_get_height) \
+	X(vips_image_get_int) \
+	X(vips_image_get_interpretation) \
+	X(vips_image_get_n_pages) \
+	X(vips_image_get_typeof) \
+	X(vips_image_get_width) \
+	X(vips_image_hasalpha) \
+	X(vips_image_new_from_buffer) \
+	X(vips_init) \
+	X(vips_jpegsave_buffer) \
+	X(vips_resize) \
+	X(vips_type_find) \
+	X(vips_version)
+
+static struct {
+#define X(f) __typeof__(f) *f;
+	VIPS_FUNCS(X)
+#undef X
+} lib;
+
+/* One symbol into its typed pointer (memcpy: ISO C has no cast between
+ * object and function pointers; POSIX guarantees they have one size). */
+static int lib_sym(void *h, const char *name, void *dst, size_t size,
+		   struct err *err)
+{
+	void *p = dlsym(h, name);
+	if (!p || size != sizeof p)
+		return err_set(err, "cannot start libvips: %s has no %s",
+			       RITUAL_VIPS_SONAME, name);
+	memcpy(dst, &p, size);
+	return 0;
+}
+
+/* Load libvips (and through it GLib) once. The handle is kept for the
+ * process's life: libvips cannot be unloaded once started. */
+static int lib_open(struct err *err)
+{
+	void *h = dlopen(RITUAL_VIPS_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return err_set(err, "cannot load libvips for images: %s; "
+			       "install the package libvips42", dlerror());
+#define X(f) \
+	if (lib_sym(h, #f, &lib.f, sizeof lib.f, err) < 0) \
+		return -1;
+	VIPS_FUNCS(X)
+#undef X
+	return 0;
+}
+
+/* From here on each name calls through the pointer lib_open filled (some,
+ * like g_object_ref, are macros in the headers: undefined first). */
+#undef g_free
+#define g_free lib.g_free
+#undef g_log
+#define g_log lib.g_log
+#undef g_log_set_handler
+#define g_log_set_handler lib.g_log_set_handler
+#undef g_object_ref
+#define g_object_ref lib.g_object_ref
+#undef g_object_unref
+#define g_object_unref lib.g_object_unref
+#undef vips_area_unref
+#define vips_area_unref lib.vips_area_unref
+#undef vips_array_double_newv
+#define vips_array_double_newv lib.vips_array_double_newv
+#undef vips_autorot
+#define vips_autorot lib.vips_autorot
+#undef vips_block_untrusted_set
+#define vips_block_untrusted_set lib.vips_block_untrusted_set
+#undef vips_cache_set_max
+#define vips_cache_set_max lib.vips_cache_set_max
+#undef vips_cache_set_max_mem
+#define vips_cache_set_max_mem lib.vips_cache_set_max_mem
+#undef vips_cast_uchar
+#define vips_cast_uchar lib.vips_cast_uchar
+#undef vips_colourspace
+#define vips_colourspace lib.vips_colourspace
+#undef vips_concurrency_set
+#define vips_concurrency_set lib.vips_concurrency_set
+#undef vips_embed
+#define vips_embed lib.vips_embed
+#undef vips_error
+#define vips_error lib.vips_error
+#undef vips_error_buffer
+#define vips_error_buffer lib.vips_error_buffer
+#undef vips_error_clear
+#define vips_error_clear lib.vips_error_clear
+#undef vips_extract_area
+#define vips_extract_area lib.vips_extract_area
+#undef vips_extract_band
+#define vips_extract_band lib.vips_extract_band
+#undef vips_flatten
+#define vips_flatten lib.vips_flatten
+#undef vips_foreign_find_load_buffer
+#define vips_foreign_find_load_buffer lib.vips_foreign_find_load_buffer
+#undef vips_format_sizeof_unsafe
+#define vips_format_sizeof_unsafe lib.vips_format_sizeof_unsafe
+#undef vips_gifsave_buffer
+#define vips_gifsave_buffer lib.vips_gifsave_buffer
+#undef vips_icc_transform
+#define vips_icc_transform lib.vips_icc_transform
+#undef vips_image_copy_memory
+#define vips_image_copy_memory lib.vips_image_copy_memory
+#undef vips_image_get_bands
+#define vips_image_get_bands lib.vips_image_get_bands
+#undef vips_image_get_format
+#define vips_image_get_format lib.vips_image_get_format
+#undef vips_image_get_height
+#define vips_image_get_height lib.vips_image_get_height
+#undef vips_image_get_int
+#define vips_image_get_int lib.vips_image_get_int
+#undef vips_image_get_interpretation
+#define vips_image_get_interpretation lib.vips_image_get_interpretation
+#undef vips_image_get_n_pages
+#define vips_image_get_n_pages lib.vips_image_get_n_pages
+#undef vips_image_get_typeof
+#define vips_image_get_typeof lib.vips_image_get_typeof
+#undef vips_image_get_width
+#define vips_image_get_width lib.vips_image_get_width
+#undef vips_image_hasalpha
+#define vips_image_hasalpha lib.vips_image_hasalpha
+#undef vips_image_new_from_buffer
+#define vips_image_new_from_buffer lib.vips_image_new_from_buffer
+#undef vips_init
+#define vips_init lib.vips_init
+#undef vips_jpegsave_buffer
+#define vips_jpegsave_buffer lib.vips_jpegsave_buffer
+#undef vips_resize
+#define vips_resize lib.vips_resize
+#undef vips_type_find
+#define vips_type_find lib.vips_type_find
+#undef vips_version
+#define vips_version lib.vips_version
 
 struct image {
 	VipsImage *upright;     /* decoded, EXIF orientation applied, 8-bit
@@ -41,6 +218,8 @@ int image_init(const char *argv0, struct err *err)
 {
 	if (initialised)
 		return 0;
+	if (lib_open(err) < 0)
+		return -1;
 	if (VIPS_INIT(argv0 ? argv0 : "ritual") != 0)
 		return err_set(err, "cannot start libvips: %s", vips_error_buffer());
 	/* One worker: the machine is shared and images are small. No cache:
