@@ -3,6 +3,7 @@
     /usr/bin/python3 bench/callgrind_guard.py            compare with the baseline
     /usr/bin/python3 bench/callgrind_guard.py --update   write the baseline
     /usr/bin/python3 bench/callgrind_guard.py --runs 3   measure N times, show the spread
+    /usr/bin/python3 bench/callgrind_guard.py --keep DIR keep the callgrind files there
 
 The workload, with fixed data and a fixed clock (faketime, started at a fixed
 instant so that every date the binaries compute is the same run to run):
@@ -99,7 +100,7 @@ def find_faketime():
     raise RuntimeError("libfaketime not found (apt-get install faketime)")
 
 
-def workload(build):
+def workload(build, keep=None):
     ritual, rituald = os.path.join(build, "ritual"), os.path.join(build, "rituald")
     d = tempfile.mkdtemp(prefix="ritual-callgrind-")
     fake = None
@@ -148,6 +149,10 @@ def workload(build):
             n = len([x for x in json.loads(r.read()) if x["page"]])
         if n != DUE:
             raise RuntimeError("rituald --once published %d posts, expected %d" % (n, DUE))
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            for step in counts:
+                shutil.copy(os.path.join(d, "cg." + step), os.path.join(keep, "callgrind." + step))
         return counts
     finally:
         if fake:
@@ -160,10 +165,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--update", action="store_true", help="write the baseline")
     ap.add_argument("--runs", type=int, default=1, help="measure N times (median)")
+    ap.add_argument("--keep", metavar="DIR", help="keep the callgrind files in DIR "
+                    "(callgrind_annotate DIR/callgrind.once: where the instructions go)")
     a = ap.parse_args()
     build = os.environ.get("BUILD", "build")
     build = build if os.path.isabs(build) else os.path.join(ROOT, build)
-    runs = [workload(build) for _ in range(a.runs)]
+    runs = [workload(build, a.keep) for _ in range(a.runs)]
     counts = {k: int(statistics.median(r[k] for r in runs)) for k in runs[0]}
     if a.runs > 1:
         for k in sorted(counts):
