@@ -1124,23 +1124,12 @@ static int multi_action(struct cli *c, const char *name)
 		return rc;
 	}
 	if (acct && n == 0) {
-		struct store_post **v;
-		size_t np;
-		if (store_posts_list(st, 0, &v, &np, &err) < 0) {
+		free(ids);
+		if (store_account_live(st, acct, &ids, &n, &err) < 0) {
 			fprintf(stderr, "ritual: %s\n", err.msg);
 			store_close(st);
-			free(ids);
 			return EX_UNAVAILABLE;
 		}
-		for (size_t i = 0; i < np; i++)
-			for (size_t k = 0; k < v[i]->ndeliveries; k++)
-				if (strcmp(v[i]->deliveries[k].account, acct) == 0 &&
-				    (v[i]->deliveries[k].state == DL_PENDING ||
-				     v[i]->deliveries[k].state == DL_UNKNOWN)) {
-					ids = xrealloc(ids, (n + 1) * sizeof(*ids));
-					ids[n++] = v[i]->id;
-				}
-		store_posts_free(v, np);
 	}
 	int total = 0;
 	time_t now = time(NULL);
@@ -1753,6 +1742,10 @@ static int pid_alive(pid_t pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
+#define STATUS_NEXT 10      /* deliveries shown under "next" */
+#define STATUS_PROBLEMS 20  /* problems shown; the rest are counted */
+#define PROBLEM_DAYS 7      /* a failure or a miss stays a problem this long */
+
 static int cmd_status(struct cli *c)
 {
 	int json = take_flag(c, "--json");
@@ -1772,18 +1765,21 @@ static int cmd_status(struct cli *c)
 	struct err err;
 	struct store_daemon *dm = NULL;
 	struct store_account *acc = NULL;
-	struct store_post **v = NULL;
-	size_t nacc = 0, n = 0;
+	struct store_delivery *next = NULL, *pv = NULL;
+	size_t nacc = 0, nn = 0, npv = 0, ptotal = 0;
+	time_t now = time(NULL);
 	if (store_daemon_get(st, &dm, &err) < 0 ||
 	    store_accounts_list(st, &acc, &nacc, &err) < 0 ||
-	    store_posts_list(st, 0, &v, &n, &err) < 0) {
+	    store_deliveries_next(st, STATUS_NEXT, &next, &nn, &err) < 0 ||
+	    store_problems(st, now - PROBLEM_DAYS * 86400, STATUS_PROBLEMS, &pv,
+			   &npv, &ptotal, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		store_daemon_free(dm);
 		store_accounts_free(acc, nacc);
+		store_deliveries_free(next, nn);
 		store_close(st);
 		return EX_UNAVAILABLE;
 	}
-	time_t now = time(NULL);
 	const char *dstate = "never ran";
 	if (dm && !dm->running)
 		dstate = "stopped";
@@ -1837,32 +1833,32 @@ static int cmd_status(struct cli *c)
 				"message", sa->reason));
 		}
 	}
-	size_t shown = 0;
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; k < v[i]->ndeliveries; k++) {
-			const struct store_delivery *d = &v[i]->deliveries[k];
-			if ((d->state == DL_PENDING || d->state == DL_SENDING) &&
-			    shown < 10) {
-				shown++;
-				fmt_iso(d->state == DL_PENDING ? d->next_attempt : v[i]->due,
-					t1, sizeof(t1));
-				json_array_append_new(jn, json_pack("{s:I, s:s, s:s, s:s, s:s?}",
-					"post", (json_int_t)v[i]->id, "account", d->account,
-					"due", t1, "state", dl_state_name(d->state),
-					"title", v[i]->title));
-			} else if (d->state == DL_FAILED || d->state == DL_UNKNOWN ||
-				   d->state == DL_MISSED) {
-				problems = 1;
-				json_array_append_new(jp, json_pack("{s:s, s:I, s:s, s:s?}",
-					"kind", dl_state_name(d->state),
-					"post", (json_int_t)v[i]->id, "account", d->account,
-					"message", d->error));
-			}
-		}
+	for (size_t i = 0; i < nn; i++) {
+		const struct store_delivery *d = &next[i];
+		struct store_post *p = NULL;
+		if (store_post_get(st, d->post_id, &p, &err) < 0)
+			p = NULL;
+		fmt_iso(d->state == DL_PENDING ? d->next_attempt : d->due, t1,
+			sizeof(t1));
+		json_array_append_new(jn, json_pack("{s:I, s:s, s:s, s:s, s:s?}",
+			"post", (json_int_t)d->post_id, "account", d->account,
+			"due", t1, "state", dl_state_name(d->state),
+			"title", p ? p->title : NULL));
+		store_post_free(p);
 	}
+	if (ptotal)
+		problems = 1;
+	for (size_t i = 0; i < npv; i++)
+		json_array_append_new(jp, json_pack("{s:s, s:I, s:s, s:s?}",
+			"kind", dl_state_name(pv[i].state),
+			"post", (json_int_t)pv[i].post_id, "account", pv[i].account,
+			"message", pv[i].error));
+	/* More problems than are shown: their number (JSON: problems_more). */
+	size_t pmore = ptotal > npv ? ptotal - npv : 0;
 	if (json) {
-		json_t *all = json_pack("{s:o, s:o, s:o, s:o}", "rituald", jd,
-					"accounts", ja, "next", jn, "problems", jp);
+		json_t *all = json_pack("{s:o, s:o, s:o, s:o, s:I}", "rituald", jd,
+					"accounts", ja, "next", jn, "problems", jp,
+					"problems_more", (json_int_t)pmore);
 		rc = print_json(all);
 	} else {
 		if (dm) {
@@ -1920,6 +1916,9 @@ static int cmd_status(struct cli *c)
 				       json_string_value(json_object_get(o, "account")),
 				       msg ? esc(msg) : "");
 		}
+		if (pmore)
+			printf("  and %zu more (`ritual events` and `ritual list "
+			       "--all` show them)\n", pmore);
 		json_decref(jd);
 		json_decref(ja);
 		json_decref(jn);
@@ -1927,7 +1926,8 @@ static int cmd_status(struct cli *c)
 	}
 	store_daemon_free(dm);
 	store_accounts_free(acc, nacc);
-	store_posts_free(v, n);
+	store_deliveries_free(next, nn);
+	store_deliveries_free(pv, npv);
 	store_close(st);
 	if (rc)
 		return rc;

@@ -38,6 +38,7 @@
 #include "ritual/task.h"
 #include "ritual/tell.h"
 
+#define IDLE_TRIM 60   /* s of sleep ahead worth giving memory back for */
 #define MAX_SLEEP 60            /* seconds: cap every sleep */
 #define STOP_GRACE 8            /* seconds a request may run after TERM */
 #define WAIT_DEFAULT 5          /* seconds before a PUB_WAIT step resumes */
@@ -97,6 +98,13 @@ struct flight {
 	struct store_delivery *dl;
 	struct http_client *http;
 	struct task *task;
+	/* Its commit mark, waiting for marks_flush (see cb_committing). */
+	struct {
+		int waiting, known, rc;
+		time_t now;
+		long clock;
+		struct err err;
+	} mark;
 };
 
 static void on_signal(int sig)
@@ -239,14 +247,41 @@ static char *cb_load(struct pub_ctx *ctx, const char *key)
 	return v;
 }
 
+static struct flight *flight_of(struct daemon *d, const struct task *t)
+{
+	for (size_t i = 0; t && i < d->nflights; i++)
+		if (d->flights[i]->task == t)
+			return d->flights[i];
+	return NULL;
+}
+
+/* The commit mark is synced before the publish call leaves. A flight
+ * does not sync its own: it hands the mark to the loop and waits, and the
+ * loop syncs every mark handed over in that turn in one transaction (one
+ * fsync for all the flights started together, marks_flush), then lets
+ * each go on to its request. Outside a flight (a delivery published
+ * without a task) the mark is synced here. */
 static int cb_committing(struct pub_ctx *ctx, struct err *err)
 {
 	struct job_ud *u = ctx->ud;
 	time_t now = time(NULL);
 	long clock;
 	int known = http_clock_offset(ctx->http, ctx->account->api, &clock);
-	if (store_mark_commit(u->d->st, u->id, now, known ? &clock : NULL, err) < 0)
+	struct flight *f = flight_of(u->d, task_current());
+	if (f) {
+		f->mark.waiting = 1;
+		f->mark.known = known;
+		f->mark.now = now;
+		f->mark.clock = clock;
+		task_yield();
+		if (f->mark.rc < 0) {
+			*err = f->mark.err;
+			return -1;
+		}
+	} else if (store_mark_commit(u->d->st, u->id, now, known ? &clock : NULL,
+				     err) < 0) {
 		return -1;
+	}
 	*u->commit_at = now;
 	crash_point("committing");
 	return 0;
@@ -432,6 +467,12 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 	long id = (long)dl->post_id;
 	const char *who = dl->account;
 	char *msg = NULL;
+	/* Everything an answer changes (the delivery, its progress, its
+	 * event, the account's hold, a notice) under one commit: one fsync
+	 * per answer, not four, and never an outcome without its event. */
+	int tx = store_begin(d->st, &err) == 0;
+	if (!tx)
+		log_warnx("%s", err.msg);
 
 	if (a && res->account_hold_until > now &&
 	    store_account_hold(d->st, a->name, res->account_hold_until,
@@ -575,6 +616,10 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 		notice_post(d, NOTICE_UNKNOWN, dl, msg, UNKNOWN_FIX);
 		break;
 	}
+	if (tx && rc == 0)
+		rc = store_commit(d->st, &err);
+	else if (tx)
+		store_rollback(d->st);
 	if (rc < 0) {
 		log_error("post %ld on %s: could not record the outcome: %s post=%ld "
 			  "account=%s", id, who, err.msg, id, who);
@@ -870,13 +915,11 @@ static void flight_start(struct daemon *d, struct store_delivery *dl)
 	flight_step(d, d->nflights - 1);
 }
 
-/* After poll: drive curl, then resume every flight whose answer came.
- * Returns how many flights ended. */
-static size_t flights_run(struct daemon *d, const struct pollfd *curl_fds,
-			  size_t n)
+/* Resume every flight that task_woken says is ready. Returns how many
+ * ended. */
+static size_t flights_resume(struct daemon *d)
 {
 	size_t ended = 0;
-	http_multi_run(d->http, curl_fds, n);
 	for (size_t i = 0; i < d->nflights;) {
 		if (task_woken(d->flights[i]->task) && flight_step(d, i)) {
 			ended++;
@@ -885,6 +928,61 @@ static size_t flights_run(struct daemon *d, const struct pollfd *curl_fds,
 		i++;
 	}
 	return ended;
+}
+
+/* Sync the commit marks the flights handed over (cb_committing) in one
+ * transaction, then let those flights send their requests; repeated while
+ * a resumed flight hands over another. Each mark is a savepoint of its
+ * own, so one that cannot be written fails its flight alone; a commit
+ * that fails fails them all (none of their requests leaves). Returns how
+ * many flights ended. */
+static size_t marks_flush(struct daemon *d)
+{
+	size_t ended = 0;
+	for (;;) {
+		size_t n = 0;
+		for (size_t i = 0; i < d->nflights; i++)
+			n += d->flights[i]->mark.waiting;
+		if (n == 0)
+			return ended;
+		struct err err;
+		int tx = store_begin(d->st, &err);
+		for (size_t i = 0; i < d->nflights; i++) {
+			struct flight *f = d->flights[i];
+			if (!f->mark.waiting)
+				continue;
+			f->mark.rc = tx < 0 ? -1
+				     : store_mark_commit(d->st, f->dl->id, f->mark.now,
+							 f->mark.known ? &f->mark.clock : NULL,
+							 &f->mark.err);
+			if (tx < 0)
+				f->mark.err = err;
+		}
+		if (tx == 0 && store_commit(d->st, &err) < 0) {
+			for (size_t i = 0; i < d->nflights; i++)
+				if (d->flights[i]->mark.waiting) {
+					d->flights[i]->mark.rc = -1;
+					d->flights[i]->mark.err = err;
+				}
+		}
+		for (size_t i = 0; i < d->nflights; i++) {
+			if (d->flights[i]->mark.waiting) {
+				d->flights[i]->mark.waiting = 0;
+				task_wake(d->flights[i]->task);
+			}
+		}
+		ended += flights_resume(d);
+	}
+}
+
+/* After poll: drive curl, then resume every flight whose answer came.
+ * Returns how many flights ended. */
+static size_t flights_run(struct daemon *d, const struct pollfd *curl_fds,
+			  size_t n)
+{
+	http_multi_run(d->http, curl_fds, n);
+	size_t ended = flights_resume(d);
+	return ended + marks_flush(d);
 }
 
 /* The poll set: our descriptors in these slots, then curl's sockets. */
@@ -1442,6 +1540,7 @@ static int claim_round(struct daemon *d, size_t room, struct err *err)
 			flight_start(d, dl);
 		}
 		free(v);   /* its rows moved into the flights */
+		marks_flush(d);
 		if (got < want)
 			break;     /* nothing else can be claimed now */
 	}
@@ -1668,6 +1767,11 @@ int daemon_main(const struct daemon_options *opt)
 		time_t wake_at = any ? when : 0;
 		if (told_wake > 0 && (!wake_at || told_wake < wake_at))
 			wake_at = told_wake;
+		/* A long sleep ahead with nothing in flight: give back the
+		 * store's parsed statements and page cache (rituald stays
+		 * small while it waits; the next wake parses again). */
+		if (idle && (!wake_at || wake_at - time(NULL) >= IDLE_TRIM))
+			store_trim(d->st);
 		int timed = arm_timer(d, wake_at != 0, wake_at);
 		if (timed && timeout_ms < MAX_SLEEP * 1000LL)
 			timeout_ms = MAX_SLEEP * 1000LL;  /* the timer wakes us */

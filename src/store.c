@@ -21,6 +21,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#define STMT_CACHE 96  /* more than the store's distinct statements */
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -36,6 +38,16 @@ struct store {
 	sqlite3_stmt *claim_stmt, *wake_stmt;
 	sqlite3_stmt *version_stmt;  /* PRAGMA data_version */
 	int64_t version;             /* its last answer; -1 before the first */
+	/* Every other statement prep() makes, kept for the next call of the
+	 * same SQL (parsing it again was most of the instructions left per
+	 * post, and per row of `ritual list`); see prep and done. */
+	int depth;  /* transactions open: 1 BEGIN, then SAVEPOINTs */
+	struct cached_stmt {
+		sqlite3_stmt *s;
+		uint32_t hash;  /* of its SQL text */
+		int busy;       /* handed out by prep, not yet back through done */
+	} cache[STMT_CACHE];
+	size_t ncache;
 };
 
 /* Schema version 1. Later versions append to migrations[]. */
@@ -311,14 +323,79 @@ static int db_err(struct store *st, struct err *err, const char *what)
  *   'i' int64_t, 't' const char * (NULL binds NULL), 'b' blob (ptr, size_t),
  *   'T' time_t (0 binds NULL).
  */
+/* FNV-1a: the cache's key (a hit compares the whole text too). */
+static uint32_t sql_hash(const char *sql)
+{
+	uint32_t h = 2166136261u;
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 16777619u;
+	return h;
+}
+
+/* A cached statement for sql that is not in use, else a new one (kept in
+ * the cache while there is room). NULL with err set when SQLite refuses
+ * the text. A statement in use is never handed out twice: a query may run
+ * while another of the same text is still being stepped. */
+static sqlite3_stmt *stmt_get(struct store *st, const char *sql,
+			      struct err *err)
+{
+	uint32_t h = sql_hash(sql);
+	for (size_t i = 0; i < st->ncache; i++) {
+		struct cached_stmt *c = &st->cache[i];
+		if (!c->busy && c->hash == h && strcmp(sqlite3_sql(c->s), sql) == 0) {
+			c->busy = 1;
+			return c->s;
+		}
+	}
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+			       NULL) != SQLITE_OK) {
+		db_err(st, err, "preparing a statement");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	if (st->ncache < STMT_CACHE)
+		st->cache[st->ncache++] = (struct cached_stmt){s, h, 1};
+	return s;
+}
+
+/* Give back a statement from prep (NULL is ignored): reset, its bound
+ * values dropped (no copy of a text outlives the call), and kept for the
+ * next prep of its SQL; one the cache had no room for is finalized. */
+static void done(struct store *st, sqlite3_stmt *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < st->ncache; i++) {
+		if (st->cache[i].s == s) {
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			st->cache[i].busy = 0;
+			return;
+		}
+	}
+	sqlite3_finalize(s);
+}
+
+void store_trim(struct store *st)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < st->ncache; i++) {
+		if (st->cache[i].busy)
+			st->cache[kept++] = st->cache[i];
+		else
+			sqlite3_finalize(st->cache[i].s);
+	}
+	st->ncache = kept;
+	sqlite3_db_release_memory(st->db);
+}
+
 static sqlite3_stmt *prep(struct store *st, struct err *err, const char *sql,
 			  const char *types, ...)
 {
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		db_err(st, err, "preparing a statement");
+	sqlite3_stmt *s = stmt_get(st, sql, err);
+	if (!s)
 		return NULL;
-	}
 	va_list ap;
 	va_start(ap, types);
 	int idx = 1, rc = SQLITE_OK;
@@ -352,7 +429,7 @@ static sqlite3_stmt *prep(struct store *st, struct err *err, const char *sql,
 	va_end(ap);
 	if (rc != SQLITE_OK) {
 		db_err(st, err, "binding a parameter");
-		sqlite3_finalize(s);
+		done(st, s);
 		return NULL;
 	}
 	return s;
@@ -367,10 +444,10 @@ static int run(struct store *st, struct err *err, sqlite3_stmt *s,
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		db_err(st, err, what);
-		sqlite3_finalize(s);
+		done(st, s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 
@@ -444,29 +521,68 @@ static void sql_content_hash(sqlite3_context *ctx, int argc,
 	sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
 }
 
+/* A transaction begun inside another is a savepoint of it: its commit
+ * folds into the outer one, its rollback undoes only its own writes. So a
+ * caller can put several writers' work (the daemon's outcome, its event
+ * and a notice) under one commit, one fsync. st->depth counts the levels;
+ * SQLite ends a transaction by itself on some errors (a full disk), which
+ * sqlite3_get_autocommit shows: then every level is gone. */
+static int tx_open(struct store *st, const char *outer, struct err *err,
+		   const char *what)
+{
+	if (sqlite3_get_autocommit(st->db))
+		st->depth = 0;
+	if (run(st, err, prep(st, err, st->depth ? "SAVEPOINT tx" : outer, ""),
+		what) < 0)
+		return -1;
+	st->depth++;
+	return 0;
+}
+
 int store_begin(struct store *st, struct err *err)
 {
-	return exec_sql(st, "BEGIN IMMEDIATE", err, "starting a transaction");
+	return tx_open(st, "BEGIN IMMEDIATE", err, "starting a transaction");
 }
 
 int store_begin_read(struct store *st, struct err *err)
 {
-	return exec_sql(st, "BEGIN DEFERRED", err, "starting a read");
+	return tx_open(st, "BEGIN DEFERRED", err, "starting a read");
 }
 
 int store_commit(struct store *st, struct err *err)
 {
-	if (exec_sql(st, "COMMIT", err, "committing") < 0) {
+	if (sqlite3_get_autocommit(st->db)) {
+		st->depth = 0;
+		return err_set(err, "%s: committing: the transaction was already "
+			       "rolled back", st->path);
+	}
+	if (st->depth > 1) {
+		if (run(st, err, prep(st, err, "RELEASE tx", ""), "committing") < 0) {
+			store_rollback(st);
+			return -1;
+		}
+		st->depth--;
+		return 0;
+	}
+	if (run(st, err, prep(st, err, "COMMIT", ""), "committing") < 0) {
 		store_rollback(st);
 		return -1;
 	}
+	st->depth = 0;
 	return 0;
 }
 
 void store_rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
+	if (sqlite3_get_autocommit(st->db)) {
+		st->depth = 0;
+	} else if (st->depth > 1) {
+		sqlite3_exec(st->db, "ROLLBACK TO tx; RELEASE tx", NULL, NULL, NULL);
+		st->depth--;
+	} else {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		st->depth = 0;
+	}
 }
 
 static int migrate(struct store *st, struct err *err)
@@ -477,7 +593,7 @@ static int migrate(struct store *st, struct err *err)
 		return -1;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	done(st, s);
 
 	int64_t target = STORE_SCHEMA_VERSION;
 	if (version > target)
@@ -504,7 +620,7 @@ static int migrate(struct store *st, struct err *err)
 		goto fail;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	done(st, s);
 	for (int64_t v = version; v < target; v++) {
 		if (exec_sql(st, migrations[v], err, "upgrading the schema") < 0)
 			goto fail;
@@ -545,6 +661,7 @@ static int open_db(struct store *st, const char *path, int oflags,
 			int have_wal = access(wal, F_OK) == 0;
 			free(wal);
 			if (!have_wal) {
+				store_trim(st);
 				sqlite3_close(st->db);
 				st->db = NULL;
 				struct buf u = {0};
@@ -632,6 +749,7 @@ int store_open(const char *path, int flags, struct store **out,
 	*out = st;
 	return 0;
 fail:
+	store_trim(st);
 	sqlite3_close(st->db);
 fail_nodb:
 	free(st->path);
@@ -692,6 +810,8 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->claim_stmt);
 	sqlite3_finalize(st->wake_stmt);
 	sqlite3_finalize(st->version_stmt);
+	for (size_t i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].s);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -718,11 +838,11 @@ int store_data_version(struct store *st, int64_t *out, struct err *err)
 		return -1;
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "reading data_version");
 	}
 	*out = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 
@@ -811,10 +931,10 @@ int store_taken_between(struct store *st, const char *account, time_t from,
 	}
 	if (rc != SQLITE_DONE) {
 		free(v);
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "reading the taken slots");
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	*out = v;
 	*n = cnt;
 	return 0;
@@ -843,10 +963,10 @@ int store_duplicate_find(struct store *st, const char *account,
 		out->when = col_time(s, 2);
 		*found = 1;
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "looking for an earlier copy of a post");
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 
@@ -913,7 +1033,7 @@ static int deliveries_collect(struct store *st, sqlite3_stmt *s,
 		memset(&v[count], 0, sizeof(*v));
 		delivery_from_row(s, &v[count++]);
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_DONE) {
 		store_deliveries_free(v, count);
 		return db_err(st, err, "reading deliveries");
@@ -990,14 +1110,14 @@ int store_post_get(struct store *st, int64_t id, struct store_post **out,
 		return -1;
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		done(st, s);
 		if (rc == SQLITE_DONE)
 			return err_set(err, "no post %lld; `ritual list --all` "
 				       "shows every post", (long long)id);
 		return db_err(st, err, "reading a post");
 	}
 	struct store_post *p = post_from_row(s);
-	sqlite3_finalize(s);
+	done(st, s);
 	if (post_load_deliveries(st, p, err) < 0) {
 		store_post_free(p);
 		return -1;
@@ -1006,28 +1126,74 @@ int store_post_get(struct store *st, int64_t id, struct store_post **out,
 	return 0;
 }
 
-int store_posts_list(struct store *st, int all, struct store_post ***out,
-		     size_t *n, struct err *err)
+/* The readers' queries, named for store_explain. */
+static const char sql_posts_due_in[] =
+	"SELECT " POST_COLS " FROM posts p INDEXED BY posts_due"
+	" WHERE p.due >= ? AND p.due < ? ORDER BY p.due, p.id";
+/* Every state named, so that deliveries_state_due serves each. */
+#define DELIVERING(states)                                                    \
+	"SELECT " POST_COLS " FROM posts p WHERE p.id IN ("                   \
+	" SELECT d.post_id FROM deliveries d WHERE d.state IN (" states ")"    \
+	" AND d.due >= ? AND d.due < ?) ORDER BY p.due, p.id"
+static const char sql_posts_pending_in[] = DELIVERING("'pending'");
+static const char sql_posts_delivering[] = DELIVERING(
+	"'pending','sending','published','failed','canceled','unknown','missed'");
+#undef DELIVERING
+static const char sql_next_sending[] =
+	"SELECT " DELIVERY_COLS " FROM deliveries d WHERE d.state = 'sending'"
+	" ORDER BY d.due, d.id LIMIT ?";
+static const char sql_next_pending[] =
+	"SELECT " DELIVERY_COLS " FROM deliveries d WHERE d.state = 'pending'"
+	" ORDER BY d.next_attempt, d.id LIMIT ?";
+#define PROBLEMS_WHERE                                                        \
+	" FROM deliveries d WHERE d.state = 'unknown' OR"                     \
+	" (d.state IN ('failed','missed') AND COALESCE(d.claimed_at, d.due) >= ?)"
+static const char sql_problems_count[] = "SELECT count(*)" PROBLEMS_WHERE;
+static const char sql_problems[] =
+	"SELECT " DELIVERY_COLS PROBLEMS_WHERE " ORDER BY d.id DESC LIMIT ?";
+#undef PROBLEMS_WHERE
+static const char sql_account_live[] =
+	"SELECT DISTINCT d.post_id FROM deliveries d WHERE d.account = ?"
+	" AND d.state IN ('pending','unknown') ORDER BY d.post_id";
+/* The default view's test of one post p: live, or over within the last
+ * 7 days (?1 = now - 7 days). */
+#define POST_RECENT                                                          \
+	" (p.due >= ?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE"           \
+	"  d.post_id = p.id AND (d.state IN ('pending','sending','unknown') OR" \
+	"  COALESCE(d.published_at, d.claimed_at, d.due) >= ?1)))"
+static const char sql_list_page[] =
+	"SELECT " POST_COLS " FROM posts p INDEXED BY posts_due"
+	" WHERE (p.due, p.id) > (?2, ?3) AND p.due >= ?4"
+	" AND (?5 OR" POST_RECENT ")"
+	" ORDER BY p.due, p.id LIMIT ?6";
+
+/* Step a statement that returns POST_COLS rows (at most limit of them, 0:
+ * no limit; *more = 1 when another row followed) and give each post its
+ * deliveries. The statement is given back either way. */
+static int posts_collect(struct store *st, sqlite3_stmt *s, size_t limit,
+			 struct store_post ***out, size_t *n, int *more,
+			 struct err *err)
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *s = prep(st, err,
-		"SELECT " POST_COLS " FROM posts p WHERE ? OR EXISTS ("
-		" SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND ("
-		"  d.state IN ('pending','sending','unknown') OR"
-		"  (d.state IN ('failed','missed') AND"
-		"   COALESCE(d.claimed_at, d.due) > strftime('%s','now') - 7*86400)))"
-		" ORDER BY p.due, p.id", "i", (int64_t)(all != 0));
+	if (more)
+		*more = 0;
 	if (!s)
 		return -1;
 	struct store_post **v = NULL;
 	size_t count = 0;
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (limit && count == limit) {
+			if (more)
+				*more = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
 		v = xrealloc(v, (count + 1) * sizeof(*v));
 		v[count++] = post_from_row(s);
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_DONE) {
 		store_posts_free(v, count);
 		return db_err(st, err, "listing posts");
@@ -1043,12 +1209,105 @@ int store_posts_list(struct store *st, int all, struct store_post ***out,
 	return 0;
 }
 
-/* The default view's test of one post p: live, or over within the last
- * 7 days (?1 = now - 7 days). */
-#define POST_RECENT                                                          \
-	" (p.due >= ?1 OR EXISTS (SELECT 1 FROM deliveries d WHERE"           \
-	"  d.post_id = p.id AND (d.state IN ('pending','sending','unknown') OR" \
-	"  COALESCE(d.published_at, d.claimed_at, d.due) >= ?1)))"
+int store_posts_due_in(struct store *st, time_t from, time_t to,
+		       struct store_post ***out, size_t *n, struct err *err)
+{
+	return posts_collect(st, prep(st, err,
+		sql_posts_due_in, "ii",
+		(int64_t)from, (int64_t)to), 0, out, n, NULL, err);
+}
+
+int store_posts_delivering(struct store *st, int pending_only, time_t from,
+			   time_t to, struct store_post ***out, size_t *n,
+			   struct err *err)
+{
+	return posts_collect(st, prep(st, err, pending_only
+		? sql_posts_pending_in : sql_posts_delivering, "ii",
+		(int64_t)from, (int64_t)to), 0, out, n, NULL, err);
+}
+
+int store_deliveries_next(struct store *st, size_t limit,
+			  struct store_delivery **out, size_t *n,
+			  struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_delivery *sending = NULL, *pending = NULL;
+	size_t ns = 0, np = 0;
+	if (deliveries_collect(st, prep(st, err,
+		sql_next_sending, "i", (int64_t)limit),
+		&sending, &ns, err) < 0)
+		return -1;
+	if (deliveries_collect(st, prep(st, err,
+		sql_next_pending, "i", (int64_t)limit),
+		&pending, &np, err) < 0) {
+		store_deliveries_free(sending, ns);
+		return -1;
+	}
+	/* Sending first (they are under way), then the pending in order. */
+	struct store_delivery *v = xcalloc(limit ? limit : 1, sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0; i < ns; i++)
+		v[k++] = sending[i];
+	for (size_t i = 0; i < np; i++) {
+		if (k < limit)
+			v[k++] = pending[i];
+		else
+			delivery_clear(&pending[i]);
+	}
+	free(sending);
+	free(pending);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int store_problems(struct store *st, time_t since, size_t limit,
+		   struct store_delivery **out, size_t *n, size_t *total,
+		   struct err *err)
+{
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	sqlite3_stmt *s = prep(st, err, sql_problems_count, "i",
+			       (int64_t)since);
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		done(st, s);
+		return db_err(st, err, "counting problems");
+	}
+	*total = (size_t)sqlite3_column_int64(s, 0);
+	done(st, s);
+	return deliveries_collect(st, prep(st, err,
+		sql_problems,
+		"ii", (int64_t)since, (int64_t)limit), out, n, err);
+}
+
+int store_account_live(struct store *st, const char *account, int64_t **ids,
+		       size_t *n, struct err *err)
+{
+	*ids = NULL;
+	*n = 0;
+	sqlite3_stmt *s = prep(st, err,
+		sql_account_live, "t",
+		account);
+	if (!s)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*ids = xrealloc(*ids, (*n + 1) * sizeof(**ids));
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	done(st, s);
+	if (rc != SQLITE_DONE) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return db_err(st, err, "listing an account's posts");
+	}
+	return 0;
+}
 
 int store_posts_page(struct store *st, int all, time_t now, int64_t after,
 		     size_t limit, struct store_post ***out, size_t *n,
@@ -1067,7 +1326,7 @@ int store_posts_page(struct store *st, int all, time_t now, int64_t after,
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
 			after_due = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+		done(st, s);
 		if (rc == SQLITE_DONE)
 			return err_set(err, "no post %lld (the --after of a page is "
 				       "the last id of the one before)",
@@ -1092,42 +1351,12 @@ int store_posts_page(struct store *st, int all, time_t now, int64_t after,
 		    sqlite3_column_type(s, 0) != SQLITE_NULL &&
 		    sqlite3_column_int64(s, 0) < start)
 			start = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
+		done(st, s);
 	}
-	s = prep(st, err,
-		"SELECT " POST_COLS " FROM posts p INDEXED BY posts_due"
-		" WHERE (p.due, p.id) > (?2, ?3) AND p.due >= ?4"
-		" AND (?5 OR" POST_RECENT ")"
-		" ORDER BY p.due, p.id LIMIT ?6",
+	return posts_collect(st, prep(st, err,
+		sql_list_page,
 		"iiiiii", (int64_t)week, after_due, after_id, start,
-		(int64_t)(all != 0), (int64_t)limit + 1);
-	if (!s)
-		return -1;
-	struct store_post **v = NULL;
-	size_t count = 0;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (count == limit) {
-			*more = 1;
-			break;
-		}
-		v = xrealloc(v, (count + 1) * sizeof(*v));
-		v[count++] = post_from_row(s);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_posts_free(v, count);
-		return db_err(st, err, "listing posts");
-	}
-	for (size_t i = 0; i < count; i++) {
-		if (post_load_deliveries(st, v[i], err) < 0) {
-			store_posts_free(v, count);
-			return -1;
-		}
-	}
-	*out = v;
-	*n = count;
-	return 0;
+		(int64_t)(all != 0), (int64_t)limit + 1), limit, out, n, more, err);
 }
 
 int store_variant_put(struct store *st, int64_t media_id, const char *network,
@@ -1188,10 +1417,10 @@ int store_media_for(struct store *st, int64_t id, const char *network,
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*out = variant_row(s);
-		sqlite3_finalize(s);
+		done(st, s);
 		return 0;
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_DONE)
 		return db_err(st, err, "reading an image variant");
 	return store_media_get(st, id, out, err);
@@ -1215,7 +1444,7 @@ int store_variants_list(struct store *st, int64_t id, struct store_media ***out,
 		v = xrealloc(v, (count + 1) * sizeof(*v));
 		v[count++] = variant_row(s);
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_DONE) {
 		store_variants_free(v, count);
 		return db_err(st, err, "reading image variants");
@@ -1243,7 +1472,7 @@ int store_media_get(struct store *st, int64_t id, struct store_media **out,
 		return -1;
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		done(st, s);
 		if (rc == SQLITE_DONE)
 			return err_set(err, "%s: image %lld is missing", st->path,
 				       (long long)id);
@@ -1259,7 +1488,7 @@ int store_media_get(struct store *st, int64_t id, struct store_media **out,
 	m->data = xmalloc(m->len + 1);
 	if (m->len)
 		memcpy(m->data, sqlite3_column_blob(s, 5), m->len);
-	sqlite3_finalize(s);
+	done(st, s);
 	*out = m;
 	return 0;
 }
@@ -1315,7 +1544,7 @@ static int update_atomic(struct store *st, sqlite3_stmt *s, int *changed,
 	if (!s)
 		return -1;
 	if (store_begin(st, err) < 0) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return -1;
 	}
 	if (run(st, err, s, what) < 0) {
@@ -1542,21 +1771,39 @@ int store_explain(struct store *st, const char *which, char **plan,
 		  struct err *err)
 {
 	*plan = NULL;
-	const char *sql = strcmp(which, "claim") == 0 ? sql_claim
-			  : strcmp(which, "next_wake") == 0 ? sql_next_wake
-			  : NULL;
+	static const struct {
+		const char *name, *sql;
+	} named[] = {
+		{"claim", sql_claim},
+		{"next_wake", sql_next_wake},
+		{"posts_due_in", sql_posts_due_in},
+		{"posts_pending_in", sql_posts_pending_in},
+		{"posts_delivering", sql_posts_delivering},
+		{"next_sending", sql_next_sending},
+		{"next_pending", sql_next_pending},
+		{"problems_count", sql_problems_count},
+		{"problems", sql_problems},
+		{"account_live", sql_account_live},
+		{"list_page", sql_list_page},
+	};
+	const char *sql = NULL;
+	for (size_t i = 0; i < RT_ARRAY_LEN(named); i++)
+		if (strcmp(which, named[i].name) == 0)
+			sql = named[i].sql;
 	if (!sql)
 		return err_set(err, "no query named %s", which);
 	char *q = xasprintf("EXPLAIN QUERY PLAN %s", sql);
-	sqlite3_stmt *s = prep(st, err, q, "ii", (int64_t)0, (int64_t)0);
+	sqlite3_stmt *s = prep(st, err, q, "");
 	free(q);
 	if (!s)
 		return -1;
+	for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++)
+		sqlite3_bind_int64(s, i, 0);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	if (!f) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return err_set(err, "explaining a query: out of memory");
 	}
 	int rc;
@@ -1565,7 +1812,7 @@ int store_explain(struct store *st, const char *which, char **plan,
 		fprintf(f, "%d %d %s\n", sqlite3_column_int(s, 0),
 			sqlite3_column_int(s, 1), t ? (const char *)t : "");
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	fclose(f);
 	if (rc != SQLITE_DONE) {
 		free(buf);
@@ -1660,8 +1907,8 @@ int store_claim_many(struct store *st, time_t now, long min_gap, size_t max,
 		delivery_from_row(sel, &v[*n]);
 		(*n)++;
 	}
-	sqlite3_finalize(up);
-	sqlite3_finalize(sel);
+	done(st, up);
+	done(st, sel);
 	up = sel = NULL;
 	free(ids);
 	ids = NULL;
@@ -1674,8 +1921,8 @@ int store_claim_many(struct store *st, time_t now, long min_gap, size_t max,
 	return 0;
 fail:
 	st->interruptible = 0;
-	sqlite3_finalize(up);
-	sqlite3_finalize(sel);
+	done(st, up);
+	done(st, sel);
 	free(ids);
 	store_deliveries_free(v, *n);
 	*n = 0;
@@ -1824,7 +2071,7 @@ int store_progress_get(struct store *st, int64_t id, const char *key,
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*value = col_text(s, 0);
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_err(st, err, "reading progress");
 	return 0;
@@ -1868,7 +2115,7 @@ int store_hosted_due(struct store *st, time_t now, long retention,
 		v[count].name = col_text(s, 1);
 		count++;
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_DONE) {
 		store_hosted_free(v, count);
 		return db_err(st, err, "reading hosted files");
@@ -1937,7 +2184,7 @@ int store_accounts_list(struct store *st, struct store_account **out,
 		a->token_stamp = col_text(s, 4);
 		a->hold_until = col_time(s, 5);
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_DONE) {
 		store_accounts_free(v, count);
 		return db_err(st, err, "reading accounts");
@@ -1986,7 +2233,7 @@ int store_events_list(struct store *st, int64_t delivery_id,
 		v[count].message = col_text(s, 2);
 		count++;
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_DONE) {
 		store_events_free(v, count);
 		return db_err(st, err, "reading events");
@@ -2018,11 +2265,11 @@ int store_pending_due_count(struct store *st, time_t from, time_t to,
 	int rc = sqlite3_step(s);
 	st->interruptible = 0;
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "counting the posts due");
 	}
 	*n = (long)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 
@@ -2066,10 +2313,10 @@ int store_daemon_get(struct store *st, struct store_daemon **out,
 		b->status = col_text(s, 6);
 		*out = b;
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "reading rituald's heartbeat");
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 
@@ -2145,10 +2392,10 @@ int store_notice_open(struct store *st, const char *kind, const char *account,
 		notice_from_row(s, out);
 		*found = 1;
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "reading the open notices");
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 
@@ -2203,7 +2450,7 @@ int store_notices_recorded(struct store *st, int *recorded, struct err *err)
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*recorded = sqlite3_column_int(s, 0) > 0;
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_ROW)
 		return db_err(st, err, "reading the schema");
 	return 0;
@@ -2227,7 +2474,7 @@ int store_notices_list(struct store *st, time_t since,
 		v = xrealloc(v, (count + 1) * sizeof(*v));
 		notice_from_row(s, &v[count++]);
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_DONE) {
 		store_notices_free(v, count);
 		return db_err(st, err, "reading the notices");
@@ -2278,10 +2525,10 @@ int store_outbox_next(struct store *st, time_t now, struct store_outbox *out,
 			*next = due;
 		}
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "reading the notices to send");
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 
@@ -2334,7 +2581,7 @@ int store_account_horizon(struct store *st, const char *account, time_t *due,
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*due = col_time(s, 0);
-	sqlite3_finalize(s);
+	done(st, s);
 	if (rc != SQLITE_ROW)
 		return db_err(st, err, "reading the queue's horizon");
 	return 0;
@@ -2358,10 +2605,10 @@ int store_mark_get(struct store *st, const char *name, time_t *at,
 		*value = (long)sqlite3_column_int64(s, 1);
 		*found = 1;
 	} else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "reading a mark");
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 
@@ -2392,10 +2639,10 @@ int store_media_name(struct store *st, int64_t id, char **name,
 	if (rc == SQLITE_ROW)
 		*name = col_text(s, 0);
 	else if (rc != SQLITE_DONE) {
-		sqlite3_finalize(s);
+		done(st, s);
 		return db_err(st, err, "reading an image's name");
 	}
-	sqlite3_finalize(s);
+	done(st, s);
 	return 0;
 }
 

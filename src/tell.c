@@ -521,7 +521,9 @@ static void digest(struct tell_env *e, time_t now)
 	struct store_post **posts = NULL;
 	size_t np = 0, ni = 0, nacc = 0;
 	struct store_account *acc = NULL;
-	if (store_posts_list(e->st, 1, &posts, &np, &err) < 0 ||
+	/* The days the digest covers, and only they, are read. */
+	time_t from = day_start(now, -1) - NEEDS_DAYS * DAY, to = day_start(now, 2);
+	if (store_posts_delivering(e->st, 0, from, to, &posts, &np, &err) < 0 ||
 	    store_accounts_list(e->st, &acc, &nacc, &err) < 0) {
 		log_error("digest: %s", err.msg);
 		store_posts_free(posts, np);
@@ -532,7 +534,6 @@ static void digest(struct tell_env *e, time_t now)
 		cap += posts[i]->ndeliveries;
 	struct tell_item *items = xcalloc(cap ? cap : 1, sizeof(*items));
 	char **names = xcalloc(np ? np : 1, sizeof(*names));
-	time_t from = day_start(now, -1) - NEEDS_DAYS * DAY, to = day_start(now, 2);
 	for (size_t i = 0; i < np; i++) {
 		const struct store_post *p = posts[i];
 		int used = 0;
@@ -682,7 +683,10 @@ static void preflight(struct tell_env *e, time_t now)
 	struct store_account *acc = NULL;
 	size_t np = 0, nacc = 0;
 	struct problems ps = {0};
-	if (store_posts_list(e->st, 0, &posts, &np, &err) < 0 ||
+	/* What is pending and due within the look ahead (or overdue). */
+	if (store_posts_delivering(e->st, 1, 0,
+				   (time_t)((long long)now + PREFLIGHT_AHEAD + 1),
+				   &posts, &np, &err) < 0 ||
 	    store_accounts_list(e->st, &acc, &nacc, &err) < 0) {
 		log_error("pre-flight: %s", err.msg);
 		store_posts_free(posts, np);

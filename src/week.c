@@ -231,26 +231,37 @@ static const char *state_colour(enum dl_state s)
 /* ---- shared: load ---- */
 
 struct loaded {
-	struct store_post **posts;
+	struct store_post **posts;  /* those due within the weeks shown */
 	size_t np;
 	struct store_account *acc;
 	size_t na;
+	struct store_delivery *probs;  /* the newest open problems */
+	size_t nprobs, probs_total;
 	struct wall monday;
 };
+
+#define WEEK_PROBLEMS 20      /* problems listed; the rest are counted */
+#define WEEK_PROBLEM_DAYS 7   /* how long a failure stays one */
 
 static int load(struct store *st, const struct week_options *o,
 		struct loaded *l, struct err *err)
 {
 	memset(l, 0, sizeof(*l));
-	if (store_posts_list(st, 1, &l->posts, &l->np, err) < 0)
-		return -1;
-	if (store_accounts_list(st, &l->acc, &l->na, err) < 0) {
-		store_posts_free(l->posts, l->np);
-		return -1;
-	}
 	struct wall w;
 	sched_utc_to_wall(o->from, &w, NULL);
 	l->monday = sched_wall_add_days(&w, -sched_wall_weekday(&w));
+	struct wall end = sched_wall_add_days(&l->monday, 7 * o->weeks);
+	if (store_posts_due_in(st, midnight(&l->monday), midnight(&end),
+			       &l->posts, &l->np, err) < 0)
+		return -1;
+	if (store_accounts_list(st, &l->acc, &l->na, err) < 0 ||
+	    store_problems(st, time(NULL) - WEEK_PROBLEM_DAYS * 86400,
+			   WEEK_PROBLEMS, &l->probs, &l->nprobs,
+			   &l->probs_total, err) < 0) {
+		store_posts_free(l->posts, l->np);
+		store_accounts_free(l->acc, l->na);
+		return -1;
+	}
 	return 0;
 }
 
@@ -258,6 +269,7 @@ static void unload(struct loaded *l)
 {
 	store_posts_free(l->posts, l->np);
 	store_accounts_free(l->acc, l->na);
+	store_deliveries_free(l->probs, l->nprobs);
 }
 
 /* Paused accounts and deliveries that need the owner, one line each. */
@@ -268,19 +280,16 @@ static void problems(const struct loaded *l, struct diag *d)
 			diag_add(d, "account %s is paused: %s (fix it, then `ritual "
 				 "retry ID` resumes it)", l->acc[i].name,
 				 l->acc[i].reason ? l->acc[i].reason : "no reason given");
-	for (size_t k = 0; k < l->np; k++) {
-		const struct store_post *p = l->posts[k];
-		for (size_t i = 0; i < p->ndeliveries; i++) {
-			const struct store_delivery *dl = &p->deliveries[i];
-			if (dl->state != DL_FAILED && dl->state != DL_UNKNOWN &&
-			    dl->state != DL_MISSED)
-				continue;
-			diag_add(d, "#%lld on %s: %s%s%s (see `ritual show %lld`)",
-				 (long long)p->id, dl->account, dl_state_name(dl->state),
-				 dl->error ? ": " : "", dl->error ? dl->error : "",
-				 (long long)p->id);
-		}
+	for (size_t i = 0; i < l->nprobs; i++) {
+		const struct store_delivery *dl = &l->probs[i];
+		diag_add(d, "#%lld on %s: %s%s%s (see `ritual show %lld`)",
+			 (long long)dl->post_id, dl->account, dl_state_name(dl->state),
+			 dl->error ? ": " : "", dl->error ? dl->error : "",
+			 (long long)dl->post_id);
 	}
+	if (l->probs_total > l->nprobs)
+		diag_add(d, "and %zu more problems (`ritual status`, `ritual "
+			 "events`)", l->probs_total - l->nprobs);
 }
 
 /* ---- terminal ---- */

@@ -66,6 +66,13 @@ enum store_open_flags {
 int store_open(const char *path, int flags, struct store **out, struct err *err);
 void store_close(struct store *st);
 
+/* Let go of the memory kept for speed: the prepared statements the store
+ * keeps between calls (each of its queries is parsed once, then reused)
+ * and SQLite's page cache. For a long idle spell (rituald calls it before
+ * a sleep with nothing in flight); the next calls parse again. Never
+ * fails. */
+void store_trim(struct store *st);
+
 /* Let the daemon's potentially long reads (store_claim's search,
  * store_next_wake, store_pending_due_count) be abandoned when *flag becomes
  * non-zero, e.g. from a SIGTERM handler: SQLite's progress handler checks it
@@ -91,8 +98,12 @@ int store_pending_due_count(struct store *st, time_t from, time_t to,
 			    long *n, struct err *err);
 
 /* Transactions for multi-statement work (the CLI's all-or-nothing import).
- * store_begin is BEGIN IMMEDIATE. Functions below that say "atomic" run
- * their own transaction and must not be called inside one. */
+ * store_begin is BEGIN IMMEDIATE. Inside a transaction, store_begin opens
+ * a savepoint: store_commit then folds its work into the outer
+ * transaction (written at the outer commit) and store_rollback undoes
+ * only what came after it. So the functions below that say "atomic" (they
+ * run their own transaction) may be called inside one, and are then part
+ * of it. */
 int store_begin(struct store *st, struct err *err);
 /* A read transaction (BEGIN DEFERRED): one consistent snapshot for several
  * reads, no write lock, works on a STORE_READONLY store; end it with
@@ -223,11 +234,36 @@ int store_duplicate_find(struct store *st, const char *account,
 /* One post with its deliveries. Returns -1 with "no post N" if absent. */
 int store_post_get(struct store *st, int64_t id, struct store_post **out,
 		   struct err *err);
-/* Posts ordered by due time. all = 0: only posts with a delivery that is
- * pending, sending or unknown, or that failed/missed in the last 7 days. */
-int store_posts_list(struct store *st, int all, struct store_post ***out,
-		     size_t *n, struct err *err);
-/* One page of the list, in the order of store_posts_list (due, then id):
+/* Every reader below costs the rows it returns, not the queue: each walks
+ * an index over its range (a test holds their query plans). Posts come
+ * with their deliveries, ordered by due, then id; *out owned by the caller
+ * (store_posts_free / store_deliveries_free); -1 with a message on a
+ * database error. */
+
+/* Posts whose own due time is in [from, to) (the week, the calendar). */
+int store_posts_due_in(struct store *st, time_t from, time_t to,
+		       struct store_post ***out, size_t *n, struct err *err);
+/* Posts with a delivery due in [from, to), in any state, or only pending
+ * ones (pending_only: the pre-flight's look ahead). */
+int store_posts_delivering(struct store *st, int pending_only, time_t from,
+			   time_t to, struct store_post ***out, size_t *n,
+			   struct err *err);
+/* What goes out next: every delivery being sent, then the pending ones by
+ * their next attempt; at most limit in all. */
+int store_deliveries_next(struct store *st, size_t limit,
+			  struct store_delivery **out, size_t *n,
+			  struct err *err);
+/* The open problems: deliveries whose outcome is unknown, and those that
+ * failed or were missed at or after since; the newest limit of them, and
+ * in *total how many there are. */
+int store_problems(struct store *st, time_t since, size_t limit,
+		   struct store_delivery **out, size_t *n, size_t *total,
+		   struct err *err);
+/* The ids of the posts with a delivery pending or unknown on account, in
+ * order (`ritual cancel --account`). *ids owned by the caller (free). */
+int store_account_live(struct store *st, const char *account, int64_t **ids,
+		       size_t *n, struct err *err);
+/* One page of `ritual list`, ordered by due, then id:
  * at most limit posts after post `after` (0: from the start; a post that
  * does not exist is an error). all = 0: posts with a delivery pending,
  * sending or unknown, or due or over (published, failed, missed) within

@@ -12,7 +12,10 @@
  * task_yield(), so the store, the config and the log need no locks, and
  * nothing a task does between two requests is interleaved with another
  * task. A task must never yield inside a database transaction (the store
- * opens and closes each of its own; http_perform is the only yield).
+ * opens and closes each of its own). rituald's tasks yield in two places:
+ * in http_perform, and before a publish call, while the loop syncs the
+ * commit marks of every task waiting so in one commit (daemon.c,
+ * cb_committing).
  *
  * Stacks are mmap()ed with a guard page below them and returned to the
  * kernel when the task is freed, so an idle rituald holds none. Under
