@@ -27,7 +27,7 @@ Environment:
   BENCH_INFLIGHT=N     rituald's http.max_in_flight and max_per_host (default: 64)
   BENCH_MILLION=1000000   posts queued for the queue operations
   BENCH_SKIP="cron million"  phases to skip (idle punct startup agency million cron aps)
-  BENCH_ONLY=wake|import|memory  only the queue's figures, or rituald's idle
+  BENCH_ONLY=wake|import|memory|commands  the queue's figures, every command at a million, or rituald's idle
                        memory alone (bench/scale.py)
 """
 import json
@@ -681,7 +681,7 @@ def render(path):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--render":
         return render(sys.argv[2])
-    if os.environ.get("BENCH_ONLY") in ("wake", "import", "memory"):
+    if os.environ.get("BENCH_ONLY") in ("wake", "import", "memory", "commands"):
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import scale
         return scale.main()

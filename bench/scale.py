@@ -10,6 +10,9 @@
     post, of the default `ritual list`, the database's bytes per post, and
     (build/wake_bench) the in-process cost of store_next_wake/store_claim.
   - BENCH_ONLY=memory: rituald's idle USS/PSS alone (a post 30 days away).
+  - BENCH_ONLY=commands: every `ritual` command on a queue of BENCH_MILLION
+    (default 1,000,000) pending deliveries, best of 3 wall times, with its
+    output's size and exit status, next to the process-start floor.
 Numbers are printed, never asserted: this is a measurement, not a test.
 """
 import os
@@ -167,6 +170,85 @@ def bench_memory():
         env.close()
 
 
+def bench_commands():
+    """Every ritual command on a queue of n pending posts (the issue's goal:
+    each under 50 ms, its output bounded). A write command that changes the
+    queue runs on a post of its own each time, so that the three runs do
+    the same work."""
+    n = int(os.environ.get("BENCH_MILLION", "1000000"))
+    env = Env()
+    try:
+        env.ritual("add", env.write_post("seed.post", "Kind: tip\nTitle: Seed\nAt: 2031-01-06 09:00\n\nSeed.\n"))
+        import sqlite3
+        c = sqlite3.connect(env.db)
+        c.execute("DELETE FROM deliveries")
+        c.execute("DELETE FROM posts")
+        c.commit()
+        c.close()
+        t0 = time.perf_counter()
+        fill(env.db, n, 1, int(time.time()) + 86400)
+        print("commands: %d pending posts filled in %.0f s" % (n, time.perf_counter() - t0), flush=True)
+        mid = n // 2
+        out = os.path.join(env.dir, "cal.html")
+        k = [0]
+
+        def fresh():
+            k[0] += 1
+            return env.write_post("c%d.post" % k[0], "Kind: tip\nTitle: Command %d\nAt: 2032-03-%02d 09:00\n\n"
+                                  "Command post %d.\n" % (k[0], 1 + k[0] % 28, k[0]))
+        folder = os.path.join(env.dir, "imp")
+        os.makedirs(folder)
+
+        def imp():
+            d = os.path.join(folder, str(k[0]))
+            os.makedirs(d)
+            for j in range(3):
+                k[0] += 1
+                with open(os.path.join(d, "%d.post" % j), "w") as f:
+                    f.write("Kind: tip\nTitle: Import %d\nAt: 2033-04-%02d 09:00\n\nImported %d.\n"
+                            % (k[0], 1 + k[0] % 28, k[0]))
+            return [d]
+        rows = [
+            ("--version", lambda: ["--version"]),
+            ("add (one post)", lambda: ["add", fresh()]),
+            ("add --dry-run", lambda: ["add", "--dry-run", fresh()]),
+            ("import (3 posts)", lambda: ["import"] + imp()),
+            ("list", lambda: ["list"]),
+            ("list --json", lambda: ["list", "--json"]),
+            ("list --all --limit 50", lambda: ["list", "--all", "--limit", "50"]),
+            ("list --all --after ID", lambda: ["list", "--all", "--after", str(mid), "--limit", "50"]),
+            ("show ID", lambda: ["show", str(mid)]),
+            ("show ID --json", lambda: ["show", str(mid), "--json"]),
+            ("preview ID", lambda: ["preview", str(mid)]),
+            ("reschedule ID", lambda: ["reschedule", str(mid), "2034-01-02 09:00"]),
+            ("cancel ID", lambda: ["cancel", str(mid - k[0] - 10)]),
+            ("retry ID", lambda: ["retry", str(mid - k[0] - 10)]),
+            ("slots", lambda: ["slots"]),
+            ("check", lambda: ["check"]),
+            ("events", lambda: ["events"]),
+            ("events --json", lambda: ["events", "--json"]),
+            ("status", lambda: ["status"]),
+            ("status --json", lambda: ["status", "--json"]),
+            ("week", lambda: ["week"]),
+            ("week --json", lambda: ["week", "--json"]),
+            ("calendar --html", lambda: ["calendar", "--html", out]),
+            ("backup", lambda: ["backup", os.path.join(env.dir, "b%d.db" % k[0])]),
+        ]
+        for label, argv in rows:
+            best, size, rc = None, 0, 0
+            for _ in range(3):
+                a = argv()
+                k[0] += 1
+                t0 = time.perf_counter()
+                p = env.ritual(*a, expect=None)
+                span = (time.perf_counter() - t0) * 1000
+                best = span if best is None else min(best, span)
+                size, rc = len(p.stdout), p.returncode
+            print("  %-24s %8.1f ms  %7d bytes  exit %d" % (label, best, size, rc), flush=True)
+    finally:
+        env.close()
+
+
 def main():
     os.environ.setdefault("TZ", "America/New_York")
     only = os.environ.get("BENCH_ONLY")
@@ -174,6 +256,8 @@ def main():
         bench_wake()
     elif only == "memory":
         bench_memory()
+    elif only == "commands":
+        bench_commands()
     else:
         bench_import()
 
