@@ -1155,6 +1155,12 @@ static const char sql_problems[] =
 static const char sql_account_live[] =
 	"SELECT DISTINCT d.post_id FROM deliveries d WHERE d.account = ?"
 	" AND d.state IN ('pending','unknown') ORDER BY d.post_id";
+/* The post's own deliveries, by its id: "+state" keeps SQLite from
+ * walking deliveries_state_due over every pending delivery instead (it
+ * did: 287 ms at a million queued). */
+static const char sql_reschedule[] =
+	"UPDATE deliveries SET due = ?, next_attempt = ? WHERE post_id = ? "
+	"AND +state = 'pending' AND phase = 'prepare'";
 /* The default view's test of one post p: live, or over within the last
  * 7 days (?1 = now - 7 days). */
 #define POST_RECENT                                                          \
@@ -1623,10 +1629,8 @@ int store_post_reschedule(struct store *st, int64_t id, time_t due,
 		return -1;
 	if (store_begin(st, err) < 0)
 		return -1;
-	sqlite3_stmt *s = prep(st, err,
-		"UPDATE deliveries SET due = ?, next_attempt = ? WHERE post_id = ? "
-		"AND state = 'pending' AND phase = 'prepare'", "iii", (int64_t)due,
-		(int64_t)due, id);
+	sqlite3_stmt *s = prep(st, err, sql_reschedule, "iii", (int64_t)due,
+			       (int64_t)due, id);
 	if (run(st, err, s, "rescheduling a post") < 0)
 		goto fail;
 	int n = sqlite3_changes(st->db);
@@ -1785,6 +1789,7 @@ int store_explain(struct store *st, const char *which, char **plan,
 		{"problems", sql_problems},
 		{"account_live", sql_account_live},
 		{"list_page", sql_list_page},
+		{"reschedule", sql_reschedule},
 	};
 	const char *sql = NULL;
 	for (size_t i = 0; i < RT_ARRAY_LEN(named); i++)

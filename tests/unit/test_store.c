@@ -338,6 +338,15 @@ static void test_readers_walk_ranges_not_the_queue(void **state)
 		assert_range_plan(names[i], plan);
 		free(plan);
 	}
+	/* A post's deliveries are found by its id, not among every pending
+	 * one (the plan chose deliveries_state_due (state=?) before). */
+	char *plan;
+	assert_int_equal(store_explain(f->st, "reschedule", &plan, &err), 0);
+	if (!strstr(plan, "(post_id=?)")) {
+		print_error("reschedule: not by the post's id\n%s", plan);
+		fail();
+	}
+	free(plan);
 }
 
 /* A transaction begun inside another is a savepoint: an inner rollback
