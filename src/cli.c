@@ -599,7 +599,7 @@ static void print_alerts(struct store *st, struct store_post **v, size_t n)
 				       v[i]->deliveries[k].error ? esc(v[i]->deliveries[k].error) : "");
 }
 
-#define LIST_LIMIT 1000   /* posts per page of `ritual list` by default */
+#define LIST_LIMIT 200    /* posts per page of `ritual list` by default */
 
 /* A positive count or id for --limit/--after; 0 when absent. */
 static int list_number(const char *name, const char *v, int64_t *out)
