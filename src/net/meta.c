@@ -93,7 +93,7 @@ char *meta_url(const struct pub_ctx *ctx, const char *fmt, ...)
 	size_t bl = strlen(base);
 	char *url = xasprintf("%.*s/%s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl),
 			      base, suffix);
-	free(suffix);
+	free_wiped(suffix);   /* debug_token's holds the token itself */
 	return url;
 }
 
@@ -407,8 +407,7 @@ int meta_token_expiry(struct pub_ctx *ctx, const char *net, time_t *when,
 	struct http_response resp;
 	json_t *root;
 	int rc = meta_perform(ctx, &req, &resp);
-	explicit_bzero(url, strlen(url));
-	free(url);
+	free_wiped(url);
 	if (!meta_response(ctx, rc, &resp, 0, net, "reading the token's expiry "
 			   "(debug_token)", res, &root)) {
 		http_response_free(&resp);

@@ -84,7 +84,9 @@ long meta_json_long(json_t *v, long lo, long hi, long dflt);
 /* A JSON string member or NULL (borrowed from obj). */
 const char *meta_str(json_t *obj, const char *key);
 
-/* Build "base/suffix" (suffix without a leading '/'); caller frees. */
+/* Build "base/suffix" (suffix without a leading '/'); caller frees, with
+ * free_wiped when the query holds a token (debug_token's does). The
+ * formatted suffix is wiped here. */
 char *meta_url(const struct pub_ctx *ctx, const char *fmt, ...) RT_PRINTF(2, 3);
 
 /*
