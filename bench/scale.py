@@ -71,6 +71,19 @@ def fill(db, n, accounts, t0):
     c.close()
 
 
+def fill_env(env, n, accounts):
+    """env's database, made by a real `ritual add` (so it has the current
+    schema), emptied, then filled with n posts from tomorrow on."""
+    import sqlite3
+    env.ritual("add", env.write_post("seed.post", "Kind: tip\nTitle: Seed\nAt: 2031-01-06 09:00\n\nSeed.\n"))
+    c = sqlite3.connect(env.db)
+    c.execute("DELETE FROM deliveries")
+    c.execute("DELETE FROM posts")
+    c.commit()
+    c.close()
+    fill(env.db, n, accounts, int(time.time()) + 86400)
+
+
 def timed(fn, runs=5):
     best = None
     for _ in range(runs):
@@ -86,16 +99,8 @@ def bench_wake():
     for n in [int(x) for x in os.environ.get("BENCH_WAKE", "1000 1000000").split()]:
         env = Env()
         try:
-            seed = env.write_post("seed.post", "Kind: tip\nTitle: Seed\nAt: 2031-01-06 09:00\n\nSeed.\n")
-            env.ritual("add", seed)       # creates and migrates the database
-            import sqlite3
-            c = sqlite3.connect(env.db)
-            c.execute("DELETE FROM deliveries")
-            c.execute("DELETE FROM posts")
-            c.commit()
-            c.close()
             t0 = time.perf_counter()
-            fill(env.db, n, accounts, int(time.time()) + 86400)
+            fill_env(env, n, accounts)
             filled = time.perf_counter() - t0
             size = sum(os.path.getsize(env.db + s) for s in ("", "-wal") if os.path.exists(env.db + s))
             limit = int(os.environ.get("BENCH_WAKE_TIMEOUT", "120"))
@@ -178,15 +183,8 @@ def bench_commands():
     n = int(os.environ.get("BENCH_MILLION", "1000000"))
     env = Env()
     try:
-        env.ritual("add", env.write_post("seed.post", "Kind: tip\nTitle: Seed\nAt: 2031-01-06 09:00\n\nSeed.\n"))
-        import sqlite3
-        c = sqlite3.connect(env.db)
-        c.execute("DELETE FROM deliveries")
-        c.execute("DELETE FROM posts")
-        c.commit()
-        c.close()
         t0 = time.perf_counter()
-        fill(env.db, n, 1, int(time.time()) + 86400)
+        fill_env(env, n, 1)
         print("commands: %d pending posts filled in %.0f s" % (n, time.perf_counter() - t0), flush=True)
         mid = n // 2
         out = os.path.join(env.dir, "cal.html")

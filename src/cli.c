@@ -1743,8 +1743,6 @@ static int pid_alive(pid_t pid)
 }
 
 #define STATUS_NEXT 10      /* deliveries shown under "next" */
-#define STATUS_PROBLEMS 20  /* problems shown; the rest are counted */
-#define PROBLEM_DAYS 7      /* a failure or a miss stays a problem this long */
 
 static int cmd_status(struct cli *c)
 {
@@ -1771,7 +1769,7 @@ static int cmd_status(struct cli *c)
 	if (store_daemon_get(st, &dm, &err) < 0 ||
 	    store_accounts_list(st, &acc, &nacc, &err) < 0 ||
 	    store_deliveries_next(st, STATUS_NEXT, &next, &nn, &err) < 0 ||
-	    store_problems(st, now - PROBLEM_DAYS * 86400, STATUS_PROBLEMS, &pv,
+	    store_problems(st, now, STORE_PROBLEMS_SHOWN, &pv,
 			   &npv, &ptotal, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		store_daemon_free(dm);

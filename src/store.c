@@ -1268,15 +1268,15 @@ int store_deliveries_next(struct store *st, size_t limit,
 	return 0;
 }
 
-int store_problems(struct store *st, time_t since, size_t limit,
+int store_problems(struct store *st, time_t now, size_t limit,
 		   struct store_delivery **out, size_t *n, size_t *total,
 		   struct err *err)
 {
 	*out = NULL;
 	*n = 0;
 	*total = 0;
-	sqlite3_stmt *s = prep(st, err, sql_problems_count, "i",
-			       (int64_t)since);
+	int64_t since = (int64_t)now - STORE_PROBLEM_DAYS * 86400;
+	sqlite3_stmt *s = prep(st, err, sql_problems_count, "i", since);
 	if (!s)
 		return -1;
 	if (sqlite3_step(s) != SQLITE_ROW) {
@@ -1285,9 +1285,8 @@ int store_problems(struct store *st, time_t since, size_t limit,
 	}
 	*total = (size_t)sqlite3_column_int64(s, 0);
 	done(st, s);
-	return deliveries_collect(st, prep(st, err,
-		sql_problems,
-		"ii", (int64_t)since, (int64_t)limit), out, n, err);
+	return deliveries_collect(st, prep(st, err, sql_problems, "ii", since,
+					   (int64_t)limit), out, n, err);
 }
 
 int store_account_live(struct store *st, const char *account, int64_t **ids,

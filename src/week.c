@@ -240,9 +240,6 @@ struct loaded {
 	struct wall monday;
 };
 
-#define WEEK_PROBLEMS 20      /* problems listed; the rest are counted */
-#define WEEK_PROBLEM_DAYS 7   /* how long a failure stays one */
-
 static int load(struct store *st, const struct week_options *o,
 		struct loaded *l, struct err *err)
 {
@@ -255,9 +252,8 @@ static int load(struct store *st, const struct week_options *o,
 			       &l->posts, &l->np, err) < 0)
 		return -1;
 	if (store_accounts_list(st, &l->acc, &l->na, err) < 0 ||
-	    store_problems(st, time(NULL) - WEEK_PROBLEM_DAYS * 86400,
-			   WEEK_PROBLEMS, &l->probs, &l->nprobs,
-			   &l->probs_total, err) < 0) {
+	    store_problems(st, time(NULL), STORE_PROBLEMS_SHOWN, &l->probs,
+			   &l->nprobs, &l->probs_total, err) < 0) {
 		store_posts_free(l->posts, l->np);
 		store_accounts_free(l->acc, l->na);
 		return -1;

@@ -253,10 +253,14 @@ int store_posts_delivering(struct store *st, int pending_only, time_t from,
 int store_deliveries_next(struct store *st, size_t limit,
 			  struct store_delivery **out, size_t *n,
 			  struct err *err);
-/* The open problems: deliveries whose outcome is unknown, and those that
- * failed or were missed at or after since; the newest limit of them, and
- * in *total how many there are. */
-int store_problems(struct store *st, time_t since, size_t limit,
+/* The open problems at now: deliveries whose outcome is unknown, and those
+ * that failed or were missed within STORE_PROBLEM_DAYS before it (the
+ * window of the default `ritual list`); the newest limit of them, and in
+ * *total how many there are. STORE_PROBLEMS_SHOWN: how many status and
+ * week list. */
+#define STORE_PROBLEM_DAYS 7
+#define STORE_PROBLEMS_SHOWN 20
+int store_problems(struct store *st, time_t now, size_t limit,
 		   struct store_delivery **out, size_t *n, size_t *total,
 		   struct err *err);
 /* The ids of the posts with a delivery pending or unknown on account, in

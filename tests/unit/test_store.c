@@ -223,6 +223,19 @@ static void test_one_in_flight_per_account_among_many(void **state)
 	store_deliveries_free(busy, 1);
 }
 
+/* The next step of a plan from store_explain ("ID PARENT DETAIL" lines):
+ * its DETAIL, with *parent set; NULL after the last. text: the plan's copy
+ * on the first call, then NULL (strtok_r, *save its state). */
+static const char *plan_step(char *text, char **save, int *parent)
+{
+	char *line = strtok_r(text, "\n", save);
+	int id, off = 0;
+	if (!line)
+		return NULL;
+	assert_int_equal(sscanf(line, "%d %d %n", &id, parent, &off), 2);
+	return line + off;
+}
+
 /*
  * The plan loops over accounts, never over deliveries (issue 11: the old
  * wake walked every pending delivery and, for each, every delivery of its
@@ -243,12 +256,9 @@ static void assert_indexed_plan(const char *plan)
 		"USING COVERING INDEX deliveries_published_account",
 	};
 	char *copy = xstrdup(plan), *save = NULL;
-	int lookups = 0;
-	for (char *line = strtok_r(copy, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		int id, parent, off = 0;
-		assert_int_equal(sscanf(line, "%d %d %n", &id, &parent, &off), 2);
-		const char *p = line + off;
+	int lookups = 0, parent;
+	for (const char *p = plan_step(copy, &save, &parent); p;
+	     p = plan_step(NULL, &save, &parent)) {
 		int is_table = strncmp(p, "SEARCH ", 7) == 0 || strncmp(p, "SCAN ", 5) == 0;
 		if (strncmp(p, "SCAN ", 5) == 0 && strcmp(p, "SCAN acc") != 0 &&
 		    strcmp(p, "SCAN cand") != 0 && strcmp(p, "SCAN CONSTANT ROW") != 0) {
@@ -302,12 +312,9 @@ static void test_claim_and_wake_are_index_lookups(void **state)
 static void assert_range_plan(const char *name, const char *plan)
 {
 	char *copy = xstrdup(plan), *save = NULL;
-	int searches = 0;
-	for (char *line = strtok_r(copy, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		int id, parent, off = 0;
-		assert_int_equal(sscanf(line, "%d %d %n", &id, &parent, &off), 2);
-		const char *p = line + off;
+	int searches = 0, parent;
+	for (const char *p = plan_step(copy, &save, &parent); p;
+	     p = plan_step(NULL, &save, &parent)) {
 		if (strncmp(p, "SCAN ", 5) == 0 && strcmp(p, "SCAN CONSTANT ROW") != 0) {
 			print_error("%s: a table scan in the plan: %s\n%s", name, p, plan);
 			fail();
@@ -347,6 +354,88 @@ static void test_readers_walk_ranges_not_the_queue(void **state)
 		fail();
 	}
 	free(plan);
+}
+
+/* What each reader returns: its range, its order, its limit and count. */
+static void test_readers_return_their_ranges(void **state)
+{
+	struct fx *f = *state;
+	struct err err;
+	struct store_post **v;
+	struct store_delivery *d;
+	size_t n, total;
+	int64_t p1 = add_post(f->st, 1000, FB), p2 = add_post(f->st, 2000, FB);
+	int64_t p3 = add_post(f->st, 3000, FB), p4 = add_post(f->st, 4000, BOTH);
+
+	assert_int_equal(store_posts_due_in(f->st, 1500, 3500, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0]->id, p2);
+	assert_int_equal(v[1]->id, p3);
+	assert_int_equal(v[0]->ndeliveries, 1);
+	store_posts_free(v, n);
+	assert_int_equal(store_posts_delivering(f->st, 1, 0, 2500, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0]->id, p1);
+	assert_int_equal(v[1]->id, p2);
+	store_posts_free(v, n);
+
+	/* p1 and then p2 fail on facebook at 10000; then p3 is being sent. */
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(store_claim(f->st, 10000, 0, &d, &err), 0);
+		assert_non_null(d);
+		assert_int_equal(d->post_id, k ? p2 : p1);
+		assert_int_equal(store_finish_final(f->st, d->id, DL_FAILED, "refused",
+						    &err), 0);
+		store_deliveries_free(d, 1);
+	}
+	assert_int_equal(store_claim(f->st, 10000, 0, &d, &err), 0);
+	assert_non_null(d);
+	int64_t sending = d->id;
+	store_deliveries_free(d, 1);
+	/* any state, by the deliveries' due time: p1 and p2 have failed */
+	assert_int_equal(store_posts_delivering(f->st, 0, 0, 2500, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	store_posts_free(v, n);
+	assert_int_equal(store_posts_delivering(f->st, 1, 0, 2500, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	store_posts_free(v, n);
+
+	assert_int_equal(store_problems(f->st, 10000, 1, &d, &n, &total, &err), 0);
+	assert_int_equal(total, 2);
+	assert_int_equal(n, 1);
+	assert_int_equal(d[0].post_id, p2);   /* the newest first */
+	assert_string_equal(d[0].error, "refused");
+	store_deliveries_free(d, n);
+	/* a week and a day later they are no longer open problems */
+	assert_int_equal(store_problems(f->st, 10000 + 8 * 86400, 5, &d, &n, &total,
+					&err), 0);
+	assert_int_equal(total, 0);
+	assert_int_equal(n, 0);
+	store_deliveries_free(d, n);
+
+	/* next: the one being sent, then the pending by their next attempt */
+	assert_int_equal(store_deliveries_next(f->st, 2, &d, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(d[0].id, sending);
+	assert_int_equal(d[0].post_id, p3);
+	assert_int_equal(d[0].state, DL_SENDING);
+	assert_int_equal(d[1].post_id, p4);
+	assert_int_equal(d[1].state, DL_PENDING);
+	store_deliveries_free(d, n);
+
+	/* live on an account: pending or unknown, not the one being sent */
+	int64_t *ids;
+	assert_int_equal(store_account_live(f->st, "facebook", &ids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], p4);
+	free(ids);
+	assert_int_equal(store_account_live(f->st, "linkedin", &ids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], p4);
+	free(ids);
+	assert_int_equal(store_account_live(f->st, "nobody", &ids, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(ids);
 }
 
 /* A transaction begun inside another is a savepoint: an inner rollback
@@ -779,6 +868,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_claim_and_wake_are_index_lookups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readers_walk_ranges_not_the_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_transactions_are_savepoints, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readers_return_their_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_flag_ends_long_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_requires_the_expected_state, setup, teardown),
