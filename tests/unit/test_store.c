@@ -333,7 +333,7 @@ static void test_readers_walk_ranges_not_the_queue(void **state)
 	struct fx *f = *state;
 	struct err err;
 	static const char *const names[] = {
-		"posts_due_in", "posts_pending_in", "posts_delivering",
+		"posts_due_in", "deliveries_due_in", "posts_pending_in", "posts_delivering",
 		"next_sending", "next_pending", "problems_count", "problems",
 		"account_live", "list_page",
 	};
