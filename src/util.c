@@ -33,6 +33,14 @@ static void oom(void)
 	abort();
 }
 
+time_t wall_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return time(NULL);
+	return ts.tv_sec;
+}
+
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);

@@ -46,6 +46,13 @@ struct diag {
 void diag_add(struct diag *d, const char *fmt, ...) RT_PRINTF(2, 3);
 void diag_free(struct diag *d);
 
+/* The wall clock's current second, read precisely (CLOCK_REALTIME).
+ * Use it instead of time(NULL): glibc's time() reads the kernel's coarse
+ * clock, which moves on at the next tick and so still says the previous
+ * second for up to one tick (about 4 ms here) after a second begins, while a
+ * timer armed for that second has already fired. */
+time_t wall_now(void);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -156,6 +156,27 @@ static void test_base64_encode(void **state)
 	free(b);
 }
 
+/* rituald's timer fires at the start of a post's second; the clock it then
+ * reads must already say that second. glibc's time() does not for up to a
+ * kernel tick (its coarse clock), and the loop spun on claims meanwhile and
+ * sent the request that much late. Three second boundaries, each read at
+ * once after the precise clock crossed it. */
+static void test_wall_now_is_not_a_tick_behind(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		time_t s0 = ts.tv_sec;
+		do
+			clock_gettime(CLOCK_REALTIME, &ts);
+		while (ts.tv_sec == s0);
+		time_t got = wall_now();
+		assert_true(got >= ts.tv_sec);
+		assert_true(got <= ts.tv_sec + 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_escape_controls),
 		cmocka_unit_test(test_escape_into_a_buffer),
 		cmocka_unit_test(test_base64_encode),
+		cmocka_unit_test(test_wall_now_is_not_a_tick_behind),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
