@@ -359,7 +359,7 @@ static int queue_files(struct cli *c, char *const *files, size_t n, int again,
 	struct store *st = NULL;
 	struct queue_batch *b = NULL;
 	struct err err;
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	int rc = 0;
 	int have_db = access(c->cfg->database, F_OK) == 0;
 
@@ -576,7 +576,7 @@ static void print_alerts(struct store *st, struct store_post **v, size_t n)
 	struct store_account *acc = NULL;
 	size_t na = 0;
 	struct err err;
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	if (store_accounts_list(st, &acc, &na, &err) == 0) {
 		for (size_t i = 0; i < na; i++) {
 			if (acc[i].paused)
@@ -648,7 +648,7 @@ static int cmd_list(struct cli *c)
 	size_t n;
 	struct err err;
 	int more = 0;
-	if (store_posts_page(st, all, time(NULL), after, (size_t)limit, &v, &n,
+	if (store_posts_page(st, all, wall_now(), after, (size_t)limit, &v, &n,
 			     &more, &err) < 0) {
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		store_close(st);
@@ -901,7 +901,7 @@ static int cmd_preview(struct cli *c)
 	struct queue_batch *b;
 	char *file = xstrdup(what);
 	char *files[] = {file, NULL};
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	struct err err;
 	int prc = queue_read(c->cfg, files, 1, now, &b);
 	if (queue_place(c->cfg, &c->slots, NULL, b, now, 0, &err) < 0)
@@ -984,7 +984,7 @@ static int post_action(struct cli *c, const char *name)
 		return usage_of(name);
 	if (parse_id(c->argv[1], &id) < 0)
 		return EX_USAGE;
-	time_t now = time(NULL), when = 0;
+	time_t now = wall_now(), when = 0;
 	if (parse_when(c->argv[2], now, &when, c->cfg->timezone) < 0)
 		return EX_DATAERR;
 	if (when < now - 60) {
@@ -1132,7 +1132,7 @@ static int multi_action(struct cli *c, const char *name)
 		}
 	}
 	int total = 0;
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	for (size_t i = 0; i < n; i++) {
 		int r = act_on_post(st, name, ids[i], acct, now, &total);
 		if (r && !rc)
@@ -1183,7 +1183,7 @@ static int cmd_slots(struct cli *c)
 			return EX_USAGE;
 		}
 	}
-	time_t t = time(NULL);
+	time_t t = wall_now();
 	if (from && parse_when(from, t, &t, c->cfg->timezone) < 0)
 		return EX_DATAERR;
 	if (c->slots.n == 0) {
@@ -1253,7 +1253,7 @@ static int check_online(struct cli *c)
 		} else {
 			struct pub_ctx ctx = {.cfg = c->cfg, .account = a,
 					      .token = token, .http = http,
-					      .media = media, .now = time(NULL)};
+					      .media = media, .now = wall_now()};
 			pub->check(&ctx, &res);
 		}
 		secret_free(token);
@@ -1293,7 +1293,7 @@ static int check_notify(struct cli *c)
 		.fix = "Nothing: this is only a test",
 	};
 	char *subject, *body, *json;
-	notice_render(&ev, time(NULL), 0, 1, &subject, &body, &json);
+	notice_render(&ev, wall_now(), 0, 1, &subject, &body, &json);
 	struct notify_outcome mail, cmd;
 	struct err err;
 	if (http_global_init(&err) < 0) {
@@ -1307,10 +1307,10 @@ static int check_notify(struct cli *c)
 	if (access(cfg->database, W_OK) == 0 &&
 	    store_open(cfg->database, 0, &st, &err) == 0) {
 		struct store_notice row = {
-			.at = time(NULL), .kind = (char *)"test",
+			.at = wall_now(), .kind = (char *)"test",
 			.message = msg, .fix = (char *)(rc == 0 ? NULL
 				: "Fix what `ritual check --notify` says"),
-			.state = (char *)"told", .count = 1, .told_at = time(NULL),
+			.state = (char *)"told", .count = 1, .told_at = wall_now(),
 		};
 		if (store_notice_add(st, &row, NULL, &err) < 0)
 			fprintf(stderr, "ritual: not listed in `ritual events`: %s\n",
@@ -1385,7 +1385,7 @@ static int cmd_events(struct cli *c)
 		return rc;
 	if (missing || c->argc != 1)
 		return usage_of("events");
-	time_t now = time(NULL), since = now - 7 * 86400;
+	time_t now = wall_now(), since = now - 7 * 86400;
 	if (since_s && parse_when(since_s, now, &since, c->cfg->timezone) < 0)
 		return EX_USAGE;
 	if (access(c->cfg->database, F_OK) != 0) {
@@ -1547,7 +1547,7 @@ static int week_args(struct cli *c, const char *name, struct week_options *o)
 	const char *weeks = take_option(c, "--weeks", &missing2);
 	if (missing || missing2)
 		return usage_of(name);
-	o->from = time(NULL);
+	o->from = wall_now();
 	o->weeks = 1;
 	if (weeks) {
 		char *end;
@@ -1562,7 +1562,7 @@ static int week_args(struct cli *c, const char *name, struct week_options *o)
 	if (from && strcmp(from, "today") != 0) {
 		struct parsed_time pt;
 		struct err err;
-		if (when_parse(from, time(NULL), c->cfg->timezone, &pt, &err) < 0) {
+		if (when_parse(from, wall_now(), c->cfg->timezone, &pt, &err) < 0) {
 			fprintf(stderr, "ritual %s: --from: %s\n", name, err.msg);
 			return EX_DATAERR;
 		}
@@ -1765,7 +1765,7 @@ static int cmd_status(struct cli *c)
 	struct store_account *acc = NULL;
 	struct store_delivery *next = NULL, *pv = NULL;
 	size_t nacc = 0, nn = 0, npv = 0, ptotal = 0;
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	if (store_daemon_get(st, &dm, &err) < 0 ||
 	    store_accounts_list(st, &acc, &nacc, &err) < 0 ||
 	    store_deliveries_next(st, STATUS_NEXT, &next, &nn, &err) < 0 ||

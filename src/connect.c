@@ -561,12 +561,12 @@ static int wait_redirect(struct session *s, int l4, int l6, struct connect_callb
 	char line[REQ_MAX + 1];
 	size_t ll = 0;
 	int in = o->in_fd;
-	time_t deadline = time(NULL) + o->timeout;
+	time_t deadline = wall_now() + o->timeout;
 	int rc = EX_TEMPFAIL;
 	if (l4 < 0 && l6 < 0 && in < 0)
 		return EX_UNAVAILABLE;
 	for (;;) {
-		time_t now = time(NULL);
+		time_t now = wall_now();
 		if (now >= deadline)
 			break;
 		struct pollfd p[3] = {{.fd = l4, .events = POLLIN},
@@ -1097,7 +1097,7 @@ static int ig_login_flow(struct session *s, const char *code)
 		return EX_UNAVAILABLE;
 	s->token = token_dup(jstr(root, "access_token"));
 	long ei = (long)json_integer_value(json_object_get(root, "expires_in"));
-	s->expires = time(NULL) + (ei > 0 ? ei : 60L * 86400);
+	s->expires = wall_now() + (ei > 0 ? ei : 60L * 86400);
 	json_decref(root);
 	url = xasprintf("%s/me?fields=user_id,username", s->api);
 	struct http_request mreq = {.method = "GET", .url = url, .bearer = s->token};
@@ -1165,7 +1165,7 @@ static int linkedin_flow(struct session *s, const char *code)
 	if (jstr(root, "refresh_token"))
 		s->refresh_token = token_dup(jstr(root, "refresh_token"));
 	long ei = (long)json_integer_value(json_object_get(root, "expires_in"));
-	s->expires = time(NULL) + (ei > 0 ? ei : 60L * 86400);
+	s->expires = wall_now() + (ei > 0 ? ei : 60L * 86400);
 	s->scope_granted = xstrdup(jstr(root, "scope") ? jstr(root, "scope") : "");
 	json_decref(root);
 	if (report_missing(s, s->scope_granted) < 0)
@@ -1304,7 +1304,7 @@ static int verify(struct session *s)
 	const struct publisher *pub = publisher_for(s->net);
 	struct pub_check res = {0};
 	struct pub_ctx ctx = {.cfg = s->cfg, .account = &a, .token = s->token,
-			      .http = s->http, .now = time(NULL),
+			      .http = s->http, .now = wall_now(),
 			      .app_secret = meta_app ? s->secret : NULL};
 	pub->check(&ctx, &res);
 	if (!res.ok) {

@@ -264,7 +264,7 @@ static struct flight *flight_of(struct daemon *d, const struct task *t)
 static int cb_committing(struct pub_ctx *ctx, struct err *err)
 {
 	struct job_ud *u = ctx->ud;
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	long clock;
 	int known = http_clock_offset(ctx->http, ctx->account->api, &clock);
 	struct flight *f = flight_of(u->d, task_current());
@@ -344,7 +344,7 @@ static void event(struct daemon *d, int64_t id, const char *level,
 		  const char *msg)
 {
 	struct err err;
-	if (store_event_add(d->st, id, level, msg, time(NULL), &err) < 0)
+	if (store_event_add(d->st, id, level, msg, wall_now(), &err) < 0)
 		log_warnx("%s", err.msg);
 }
 
@@ -353,7 +353,7 @@ static void pause_account(struct daemon *d, const struct account *a,
 {
 	struct err err;
 	char *stamp = token_stamp(a);
-	if (store_account_pause(d->st, a->name, reason, stamp, time(NULL), &err) < 0)
+	if (store_account_pause(d->st, a->name, reason, stamp, wall_now(), &err) < 0)
 		log_error("%s", err.msg);
 	free(stamp);
 	log_error("account %s paused: %s account=%s state=paused", a->name,
@@ -378,7 +378,7 @@ static void notice_post(struct daemon *d, enum notice_kind kind,
 		.post_id = dl->post_id, .post_title = p ? p->title : NULL,
 		.post_file = p ? p->source : NULL, .message = message, .fix = fix,
 	};
-	if (notifier_raise(d->notifier, &ev, time(NULL), &err) < 0)
+	if (notifier_raise(d->notifier, &ev, wall_now(), &err) < 0)
 		log_warnx("%s", err.msg);
 	store_post_free(p);
 }
@@ -396,7 +396,7 @@ static void notice_resolve(struct daemon *d, enum notice_kind kind,
 {
 	struct err err;
 	if (d->notifier &&
-	    notifier_resolve(d->notifier, kind, account, time(NULL), &err) < 0)
+	    notifier_resolve(d->notifier, kind, account, wall_now(), &err) < 0)
 		log_warnx("%s", err.msg);
 }
 
@@ -462,7 +462,7 @@ static void apply(struct daemon *d, const struct store_delivery *dl,
 		  const struct decision *dec, const struct pub_result *res)
 {
 	struct err err = {{0}};
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	int rc = 0;
 	long id = (long)dl->post_id;
 	const char *who = dl->account;
@@ -711,7 +711,7 @@ static void readback(struct daemon *d, const struct store_delivery *dl,
 	snprintf(buf, sizeof(buf), "%ld", tries + 1);
 	progress_put(d, dl->id, "reconcile_tries", buf);
 	job_commit_clock(ctx, job);
-	ctx->now = time(NULL);
+	ctx->now = wall_now();
 	pub->reconcile(ctx, job, &res);
 
 	char *absent = ctx->load(ctx, "reconcile_absent");
@@ -743,7 +743,7 @@ static void process(struct daemon *d, struct store_delivery *dl,
 	struct store_post *p = NULL;
 	struct store_media *m = NULL;
 	char *token = NULL, *app_secret = NULL, *read_token = NULL;
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	const struct account *a = config_account(d->cfg, dl->account);
 
 	if (!a) {
@@ -1025,7 +1025,7 @@ static int recover(struct daemon *d, const char *why)
 		log_limited(&d->lim_recover, LOG_LVL_ERROR, err.msg);
 		return -1;
 	}
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	for (size_t i = 0; i < n; i++) {
 		int rc;
 		/* Said once the write took: a refused one is retried, and
@@ -1095,7 +1095,7 @@ static void sweep_hosted(struct daemon *d)
 	struct err err;
 	if (!d->media)
 		return;
-	if (store_hosted_due(d->st, time(NULL), d->cfg->media.retention, &v, &n,
+	if (store_hosted_due(d->st, wall_now(), d->cfg->media.retention, &v, &n,
 			     &err) < 0) {
 		log_error("%s", err.msg);
 		return;
@@ -1118,7 +1118,7 @@ static void sweep_hosted(struct daemon *d)
  * then about once an hour. */
 static void maintain(struct daemon *d)
 {
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	if (d->maintained_at && now - d->maintained_at < MAINTAIN_EVERY &&
 	    now >= d->maintained_at)
 		return;
@@ -1453,7 +1453,7 @@ static void crash_notice(struct daemon *d)
 			       "(journalctl -u rituald); posts that were being "
 			       "sent are checked before anything is sent again",
 		};
-		if (notifier_raise_once(d->notifier, &ev, time(NULL), &err) < 0)
+		if (notifier_raise_once(d->notifier, &ev, wall_now(), &err) < 0)
 			log_warnx("%s", err.msg);
 		free(msg);
 	}
@@ -1475,12 +1475,12 @@ static void trouble_notice(struct daemon *d, int trouble, const char *why)
 			       "tries again by itself",
 		};
 		/* recorded in memory when the store refuses it: still told */
-		if (notifier_raise(d->notifier, &ev, time(NULL), &err) < 0)
+		if (notifier_raise(d->notifier, &ev, wall_now(), &err) < 0)
 			log_debug("notice kept in memory: %s", err.msg);
 		free(msg);
 		d->told_trouble = 1;
 	} else if (!trouble && d->told_trouble) {
-		if (notifier_resolve(d->notifier, NOTICE_DAEMON, NULL, time(NULL),
+		if (notifier_resolve(d->notifier, NOTICE_DAEMON, NULL, wall_now(),
 				     &err) < 0)
 			log_warnx("%s", err.msg);
 		else
@@ -1523,7 +1523,7 @@ static int claim_round(struct daemon *d, size_t room, struct err *err)
 		size_t want = room - d->nflights, got = 0;
 		clock_watch(d);
 		svc_watchdog();
-		if (store_claim_many(d->st, time(NULL), d->cfg->min_gap, want, &v,
+		if (store_claim_many(d->st, wall_now(), d->cfg->min_gap, want, &v,
 				     &got, err) < 0) {
 			if (store_interrupted(d->st))
 				return 0;
@@ -1691,12 +1691,12 @@ int daemon_main(const struct daemon_options *opt)
 		/* Room for another claim: only then is the next due time a
 		 * reason to wake (else a finished flight wakes us). */
 		claiming = claiming && !stopping && d->nflights < room;
-		time_t now = time(NULL), when = 0, told_wake = 0;
+		time_t now = wall_now(), when = 0, told_wake = 0;
 		int any = 0;
 		if (!stopping) {
 			if (idle) {
 				sweep_hosted(d);
-				sweep_media(d, time(NULL));
+				sweep_media(d, wall_now());
 			}
 			if (queue_wake(d, now, trouble, &when, &any, &err) < 0)
 				trouble = 1;
@@ -1704,7 +1704,7 @@ int daemon_main(const struct daemon_options *opt)
 			trouble_notice(d, trouble, trouble ? err.msg : NULL);
 			told_wake = trouble || !idle ? 0 : tell(d, now, when, any);
 			time_t nnext = 0;
-			if (notifier_work(d->notifier, time(NULL), &nnext, &err) < 0)
+			if (notifier_work(d->notifier, wall_now(), &nnext, &err) < 0)
 				log_warnx("%s", err.msg);
 			if (nnext && (!any || nnext < when)) {
 				when = nnext;
@@ -1741,7 +1741,7 @@ int daemon_main(const struct daemon_options *opt)
 			timeout_ms = left < 0 ? 0 : left < timeout_ms ? left : timeout_ms;
 		}
 		if (told_wake > 0) {  /* wake at the digest's/pre-flight's minute */
-			long long left = ((long long)told_wake - (long long)time(NULL)) * 1000LL;
+			long long left = ((long long)told_wake - (long long)wall_now()) * 1000LL;
 			if (left < 0)
 				left = 0;
 			if (left < timeout_ms)
@@ -1770,7 +1770,7 @@ int daemon_main(const struct daemon_options *opt)
 		/* A long sleep ahead with nothing in flight: give back the
 		 * store's parsed statements and page cache (rituald stays
 		 * small while it waits; the next wake parses again). */
-		if (idle && (!wake_at || wake_at - time(NULL) >= IDLE_TRIM))
+		if (idle && (!wake_at || wake_at - wall_now() >= IDLE_TRIM))
 			store_trim(d->st);
 		int timed = arm_timer(d, wake_at != 0, wake_at);
 		if (timed && timeout_ms < MAX_SLEEP * 1000LL)

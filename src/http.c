@@ -364,7 +364,7 @@ static void clock_note(struct http_client *c, const char *url,
 	char *host = http_url_host(url);
 	if (!host)
 		return;
-	long offset = (long)(t - time(NULL));
+	long offset = (long)(t - wall_now());
 	c = c->root;
 	struct http_clock *k = find_clock(c, host);
 	if (k) {

@@ -154,7 +154,7 @@ void log_limited(struct log_limit *l, enum log_level lvl, const char *problem)
 	struct timespec mono;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	switch (log_limit_check(l, problem, (double)mono.tv_sec + mono.tv_nsec / 1e9,
-				time(NULL))) {
+				wall_now())) {
 	case LOG_LIMIT_NEW:
 		log_at(lvl, "%s", problem);
 		break;

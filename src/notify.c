@@ -373,11 +373,11 @@ static void send_mail(const struct config *cfg, const char *subject,
 	if (getrandom(rnd, sizeof(rnd), 0) < 0)
 		memset(rnd, 0, sizeof(rnd));
 	snprintf(unique, sizeof(unique), "%lld.%ld.%02x%02x%02x%02x%02x%02x%02x%02x",
-		 (long long)time(NULL), (long)getpid(), rnd[0], rnd[1], rnd[2],
+		 (long long)wall_now(), (long)getpid(), rnd[0], rnd[1], rnd[2],
 		 rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	struct notice_mail m = {
 		.from = cfg->notify.mail_from, .to = cfg->notify.mail_to, .nto = cfg->notify.nmail_to,
-		.subject = subject, .body = body, .date = time(NULL),
+		.subject = subject, .body = body, .date = wall_now(),
 		.unique = unique,
 	};
 	char *msg = notice_mail_build(&m);
@@ -639,7 +639,7 @@ void notifier_free(struct notifier *n)
 		/* what it delivered is recorded: the next rituald sends only
 		 * the rest (a mail gone out is not sent again) */
 		struct err e;
-		if (n->errfd >= 0 && reap(n, status, time(NULL), &e) < 0)
+		if (n->errfd >= 0 && reap(n, status, wall_now(), &e) < 0)
 			log_warnx("notifier: %s", e.msg);
 	}
 	if (n->pidfd >= 0)

@@ -44,7 +44,7 @@ static void beat(struct svc *s, struct store *st, int running)
 		.pid = getpid(),
 		.version = RITUAL_VERSION,
 		.started = s->started,
-		.beat = time(NULL),
+		.beat = wall_now(),
 		.running = running,
 		.next_wake = s->next_wake,
 		.status = s->status[0] ? s->status : NULL,
@@ -58,7 +58,7 @@ static void beat(struct svc *s, struct store *st, int running)
 void svc_start(struct svc *s, struct store *st)
 {
 	memset(s, 0, sizeof(*s));
-	s->started = time(NULL);
+	s->started = wall_now();
 	snprintf(s->status, sizeof(s->status), "started");
 	beat(s, st, 1);
 	sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%ld", s->status,
@@ -134,7 +134,7 @@ void svc_loop(struct svc *s, struct store *st, struct http_client *http,
 	}
 	/* The monitor's URL never delays a post: not when one is due soon. */
 	if (healthy && cfg->notify.heartbeat_url && http &&
-	    (!any || next_wake - time(NULL) >= SVC_PING_CLEARANCE) &&
+	    (!any || next_wake - wall_now() >= SVC_PING_CLEARANCE) &&
 	    (s->ping_mono == 0 || now - s->ping_mono >= SVC_BEAT_EVERY)) {
 		s->ping_mono = now;
 		ping(s, http, cfg->notify.heartbeat_url);

@@ -252,7 +252,7 @@ static int load(struct store *st, const struct week_options *o,
 			       &l->posts, &l->np, err) < 0)
 		return -1;
 	if (store_accounts_list(st, &l->acc, &l->na, err) < 0 ||
-	    store_problems(st, time(NULL), STORE_PROBLEMS_SHOWN, &l->probs,
+	    store_problems(st, wall_now(), STORE_PROBLEMS_SHOWN, &l->probs,
 			   &l->nprobs, &l->probs_total, err) < 0) {
 		store_posts_free(l->posts, l->np);
 		store_accounts_free(l->acc, l->na);
