@@ -981,7 +981,25 @@ static size_t flights_run(struct daemon *d, const struct pollfd *curl_fds,
 			  size_t n)
 {
 	http_multi_run(d->http, curl_fds, n);
+	/* The answers that came in this turn are recorded under one commit
+	 * (each apply() is a savepoint of it): one fsync for all of them.
+	 * It ends before marks_flush, whose commit must be synced on its own
+	 * before any request leaves; a flight that reaches its commit call
+	 * here only hands its mark over (cb_committing). */
+	size_t woken = 0;
+	for (size_t i = 0; i < d->nflights; i++)
+		woken += task_woken(d->flights[i]->task) != 0;
+	struct err err;
+	int tx = woken > 1 && store_begin(d->st, &err) == 0;
 	size_t ended = flights_resume(d);
+	if (tx && store_commit(d->st, &err) < 0) {
+		/* Every outcome of the turn is lost with it: the deliveries
+		 * are still `sending`, which recover() moves on (those past
+		 * their commit mark are read back, never sent again). */
+		log_error("could not record the answers of %zu deliveries: %s",
+			  woken, err.msg);
+		d->unrecorded = 1;
+	}
 	return ended + marks_flush(d);
 }
 
