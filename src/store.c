@@ -1257,12 +1257,13 @@ fail:
 }
 
 int store_posts_due_in(struct store *st, time_t from, time_t to,
-		       struct store_post ***out, size_t *n, struct err *err)
+		       size_t limit, struct store_post ***out, size_t *n,
+		       int *more, struct err *err)
 {
 	return posts_collect(st,
 		prep(st, err, sql_posts_due_in, "ii", (int64_t)from, (int64_t)to),
 		prep(st, err, sql_deliveries_due_in, "ii", (int64_t)from, (int64_t)to),
-		0, out, n, NULL, err);
+		limit, out, n, more, err);
 }
 
 int store_posts_delivering(struct store *st, int pending_only, time_t from,

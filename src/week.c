@@ -233,6 +233,7 @@ static const char *state_colour(enum dl_state s)
 struct loaded {
 	struct store_post **posts;  /* those due within the weeks shown */
 	size_t np;
+	int more;                   /* more than WEEK_POSTS_SHOWN of them */
 	struct store_account *acc;
 	size_t na;
 	struct store_delivery *probs;  /* the newest open problems */
@@ -249,7 +250,8 @@ static int load(struct store *st, const struct week_options *o,
 	l->monday = sched_wall_add_days(&w, -sched_wall_weekday(&w));
 	struct wall end = sched_wall_add_days(&l->monday, 7 * o->weeks);
 	if (store_posts_due_in(st, midnight(&l->monday), midnight(&end),
-			       &l->posts, &l->np, err) < 0)
+			       WEEK_POSTS_SHOWN, &l->posts, &l->np, &l->more,
+			       err) < 0)
 		return -1;
 	if (store_accounts_list(st, &l->acc, &l->na, err) < 0 ||
 	    store_problems(st, wall_now(), STORE_PROBLEMS_SHOWN, &l->probs,
@@ -286,6 +288,23 @@ static void problems(const struct loaded *l, struct diag *d)
 	if (l->probs_total > l->nprobs)
 		diag_add(d, "and %zu more problems (`ritual status`, `ritual "
 			 "events`)", l->probs_total - l->nprobs);
+}
+
+/* Where the shown posts end when there were more (NULL: all shown);
+ * the caller frees. */
+static char *more_line(const struct loaded *l)
+{
+	if (!l->more || !l->np)
+		return NULL;
+	const struct store_post *last = l->posts[l->np - 1];
+	struct wall w;
+	sched_utc_to_wall(last->due, &w, NULL);
+	return xasprintf("Only the first %d posts of these weeks are shown, up to "
+			 "#%lld on %s %d %s %02d:%02d; `ritual list --all --after "
+			 "%lld` lists the rest.", WEEK_POSTS_SHOWN,
+			 (long long)last->id, wday_names[sched_wall_weekday(&w)],
+			 w.day, mon_names[w.mon - 1], w.hour, w.min,
+			 (long long)last->id);
 }
 
 /* ---- terminal ---- */
@@ -461,6 +480,10 @@ int week_print(struct store *st, const struct config *cfg,
 		}
 		week_free(&wk);
 	}
+	char *more = o->json ? NULL : more_line(&l);
+	if (more)
+		fprintf(out, "\n%s\n", more);
+	free(more);
 	if (o->json) {
 		json_t *paused = json_array(), *probs = json_array();
 		for (size_t i = 0; i < l.na; i++)
@@ -470,9 +493,9 @@ int week_print(struct store *st, const struct config *cfg,
 					l.acc[i].reason));
 		for (size_t i = 0; i < pr.n; i++)
 			json_array_append_new(probs, json_string(pr.msgs[i]));
-		json_t *top = json_pack("{s:s, s:o, s:o, s:o}", "timezone",
+		json_t *top = json_pack("{s:s, s:o, s:o, s:o, s:b}", "timezone",
 					cfg->timezone, "paused", paused, "problems",
-					probs, "weeks", weeks);
+					probs, "weeks", weeks, "posts_more", l.more);
 		json_dumpf(top, out, JSON_INDENT(2));
 		fputc('\n', out);
 		json_decref(top);
@@ -653,6 +676,13 @@ int week_html(struct store *st, const struct config *cfg,
 		fprintf(out, "</div></section>\n");
 		week_free(&wk);
 	}
+	char *more = more_line(&l);
+	if (more) {
+		fprintf(out, "<p class=\"more\">");
+		html_text(out, more);
+		fprintf(out, "</p>\n");
+	}
+	free(more);
 	fprintf(out, "</body></html>\n");
 	diag_free(&pr);
 	unload(&l);

@@ -240,9 +240,11 @@ int store_post_get(struct store *st, int64_t id, struct store_post **out,
  * (store_posts_free / store_deliveries_free); -1 with a message on a
  * database error. */
 
-/* Posts whose own due time is in [from, to) (the week, the calendar). */
+/* Posts whose own due time is in [from, to) (the week, the calendar), the
+ * first limit of them (0: all); *more = 1 when more follow in the range. */
 int store_posts_due_in(struct store *st, time_t from, time_t to,
-		       struct store_post ***out, size_t *n, struct err *err);
+		       size_t limit, struct store_post ***out, size_t *n,
+		       int *more, struct err *err);
 /* Posts with a delivery due in [from, to), in any state, or only pending
  * ones (pending_only: the pre-flight's look ahead). */
 int store_posts_delivering(struct store *st, int pending_only, time_t from,

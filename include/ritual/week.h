@@ -21,6 +21,12 @@
  * (LinkedIn's unescaped), hashtags marked, the state and, once published,
  * the permalink.
  *
+ * Both show at most WEEK_POSTS_SHOWN posts, the first ones by due time, so
+ * that the output and the time stay bounded whatever the queue holds (an
+ * agency's week can hold ten thousand); past that, a line says where the
+ * shown ones end and how to list the rest (`ritual list --all --after ID`),
+ * and the JSON has "posts_more": true.
+ *
  * Errors: -1 with a message (database); nothing is written to the
  * database. out is borrowed.
  */
@@ -33,6 +39,9 @@
 #include "ritual/schedule.h"
 #include "ritual/store.h"
 #include "ritual/util.h"
+
+/* A studio's year and more (three posts a day for 52 weeks: 1,092). */
+#define WEEK_POSTS_SHOWN 2000
 
 struct week_options {
 	time_t from;        /* any instant in the first week */

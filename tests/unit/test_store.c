@@ -367,11 +367,29 @@ static void test_readers_return_their_ranges(void **state)
 	int64_t p1 = add_post(f->st, 1000, FB), p2 = add_post(f->st, 2000, FB);
 	int64_t p3 = add_post(f->st, 3000, FB), p4 = add_post(f->st, 4000, BOTH);
 
-	assert_int_equal(store_posts_due_in(f->st, 1500, 3500, &v, &n, &err), 0);
+	int more = -1;
+	assert_int_equal(store_posts_due_in(f->st, 1500, 3500, 0, &v, &n, &more,
+					    &err), 0);
 	assert_int_equal(n, 2);
+	assert_int_equal(more, 0);
 	assert_int_equal(v[0]->id, p2);
 	assert_int_equal(v[1]->id, p3);
 	assert_int_equal(v[0]->ndeliveries, 1);
+	store_posts_free(v, n);
+	/* A limit: the first ones, each with all its deliveries, and more. */
+	assert_int_equal(store_posts_due_in(f->st, 0, 5000, 3, &v, &n, &more,
+					    &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(more, 1);
+	assert_int_equal(v[2]->id, p3);
+	assert_int_equal(v[2]->ndeliveries, 1);
+	store_posts_free(v, n);
+	assert_int_equal(store_posts_due_in(f->st, 3500, 5000, 1, &v, &n, &more,
+					    &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(more, 0);
+	assert_int_equal(v[0]->id, p4);
+	assert_int_equal(v[0]->ndeliveries, 2);
 	store_posts_free(v, n);
 	assert_int_equal(store_posts_delivering(f->st, 1, 0, 2500, &v, &n, &err), 0);
 	assert_int_equal(n, 2);
