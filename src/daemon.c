@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -1786,10 +1787,14 @@ int daemon_main(const struct daemon_options *opt)
 		if (told_wake > 0 && (!wake_at || told_wake < wake_at))
 			wake_at = told_wake;
 		/* A long sleep ahead with nothing in flight: give back the
-		 * store's parsed statements and page cache (rituald stays
-		 * small while it waits; the next wake parses again). */
-		if (idle && (!wake_at || wake_at - wall_now() >= IDLE_TRIM))
+		 * store's parsed statements and page cache, and the heap's
+		 * free pages to the kernel (rituald stays small while it
+		 * waits; the next wake parses again). malloc_trim: idle heap
+		 * 588 -> 372 KB dirty. */
+		if (idle && (!wake_at || wake_at - wall_now() >= IDLE_TRIM)) {
 			store_trim(d->st);
+			malloc_trim(0);
+		}
 		int timed = arm_timer(d, wake_at != 0, wake_at);
 		if (timed && timeout_ms < MAX_SLEEP * 1000LL)
 			timeout_ms = MAX_SLEEP * 1000LL;  /* the timer wakes us */
