@@ -24,6 +24,8 @@ Environment:
   BENCH_AGENCY="100 5" accounts and posts per account, all due at once
                        (the full size: BENCH_AGENCY="1000 10", ~35 min for ritual today)
   BENCH_AGENCY_DELAY=0.2  the fake's answer delay for the agency and capacity figures
+  BENCH_BG_PAGES=16    other Pages in flight during ritual's extra punctuality rows
+                       (a small queue, and a million queued); 0: none
   BENCH_INFLIGHT=N     rituald's http.max_in_flight and max_per_host (default: 64)
   BENCH_MILLION=1000000   posts queued for the queue operations
   BENCH_SKIP="cron million"  phases to skip (idle punct startup agency million cron aps)
@@ -114,16 +116,19 @@ class FastFake:
     def clear(self):
         self._call("DELETE", "/_fast/requests")
 
-    def delay(self, s):
-        self._call("POST", "/_fast/config", {"delay": s})
+    def delay(self, s, pages=None):
+        """The answer delay; pages: {page id: seconds} answered after their own."""
+        self._call("POST", "/_fast/config", {"delay": s, "page_delays": pages or {}})
 
-    def wait(self, n, timeout, settle=None):
-        """Wait until n text posts arrived, or timeout, or (settle) no new one
-        for settle seconds. Returns the records."""
+    def wait(self, n, timeout, settle=None, match=None):
+        """Wait until n text posts arrived (with match in their message, if
+        given), or timeout, or (settle) no new one for settle seconds. Returns
+        the records."""
         deadline = time.time() + timeout
         last_n, last_t = -1, time.time()
         while True:
-            recs = [r for r in self.requests() if r["page"]]
+            recs = [r for r in self.requests()
+                    if r["page"] and (match is None or match in r["message"])]
             if len(recs) >= n or time.time() > deadline:
                 return recs
             if len(recs) != last_n:
@@ -227,7 +232,7 @@ class Ritual:
     def schedule(self, posts):
         """posts: [(message, at)] on account a0, one `ritual add` each."""
         for i, (msg, at) in enumerate(posts):
-            self.cli("add", self.post_file("p%d.post" % i, msg, at))
+            self.cli("add", self.post_file("p%d.post" % i, msg, at, to="a0"))
 
     def start(self):
         self.proc = subprocess.Popen([RITUALD, "-c", self.config], stdout=subprocess.DEVNULL,
@@ -367,24 +372,54 @@ def phase_idle(peers, res):
         p.stop()
 
 
-def punctual(fake, peer, n, spacing, first, tag):
+# background load for ritual's punctuality: BG_PAGES other Pages, each with a
+# chain of posts due when the measured ones start, which the fake answers in
+# BG_DELAY s, so that many deliveries are in flight the whole time.
+BG_PAGES = int(os.environ.get("BENCH_BG_PAGES", "16"))
+BG_DELAY = 1.5
+
+
+def background(rit, fake, at, seconds):
+    """Queue the background chains on rit's accounts a1..a<BG_PAGES> (rituald
+    not running yet), all due at at, long enough to last seconds."""
+    per = int(seconds / BG_DELAY) + 2
+    folder = os.path.join(rit.dir, "bg-%d" % at)
+    os.mkdir(folder)
+    for a in range(1, BG_PAGES + 1):
+        for k in range(per):
+            with open(os.path.join(folder, "b%03d-%03d.post" % (a, k)), "w") as f:
+                f.write("Kind: tip\nTitle: B%d %d\nAt: %s\nTo: a%d\n\nBackground %d of a%d.\n"
+                        % (a, k, iso(at + k), a, k, a))
+    rit.cli("import", folder)
+    fake.delay(0, {str(PAGE0 + a): BG_DELAY for a in range(1, BG_PAGES + 1)})
+
+
+def punctual(fake, peer, n, spacing, first, tag, bg=False):
+    """Due instant -> request at the fake for n posts spacing s apart, in ms;
+    with bg (ritual only), the background chains in flight meanwhile. Returns
+    (latencies, requests in flight at each arrival, the measured one included)."""
     fake.clear()
     posts = [("Bench %s post %d." % (tag, i), first + i * spacing) for i in range(n)]
     if isinstance(peer, Ritual):
+        if bg:
+            background(peer, fake, first - 2, n * spacing + 4)
         peer.start()
         peer.schedule(posts)
     else:
         peer.schedule(posts)
         peer.start()
-    recs = fake.wait(n, first + n * spacing + 20 - time.time())
+    recs = fake.wait(n, first + n * spacing + 20 - time.time(), match="Bench %s" % tag)
     peer.stop()
-    lat = []
+    if bg:
+        fake.delay(0)
+    lat, infl = [], []
     for r in recs:
         for msg, at in posts:
             if msg in r["message"]:
                 lat.append((r["t"] - at) * 1000)
+                infl.append(r.get("inflight", 1))
                 break
-    return lat
+    return lat, infl
 
 
 def phase_punct(fake, rit, aps, cron, res):
@@ -395,14 +430,17 @@ def phase_punct(fake, rit, aps, cron, res):
             first += 60
         log("cron: %d posts at minute boundaries, first in %.0f s" % (CRON_POSTS,
                                                                        first - time.time()))
-        lat = punctual(fake, cron, CRON_POSTS, 60, first, "cron")
-        res[cron.name]["lat"] = lat
+        res[cron.name]["lat"] = punctual(fake, cron, CRON_POSTS, 60, first, "cron")[0]
     for p in (rit, aps):
         if p is None:
             continue
         log("%s: %d posts 2 s apart" % (p.name, POSTS))
         first = int(time.time()) + 4
-        res[p.name]["lat"] = punctual(fake, p, POSTS, 2, first, p.name)
+        res[p.name]["lat"] = punctual(fake, p, POSTS, 2, first, p.name)[0]
+    if BG_PAGES:
+        log("ritual: %d posts 2 s apart, %d other Pages in flight" % (POSTS, BG_PAGES))
+        first = int(time.time()) + 6
+        res["ritual"]["lat_bg"] = punctual(fake, rit, POSTS, 2, first, "ritual-bg", bg=True)
 
 
 def phase_startup(fake, rit, aps, res):
@@ -535,8 +573,8 @@ def agency_figure(recs, at, n):
 
 
 def phase_million(fake, workdir, res):
-    rit = Ritual(workdir, fake)
-    rit.cli("add", rit.post_file("seed.post", "Seed.", time.time() + 86400 * 400))
+    rit = Ritual(workdir, fake, accounts=1 + BG_PAGES)
+    rit.cli("add", rit.post_file("seed.post", "Seed.", time.time() + 86400 * 400, to="a0"))
     log("million: filling %d posts" % MILLION)
     t0 = time.time()
     db = sqlite3.connect(rit.db)
@@ -559,7 +597,8 @@ def phase_million(fake, workdir, res):
     q = {}
     vals = []
     for k in range(3):
-        pf = rit.post_file("m%d.post" % k, "Million add %d." % k, time.time() + 86400 * 300 + k)
+        pf = rit.post_file("m%d.post" % k, "Million add %d." % k, time.time() + 86400 * 300 + k,
+                           to="a0")
         t0 = time.time()
         rit.cli("add", pf)
         vals.append((time.time() - t0) * 1000)
@@ -585,6 +624,11 @@ def phase_million(fake, workdir, res):
     timer.cancel()
     q["list"] = (time.time() - t0, size, p.returncode)
     res["ritual"]["million"] = q
+    if BG_PAGES and "punct" not in SKIP:
+        log("million: %d posts 2 s apart, %d other Pages in flight" % (POSTS, BG_PAGES))
+        first = int(time.time()) + 6
+        res["ritual"]["lat_million"] = punctual(fake, rit, POSTS, 2, first, "million", bg=True)
+    rit.stop()
 
 
 # ---- the table --------------------------------------------------------------
@@ -632,6 +676,15 @@ def table(res, names):
              row(res, names, "p50", "%.1f"))
         line("the same, p99 ms", row(res, names, "p99", "%.1f"))
         line("the same, max ms", row(res, names, "max", "%.1f"))
+    for key, what in (("lat_bg", "a small queue"), ("lat_million", "%d queued" % MILLION)):
+        v = res["ritual"].get(key)
+        if v and v[0]:
+            lat, infl = v
+            line("due → request with %s and %d other Pages in flight (answering in %.1f s), "
+                 "p50 / p99 / max ms" % (what, BG_PAGES, BG_DELAY),
+                 ["%.1f / %.1f / %.1f; %d posts, %d–%d requests open at each arrival"
+                  % (pct(lat, 50), pct(lat, 99), max(lat), len(lat), min(infl), max(infl))]
+                 + [""] * (len(names) - 1))
     if any("start" in res[n] for n in names):
         line("start-up: launch → request of a post already due, ms (cron + curl: curl alone)",
              row(res, names, "start", "%.0f"))
@@ -649,8 +702,11 @@ def table(res, names):
             if a and a.get("got"):
                 if a["got"] < a["n"]:
                     cells[i] = "%.1f posts/s" % a["rate"]
-                cells[i] += ": %d of %d in %.0f s, %d in flight" % (a["got"], a["n"], a["span"],
-                                                                    a["inflight"])
+                cells[i] += ": %d of %d in %.1f s, %d in flight" % (a["got"], a["n"], a["span"],
+                                                                      a["inflight"])
+                if res.get("fake") and res["fake"][0] and a["got"] == a["n"]:
+                    cells[i] += ", %.2f × the fake's own time" % (a["span"] * res["fake"][0]
+                                                                   / a["n"])
                 if a["got"] < a["n"]:
                     cells[i] += "; %d never sent" % (a["n"] - a["got"])
         line("agency: %d accounts × %d posts due at once, fake answering in %.0f ms"
@@ -665,9 +721,9 @@ def table(res, names):
         line("%d posts queued: `ritual add` / `show`, ms" % MILLION,
              ["%.0f / %.0f" % (m["add"], m["show"])] + blank)
         t, size, rc = m["list"]
-        line("%d posts queued: `ritual list`" % MILLION,
-             ["%.1f s, %.0f MB of output%s" % (t, size / 1e6, "" if rc == 0 else
-                                               " (stopped, exit %d)" % rc)] + blank)
+        line("%d posts queued: `ritual list` (its default page)" % MILLION,
+             ["%.0f ms, %.0f KB of output%s" % (t * 1000, size / 1e3, "" if rc == 0 else
+                                                " (stopped, exit %d)" % rc)] + blank)
     return "\n".join(out)
 
 
@@ -691,7 +747,7 @@ def main():
     names = ["ritual", "APScheduler", "cron + curl"]
     res = {n: {} for n in names}
     have_cron = shutil.which("cron") and shutil.which("unshare") and os.geteuid() == 0
-    rit = Ritual(workdir, fake)
+    rit = Ritual(workdir, fake, accounts=1 + BG_PAGES)
     aps = Aps(workdir, fake) if "aps" not in SKIP else None
     cron = Cron(workdir, fake) if have_cron and "cron" not in SKIP else None
     if not have_cron:

@@ -16,7 +16,9 @@ delay):
     GET    /_fast/requests     the records, a JSON list of {t, page, message, inflight}
                                (inflight: text posts in flight at arrival, this one included)
     DELETE /_fast/requests     forget them
-    POST   /_fast/config       {"delay": seconds}
+    POST   /_fast/config       {"delay": seconds, "page_delays": {"PAGE_ID": seconds}}
+                               (page_delays: these pages answer after their own delay;
+                               a key left out keeps its value)
     anything else              404 {"error": {...}}, recorded with page null
 
 Usage: python3 tests/fake/fast_graph.py --port 0 --port-file FILE [--delay 0.2]
@@ -37,6 +39,7 @@ FEED = re.compile(r"^/v\d+\.\d+/([^/?]+)/feed(?:\?.*)?$")
 class Server:
     def __init__(self, delay):
         self.delay = delay
+        self.page_delays = {}
         self.records = []
         self.seq = 0
         self.inflight = 0
@@ -89,8 +92,11 @@ class Server:
                 return 200, {"ok": True}
             return 200, self.records
         if path == "/_fast/config" and method == "POST":
-            self.delay = float(json.loads(body or b"{}").get("delay", self.delay))
-            return 200, {"delay": self.delay}
+            cfg = json.loads(body or b"{}")
+            self.delay = float(cfg.get("delay", self.delay))
+            self.page_delays = {str(k): float(v)
+                                for k, v in cfg.get("page_delays", self.page_delays).items()}
+            return 200, {"delay": self.delay, "page_delays": self.page_delays}
         m = FEED.match(target)
         if method == "POST" and m:
             form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
@@ -98,8 +104,9 @@ class Server:
             self.records.append({"t": t, "page": m.group(1), "inflight": self.inflight,
                                  "message": form.get("message", [""])[0]})
             try:
-                if self.delay > 0:
-                    await asyncio.sleep(self.delay)
+                delay = self.page_delays.get(m.group(1), self.delay)
+                if delay > 0:
+                    await asyncio.sleep(delay)
             finally:
                 self.inflight -= 1
             self.seq += 1
