@@ -21,12 +21,12 @@ Environment:
   BENCH_IDLE=60        idle window, seconds (context switches; then strace -c)
   BENCH_POSTS=20       posts 2 s apart for due -> request (ritual, APScheduler)
   BENCH_CRON_POSTS=2   cron posts, one per minute boundary
-  BENCH_AGENCY="100 5" accounts and posts per account, all due at once
-                       (the full size: BENCH_AGENCY="1000 10", ~35 min for ritual today)
+  BENCH_AGENCY="1000 10" accounts and posts per account, all due at once
   BENCH_AGENCY_DELAY=0.2  the fake's answer delay for the agency and capacity figures
   BENCH_BG_PAGES=16    other Pages in flight during ritual's extra punctuality rows
                        (a small queue, and a million queued); 0: none
-  BENCH_INFLIGHT=N     rituald's http.max_in_flight and max_per_host (default: 64)
+  BENCH_INFLIGHT=N     rituald's http.max_in_flight and max_per_host (default: its
+                       own, 64; in the agency phase 256, as an agency sets it)
   BENCH_MILLION=1000000   posts queued for the queue operations
   BENCH_SKIP="cron million"  phases to skip (idle punct startup agency million cron aps)
   BENCH_ONLY=wake|import|memory|commands  the queue's figures, every command at a million, or rituald's idle
@@ -59,10 +59,11 @@ IDLE = int(os.environ.get("BENCH_IDLE", "10" if QUICK else "60"))
 POSTS = int(os.environ.get("BENCH_POSTS", "5" if QUICK else "20"))
 CRON_POSTS = int(os.environ.get("BENCH_CRON_POSTS", "1" if QUICK else "2"))
 AG_ACC, AG_PER = [int(x) for x in os.environ.get("BENCH_AGENCY",
-                                                   "20 5" if QUICK else "100 5").split()]
+                                                   "20 5" if QUICK else "1000 10").split()]
 AG_DELAY = float(os.environ.get("BENCH_AGENCY_DELAY", "0.2"))
-# rituald's http.max_in_flight for the whole run (empty: its default, 64)
+# rituald's http.max_in_flight (empty: its default, 64; the agency phase 256)
 INFLIGHT = os.environ.get("BENCH_INFLIGHT", "")
+AG_INFLIGHT = int(INFLIGHT or "256")
 MILLION = int(os.environ.get("BENCH_MILLION", "100000" if QUICK else "1000000"))
 SKIP = os.environ.get("BENCH_SKIP", "").split()
 PAGE0 = 102030405060000
@@ -191,7 +192,7 @@ def strace_total(proc, out):
 class Ritual:
     name = "ritual"
 
-    def __init__(self, workdir, fake, accounts=1):
+    def __init__(self, workdir, fake, accounts=1, inflight=INFLIGHT):
         self.dir = tempfile.mkdtemp(prefix="ritual-", dir=workdir)
         self.fake = fake
         self.proc = None
@@ -211,7 +212,7 @@ class Ritual:
                     '%s'
                     'accounts = ( %s );\n'
                     % ("http = { max_in_flight = %d; max_per_host = %d; };\n"
-                       % (int(INFLIGHT), int(INFLIGHT)) if INFLIGHT else "",
+                       % (int(inflight), int(inflight)) if inflight else "",
                        ",\n  ".join(accs)))
         self.db = os.path.join(self.dir, "queue.db")
 
@@ -526,7 +527,7 @@ def phase_agency(fake, workdir, res):
     cap, how = load_capacity(fake)
     res["fake"] = (cap, how)
     # ritual: AG_ACC accounts, AG_PER posts each, all due at one instant
-    rit = Ritual(workdir, fake, accounts=AG_ACC)
+    rit = Ritual(workdir, fake, accounts=AG_ACC, inflight=AG_INFLIGHT)
     folder = os.path.join(rit.dir, "week")
     os.mkdir(folder)
     at = int(time.time()) + 15 + n // 100
@@ -709,8 +710,9 @@ def table(res, names):
                                                                    / a["n"])
                 if a["got"] < a["n"]:
                     cells[i] += "; %d never sent" % (a["n"] - a["got"])
-        line("agency: %d accounts × %d posts due at once, fake answering in %.0f ms"
-             % (AG_ACC, AG_PER, AG_DELAY * 1000), cells)
+        line("agency: %d accounts × %d posts due at once, fake answering in %.0f ms "
+             "(ritual: max_in_flight = %d)" % (AG_ACC, AG_PER, AG_DELAY * 1000, AG_INFLIGHT),
+             cells)
     if res.get("fake"):
         cap, how = res["fake"]
         line("the fake's own capacity at %.0f ms (%s)" % (AG_DELAY * 1000, how),

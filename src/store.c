@@ -1962,11 +1962,6 @@ static int claim_many_tx(struct store *st, time_t now, long min_gap,
 	up = sel = NULL;
 	free(ids);
 	ids = NULL;
-	/* Unsynced: nothing leaves for a claimed delivery before its commit
-	 * mark, or its outcome, is synced, and that fsync covers the claim.
-	 * Lost to a power cut, the claim leaves the delivery pending, as if
-	 * never claimed. One fsync fewer between the due instant and the
-	 * request. */
 	if (store_commit(st, err) < 0) {
 		store_deliveries_free(v, *n);
 		*n = 0;
@@ -1987,11 +1982,13 @@ fail:
 
 /* The claim commits without waiting for the disk (synchronous=NORMAL for
  * its transaction; SQLite takes the level only outside a transaction): a
- * crash of the process keeps it, a power cut may take it. Nothing leaves
- * for a claimed delivery before its commit mark or its outcome is synced,
- * and that fsync covers the claim too (the WAL is one file written in
- * order); a claim lost to a power cut leaves the delivery pending, as if
- * never claimed. One fsync fewer between the due instant and the request. */
+ * crash of the process keeps it, a power cut may take it. No call that
+ * can publish leaves before its commit mark is synced, and that fsync
+ * covers the claim too (the WAL is one file, written in order). The calls
+ * made before the mark publish nothing (an image upload, a container, a
+ * read-back), so a claim lost to a power cut leaves the delivery pending,
+ * as if never claimed, and those calls are made again. One fsync fewer
+ * between the due instant and the request. */
 int store_claim_many(struct store *st, time_t now, long min_gap, size_t max,
 		     struct store_delivery **out, size_t *n, struct err *err)
 {

@@ -338,7 +338,11 @@ int store_claim(struct store *st, time_t now, long min_gap,
 /* The same for up to max deliveries at once, each of a different account
  * (the most overdue first), in one transaction: *out (n of them, caller
  * frees with store_deliveries_free) is NULL with *n = 0 when nothing is
- * due. Fewer than max means no other delivery can be claimed now. */
+ * due. Fewer than max means no other delivery can be claimed now.
+ * Both commit the claim without waiting for the disk (synchronous=NORMAL
+ * for that one commit, FULL again after, or -1): a process crash keeps it,
+ * a power cut may undo it until the next synchronous commit, which the
+ * commit mark (store_mark_commit) is, before any call that can publish. */
 int store_claim_many(struct store *st, time_t now, long min_gap, size_t max,
 		     struct store_delivery **out, size_t *n, struct err *err);
 /* When the next claim could succeed (min over pending deliveries of their
