@@ -903,18 +903,24 @@ int store_taken_list(struct store *st, const char *account, time_t from,
 	return store_taken_between(st, account, from, 0, out, n, err);
 }
 
+/* Both bounds plain, so that deliveries_account_due serves the range: an
+ * open end written "(? IS NULL OR due <= ?)" left SQLite the lower bound
+ * only, and `ritual add` of a post due mid-queue walked the account's every
+ * later delivery (80 ms at a million queued). */
+static const char sql_taken_between[] =
+	"SELECT due, post_id FROM deliveries WHERE account = ? AND "
+	"due >= ? AND due <= ? AND "
+	"state IN ('pending','sending','unknown','published') "
+	"ORDER BY due, post_id";
+
 int store_taken_between(struct store *st, const char *account, time_t from,
 			time_t to, struct store_taken **out, size_t *n,
 			struct err *err)
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *s = prep(st, err,
-		"SELECT due, post_id FROM deliveries WHERE account = ? AND "
-		"due >= ? AND (?3 IS NULL OR due <= ?3) AND "
-		"state IN ('pending','sending','unknown','published') "
-		"ORDER BY due, post_id",
-		"tiT", account, (int64_t)from, to);
+	sqlite3_stmt *s = prep(st, err, sql_taken_between, "tii", account,
+			       (int64_t)from, to ? (int64_t)to : INT64_MAX);
 	if (!s)
 		return -1;
 	struct store_taken *v = NULL;
@@ -1834,6 +1840,7 @@ int store_explain(struct store *st, const char *which, char **plan,
 		{"account_live", sql_account_live},
 		{"list_page", sql_list_page},
 		{"reschedule", sql_reschedule},
+		{"taken_between", sql_taken_between},
 	};
 	const char *sql = NULL;
 	for (size_t i = 0; i < RT_ARRAY_LEN(named); i++)

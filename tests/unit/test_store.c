@@ -354,6 +354,15 @@ static void test_readers_walk_ranges_not_the_queue(void **state)
 		fail();
 	}
 	free(plan);
+	/* The taken slots around a time: both ends of the range in the index
+	 * search (only the lower one before: `ritual add` walked the rest of
+	 * the account's queue). */
+	assert_int_equal(store_explain(f->st, "taken_between", &plan, &err), 0);
+	if (!strstr(plan, "(account=? AND due>? AND due<?)")) {
+		print_error("taken_between: not a bounded range\n%s", plan);
+		fail();
+	}
+	free(plan);
 }
 
 /* What each reader returns: its range, its order, its limit and count. */
