@@ -194,6 +194,14 @@ def bench_commands():
             k[0] += 1
             return env.write_post("c%d.post" % k[0], "Kind: tip\nTitle: Command %d\nAt: 2032-03-%02d 09:00\n\n"
                                   "Command post %d.\n" % (k[0], 1 + k[0] % 28, k[0]))
+        def fresh_mid():
+            # due among the queued posts (fill: a minute apart from
+            # tomorrow on), so that the taken-slot read has neighbours on
+            # both sides
+            k[0] += 1
+            at = int(time.time()) + 86400 + 60 * mid + 30 + k[0]
+            return env.write_post("c%d.post" % k[0], "Kind: tip\nTitle: Command %d\nAt: %s\n\n"
+                                  "Command post %d.\n" % (k[0], iso(at), k[0]))
         folder = os.path.join(env.dir, "imp")
         os.makedirs(folder)
 
@@ -209,6 +217,7 @@ def bench_commands():
         rows = [
             ("--version", lambda: ["--version"]),
             ("add (one post)", lambda: ["add", fresh()]),
+            ("add (due mid-queue)", lambda: ["add", fresh_mid()]),
             ("add --dry-run", lambda: ["add", "--dry-run", fresh()]),
             ("import (3 posts)", lambda: ["import"] + imp()),
             ("list", lambda: ["list"]),

@@ -40,8 +40,9 @@
 #include "ritual/store.h"
 #include "ritual/util.h"
 
-/* A studio's year and more (three posts a day for 52 weeks: 1,092). */
-#define WEEK_POSTS_SHOWN 2000
+/* A studio's year and more (the sample week's 14 posts for 52 weeks: 728),
+ * and few enough that `week --json`, the largest output, stays near 40 ms. */
+#define WEEK_POSTS_SHOWN 1000
 
 struct week_options {
 	time_t from;        /* any instant in the first week */
