@@ -53,6 +53,8 @@ RITUALD = os.path.join(BUILD, "rituald")
 FAST = os.path.join(ROOT, "tests", "fake", "fast_graph.py")
 APS = os.path.join(ROOT, "bench", "peers", "aps_poster.py")
 PY = "/usr/bin/python3"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scale import unit_environment  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 IDLE = int(os.environ.get("BENCH_IDLE", "10" if QUICK else "60"))
@@ -237,7 +239,8 @@ class Ritual:
 
     def start(self):
         self.proc = subprocess.Popen([RITUALD, "-c", self.config], stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "rituald.log"), "a"))
+                                     stderr=open(os.path.join(self.dir, "rituald.log"), "a"),
+                                     env=dict(os.environ, **unit_environment()))
         return self.proc.pid
 
     def stop(self):

@@ -26,6 +26,19 @@ from harness import Env  # noqa: E402
 
 
 
+def unit_environment():
+    """The Environment= variables of etc/rituald.service.in: the bench runs
+    rituald as the unit does."""
+    env = {}
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "etc",
+                           "rituald.service.in")) as f:
+        for line in f:
+            if line.startswith("Environment="):
+                k, _, v = line.strip()[len("Environment="):].partition("=")
+                env[k] = v
+    return env
+
+
 def iso(t):
     lt = time.localtime(t)
     off = lt.tm_gmtoff
@@ -156,7 +169,7 @@ def bench_memory():
         far = env.write_post("far.post", "Kind: tip\nTitle: Later\nAt: %s\n\nLater.\n"
                              % iso(time.time() + 30 * 86400))
         env.ritual("add", far)
-        d = env.start_daemon()
+        d = env.start_daemon(env=unit_environment())
         time.sleep(3)
         kb = {}
         with open("/proc/%d/smaps_rollup" % d.pid) as f:
