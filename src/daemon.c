@@ -62,6 +62,7 @@ struct daemon {
 	int lock_fd;
 	int inotify_fd;
 	int timer_fd;              /* absolute wake-up (CLOCK_REALTIME); -1: none */
+	int heap_trimmed;          /* malloc_trim done in this idle spell */
 	char *db_name;             /* base name of the database file */
 	struct timespec stop_at;   /* when the stop was requested (monotonic) */
 	int64_t *waiting;          /* --once: deliveries mid-way (PUB_WAIT) */
@@ -1787,13 +1788,18 @@ int daemon_main(const struct daemon_options *opt)
 		if (told_wake > 0 && (!wake_at || told_wake < wake_at))
 			wake_at = told_wake;
 		/* A long sleep ahead with nothing in flight: give back the
-		 * store's parsed statements and page cache, and the heap's
-		 * free pages to the kernel (rituald stays small while it
-		 * waits; the next wake parses again). malloc_trim: idle heap
-		 * 588 -> 372 KB dirty. */
+		 * store's parsed statements and page cache, and, once per
+		 * idle spell (a minute's wake frees little, and trimming then
+		 * cost 4 syscalls a minute), the heap's free pages to the
+		 * kernel: idle heap 588 -> 372 KB dirty. rituald stays small
+		 * while it waits; the next wake parses again. */
 		if (idle && (!wake_at || wake_at - wall_now() >= IDLE_TRIM)) {
 			store_trim(d->st);
-			malloc_trim(0);
+			if (!d->heap_trimmed)
+				malloc_trim(0);
+			d->heap_trimmed = 1;
+		} else if (!idle) {
+			d->heap_trimmed = 0;
 		}
 		int timed = arm_timer(d, wake_at != 0, wake_at);
 		if (timed && timeout_ms < MAX_SLEEP * 1000LL)
