@@ -148,14 +148,18 @@ class FastFake:
 # ---- /proc ------------------------------------------------------------------
 
 def mem(pid):
-    """USS (private clean + dirty) and PSS in MB, from smaps_rollup."""
+    """USS (private clean + dirty), PSS and private dirty in MB, from
+    smaps_rollup. USS counts a library's code as private while no other
+    process maps it; private dirty (heap, data, relocations) is the
+    process's own whatever else runs."""
     v = {}
     with open("/proc/%d/smaps_rollup" % pid) as f:
         for line in f:
             k, _, rest = line.partition(":")
             if rest.strip().endswith("kB"):
                 v[k] = int(rest.split()[0])
-    return (v["Private_Clean"] + v["Private_Dirty"]) / 1024, v["Pss"] / 1024
+    return ((v["Private_Clean"] + v["Private_Dirty"]) / 1024, v["Pss"] / 1024,
+            v["Private_Dirty"] / 1024)
 
 
 def switches(pid):
@@ -363,7 +367,7 @@ def phase_idle(peers, res):
     time.sleep(IDLE)
     for n, pid in pids.items():
         res[n]["ctx"] = switches(pid) - s0[n]
-        res[n]["uss"], res[n]["pss"] = mem(pid)
+        res[n]["uss"], res[n]["pss"], res[n]["dirty"] = mem(pid)
     if shutil.which("strace"):
         log("idle: %d s, strace -c -f" % IDLE)
         tr = {n: strace_start(pid, os.path.join(peers[0].dir, "..", "strace-%d" % pid))
@@ -665,6 +669,8 @@ def table(res, names):
     if any("uss" in res[n] for n in names):
         line("idle memory USS, MB", row(res, names, "uss", "%.1f"))
         line("idle memory PSS, MB", row(res, names, "pss", "%.1f"))
+        if any("dirty" in res[n] for n in names):
+            line("idle memory, private dirty only, MB", row(res, names, "dirty", "%.1f"))
         line("idle context switches in %d s" % IDLE, row(res, names, "ctx", "%d", floor=1))
         if any("sys" in res[n] for n in names):
             line("idle syscalls in %d s (strace -c -f)" % IDLE,
