@@ -70,6 +70,7 @@
 	X(vips_init) \
 	X(vips_jpegsave_buffer) \
 	X(vips_resize) \
+	X(vips_shutdown) \
 	X(vips_type_find) \
 	X(vips_version)
 
@@ -188,6 +189,8 @@ static int lib_open(struct err *err)
 #define vips_jpegsave_buffer lib.vips_jpegsave_buffer
 #undef vips_resize
 #define vips_resize lib.vips_resize
+#undef vips_shutdown
+#define vips_shutdown lib.vips_shutdown
 #undef vips_type_find
 #define vips_type_find lib.vips_type_find
 #undef vips_version
@@ -204,6 +207,7 @@ struct image {
 };
 
 static int initialised;
+static int shut;   /* libvips cannot start again after vips_shutdown */
 
 static void quiet(const gchar *domain, GLogLevelFlags level, const gchar *msg,
 		  gpointer ud)
@@ -218,6 +222,8 @@ int image_init(const char *argv0, struct err *err)
 {
 	if (initialised)
 		return 0;
+	if (shut)
+		return err_set(err, "libvips was stopped and cannot start again");
 	if (lib_open(err) < 0)
 		return -1;
 	if (VIPS_INIT(argv0 ? argv0 : "ritual") != 0)
@@ -234,6 +240,15 @@ int image_init(const char *argv0, struct err *err)
 	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, quiet, NULL);
 	initialised = 1;
 	return 0;
+}
+
+void image_shutdown(void)
+{
+	if (!initialised)
+		return;
+	vips_shutdown();
+	initialised = 0;
+	shut = 1;
 }
 
 int image_heif_supported(void)

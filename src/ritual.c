@@ -5,6 +5,7 @@
 #include <sysexits.h>
 
 #include "ritual/cli.h"
+#include "ritual/image.h"
 #include "ritual/util.h"
 
 int main(int argc, char **argv)
@@ -15,6 +16,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ritual: %s\n", err.msg);
 		return EX_OSERR;
 	}
-	/* libvips starts lazily, with the first image (image_open). */
-	return cli_main(argc, argv);
+	/* libvips starts lazily, with the first image (image_open), and
+	 * stops before the exit. */
+	int rc = cli_main(argc, argv);
+	image_shutdown();
+	return rc;
 }

@@ -44,6 +44,13 @@ enum image_fit {
  * start. */
 int image_init(const char *argv0, struct err *err);
 
+/* Stop libvips if it was started: its worker threads end and its caches
+ * go, so that the process exits with one thread (LeakSanitizer's exit scan
+ * crashed now and then on libvips' threads still running). Every struct
+ * image must be closed first; libvips cannot start again after it (a
+ * later image_init fails). */
+void image_shutdown(void);
+
 /* Whether this libvips can read HEIC/HEIF photos. */
 int image_heif_supported(void);
 
