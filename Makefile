@@ -71,6 +71,12 @@ PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) vips 2>/dev/null) \
 PC_LIBS   = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null) -lunistring -ldl
 # the unit tests make their own images with libvips
 VIPS_LIBS = $(shell $(PKG_CONFIG) --libs vips 2>/dev/null)
+# Sanitizer builds load libvips at start (dlopen then finds it loaded):
+# LeakSanitizer's exit scan crashed now and then ("Tracer caught signal
+# 11") on the dynamic TLS of a dlopen'd libvips' threads.
+ifdef SANITIZE
+RITUAL_VIPS = -Wl,--no-as-needed $(VIPS_LIBS) -Wl,--as-needed
+endif
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
@@ -106,7 +112,7 @@ $(LIB): $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/ritual: $(BUILD)/src/ritual.o $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(RITUAL_VIPS) -lm
 
 $(BUILD)/rituald: $(BUILD)/src/rituald.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) -lm
